@@ -1,0 +1,177 @@
+//! The `rampart` command line: argument definitions and the headless subcommands.
+//!
+//! Exit codes: 0 success (and nothing at or above `--fail-on`); 1 findings at or above
+//! `--fail-on`; 2 bad input or usage, with a one-line reason per problem on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::model;
+
+/// Exit code: bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rampart",
+    version,
+    about = "Threat modelling for architects: draw the system, see what is wrong with its security, check it against the live endpoints.",
+    after_help = "Without a subcommand, opens the GUI on the built-in example model."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open FILE in the GUI.
+    Open { file: PathBuf },
+    /// Load and validate model files; print every problem as FILE:LINE:COL: message.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a synthetic model of realistic shape (for benchmarks and tests).
+    Gen {
+        /// Number of nodes.
+        #[arg(long, default_value_t = 1000)]
+        nodes: usize,
+        /// Random seed: the same seed gives the same model.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// A failure that has already been described to the user on stderr, with its exit code.
+#[derive(Debug)]
+pub struct Reported(pub u8);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// Parses arguments and runs a headless subcommand. GUI commands are handled by the binary.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(command) => finish(run(command)),
+        None => {
+            eprintln!("rampart: this build has no GUI; try `rampart --help`");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Turns a run's result into an exit code, printing the error chain once.
+#[must_use]
+pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(Reported(code)) = e.downcast_ref::<Reported>() {
+                return ExitCode::from(*code);
+            }
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("rampart: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs one headless subcommand.
+///
+/// # Errors
+/// Bad input (reported with exit code 2) or output failures.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Open { .. } => {
+            eprintln!("rampart: this build has no GUI");
+            Ok(ExitCode::from(EXIT_BAD_INPUT))
+        }
+        Command::Check { files } => check(&files),
+        Command::Gen {
+            nodes,
+            seed,
+            output,
+        } => generate(nodes, seed, output),
+    }
+}
+
+/// Loads a model, printing every diagnostic on stderr.
+///
+/// # Errors
+/// [`Reported`] with exit code 2 when the file has problems.
+pub fn load_or_report(path: &std::path::Path) -> anyhow::Result<model::Loaded> {
+    model::load(path).map_err(|e| {
+        for d in &e.diagnostics {
+            eprintln!("{d}");
+        }
+        anyhow::Error::new(Reported(EXIT_BAD_INPUT))
+    })
+}
+
+fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut ok = true;
+    let mut out = std::io::stdout().lock();
+    for path in files {
+        match model::load(path) {
+            Ok(loaded) => writeln!(
+                out,
+                "{}: ok ({} nodes, {} flows, {} boundaries, {} data assets)",
+                path.display(),
+                loaded.model.node_count(),
+                loaded.model.flow_count(),
+                loaded.model.boundaries.len(),
+                loaded.model.assets.len()
+            )?,
+            Err(e) => {
+                ok = false;
+                for d in &e.diagnostics {
+                    eprintln!("{d}");
+                }
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn generate(nodes: usize, seed: u64, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let model = model::generate::generate(nodes, seed);
+    match output {
+        Some(path) => {
+            model::save(&model, &path)?;
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(model::to_text(&model).as_bytes())
+            .context("writing to standard output")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,369 @@
+//! Model files: the RON schema, loading with `FILE:LINE:COL` diagnostics, and atomic,
+//! deterministic saving.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Model;
+use super::source::{Position, SourceMap};
+use super::types::{Boundary, DataAsset, Flow, Layout, Node, RiskDecision, vocabulary};
+use super::validate::{Problem, validate};
+
+/// The schema version this build reads and writes (`rampart: 1` at the top of a file).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Files larger than this are refused before parsing (a 10,000-node model is about 6 MB).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+vocabulary! {
+    /// Compliance frameworks a model can put in scope explicitly.
+    pub enum Framework {
+        Asvs = "asvs", "OWASP ASVS 5.0",
+        PciDss = "pci_dss", "PCI DSS 4.0",
+        Hipaa = "hipaa", "HIPAA 164.312",
+        Gdpr = "gdpr", "GDPR Art. 32",
+        Nist = "nist_800_53", "NIST SP 800-53 r5",
+    }
+}
+
+/// A model file exactly as written: the public, hand-editable format.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Schema version.
+    pub rampart: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author: String,
+    /// Frameworks in scope regardless of the data the model holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<Framework>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<DataAsset>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boundaries: Vec<Boundary>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<Node>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<RiskDecision>,
+    #[serde(default, skip_serializing_if = "Layout::is_empty")]
+    pub layout: Layout,
+}
+
+/// One problem in a file, with its position when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// 1-based; 0 when the problem has no position (the file could not be read at all).
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        }
+    }
+}
+
+/// Why a model could not be loaded: one or more diagnostics, one line each.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", display_all(.diagnostics))]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn display_all(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl LoadError {
+    fn single(file: &str, pos: Option<Position>, message: impl Into<String>) -> Self {
+        let pos = pos.unwrap_or_default();
+        LoadError {
+            diagnostics: vec![Diagnostic {
+                file: file.to_string(),
+                line: pos.line,
+                col: pos.col,
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+/// Why a model could not be saved. The previous file is untouched in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: refusing to save: the model has problems:\n{problems}")]
+    Invalid { path: String, problems: String },
+    #[error("{path}: refusing to save: the written file did not read back as the same model")]
+    ReadBack { path: String },
+}
+
+/// A model loaded from text, with the positions of its elements.
+pub struct Loaded {
+    pub model: Model,
+    pub source: SourceMap,
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(64)
+}
+
+/// Parses model text. `file` is only used in diagnostics.
+///
+/// # Errors
+/// Syntax, type and reference problems, every one found, each with line and column.
+pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
+    if text.trim().is_empty() {
+        return Err(LoadError::single(
+            file,
+            Some(Position { line: 1, col: 1 }),
+            "the file is empty; a model starts with `(rampart: 1, name: \"...\", ...)`",
+        ));
+    }
+    let parsed: ModelFile = ron_options()
+        .from_str(text)
+        .map_err(|e| LoadError::single(file, Some(ron_position(&e)), describe_ron_error(&e.code)))?;
+    let source = SourceMap::scan(text);
+    let problems = validate(&parsed);
+    if !problems.is_empty() {
+        return Err(LoadError {
+            diagnostics: problems
+                .iter()
+                .map(|p| locate(p, &source, file))
+                .collect(),
+        });
+    }
+    Ok(Loaded {
+        model: Model::from_valid_file(parsed),
+        source,
+    })
+}
+
+fn locate(problem: &Problem, source: &SourceMap, file: &str) -> Diagnostic {
+    let pos = source.locate(&problem.segs());
+    Diagnostic {
+        file: file.to_string(),
+        line: pos.line,
+        col: pos.col,
+        message: problem.message.clone(),
+    }
+}
+
+fn ron_position(e: &ron::error::SpannedError) -> Position {
+    let p = e.span.start;
+    Position {
+        line: u32::try_from(p.line.max(1)).unwrap_or(u32::MAX),
+        col: u32::try_from(p.col.max(1)).unwrap_or(u32::MAX),
+    }
+}
+
+/// Turns `ron`'s error into a sentence for people who write model files.
+fn describe_ron_error(code: &ron::Error) -> String {
+    use ron::Error as E;
+    let one_of = |names: &[&str]| {
+        if names.is_empty() {
+            "none are allowed here".to_string()
+        } else {
+            format!("expected one of: {}", names.join(", "))
+        }
+    };
+    match code {
+        E::NoSuchStructField {
+            expected, found, ..
+        } => format!("unknown field `{found}`; {}", one_of(expected)),
+        E::NoSuchEnumVariant {
+            expected, found, ..
+        } => format!("unknown value `{found}`; {}", one_of(expected)),
+        E::MissingStructField { field, outer } => match outer.as_deref() {
+            Some("ModelFile") if *field == "rampart" => {
+                "not a Rampart model: missing the schema version `rampart: 1`".to_string()
+            }
+            Some(outer) => format!("missing field `{field}` in {}", friendly(outer)),
+            None => format!("missing field `{field}`"),
+        },
+        E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
+        E::InvalidValueForType { expected, found } => format!("expected {expected}, found {found}"),
+        E::Eof => "unexpected end of file (is the file truncated?)".to_string(),
+        E::Utf8Error(_) => "the file is not valid UTF-8 text".to_string(),
+        E::ExceededRecursionLimit => "values are nested too deeply".to_string(),
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
+    }
+}
+
+fn friendly(type_name: &str) -> &str {
+    match type_name {
+        "ModelFile" => "the model",
+        "DataAsset" => "a data asset",
+        "Boundary" => "a boundary",
+        "Node" => "a node",
+        "Flow" => "a flow",
+        "RiskDecision" => "a risk decision",
+        "Grant" => "a grant",
+        "Endpoint" => "an endpoint",
+        other => other,
+    }
+}
+
+/// Reads and parses a model file.
+///
+/// # Errors
+/// A one-line diagnostic for unreadable files (missing, a directory, too large, not UTF-8),
+/// or every problem in the text.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let name = path.display().to_string();
+    let bytes = read_limited(path).map_err(|message| LoadError::single(&name, None, message))?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            // Safe to decode: `valid_up_to` ends on a character boundary.
+            let prefix = String::from_utf8_lossy(valid);
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(LoadError::single(
+                &name,
+                Some(Position {
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    col: u32::try_from(col).unwrap_or(u32::MAX),
+                }),
+                "the file is not UTF-8 text (is it a model file?)",
+            ));
+        }
+    };
+    parse(text.strip_prefix('\u{feff}').unwrap_or(text), &name)
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a model file".to_string());
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB; model files are limited to {} MB",
+            meta.len() / 1_000_000,
+            MAX_FILE_BYTES / 1_000_000
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_message(&e))?;
+    Ok(bytes)
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The canonical text of a model: same model, same bytes.
+///
+/// # Panics
+/// Never in practice: every model type serializes to RON.
+#[must_use]
+pub fn to_text(model: &Model) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .depth_limit(3)
+        .indentor("    ".to_string())
+        .struct_names(false)
+        .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut text = ron_options()
+        .to_string_pretty(&model.to_file(), config)
+        .expect("model types always serialize");
+    text.push('\n');
+    text
+}
+
+/// Saves atomically: writes a temporary file beside `path`, flushes it, reads it back and
+/// checks it parses to the same model, then renames it over `path`.
+///
+/// # Errors
+/// The model has problems, or any step of writing fails; `path` is then untouched.
+pub fn save(model: &Model, path: &Path) -> Result<(), SaveError> {
+    let name = path.display().to_string();
+    let problems = validate(&model.to_file());
+    if !problems.is_empty() {
+        return Err(SaveError::Invalid {
+            path: name,
+            problems: problems
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+    }
+    let text = to_text(model);
+    let io = |source| SaveError::Io {
+        path: name.clone(),
+        source,
+    };
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        let back = std::fs::read_to_string(&tmp).map_err(io)?;
+        match parse(&back, &name) {
+            Ok(loaded) if loaded.model == *model => {}
+            _ => return Err(SaveError::ReadBack { path: name.clone() }),
+        }
+        std::fs::rename(&tmp, path).map_err(io)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(dir) = std::fs::File::open(dir)
+        {
+            // Make the rename durable; not every platform can sync a directory.
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
+}

@@ -1,0 +1,645 @@
+//! The vocabulary of a threat model: elements (assets, boundaries, nodes, flows, decisions) and
+//! the closed enums their properties take. These types are also the model file's schema.
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed vocabulary: the enum, its file keys (snake case), human labels, and `ALL`.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $key:literal, $label:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $key)] $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order (the order used by menus and reports).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The key used in model files and JSON.
+            #[must_use]
+            pub fn key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
+            /// A short label for people.
+            #[must_use]
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+    };
+}
+pub(crate) use vocabulary;
+
+vocabulary! {
+    /// How sensitive a data asset is. Ordered from least to most sensitive.
+    pub enum Classification {
+        Public = "public", "Public",
+        Internal = "internal", "Internal",
+        Confidential = "confidential", "Confidential",
+        Restricted = "restricted", "Restricted",
+    }
+}
+
+impl Classification {
+    /// Confidential or restricted.
+    #[must_use]
+    pub fn is_sensitive(self) -> bool {
+        self >= Classification::Confidential
+    }
+}
+
+vocabulary! {
+    /// What kind of data an asset is; tags bring compliance frameworks into scope.
+    pub enum DataTag {
+        Pii = "pii", "Personal data (PII)",
+        Phi = "phi", "Health data (PHI)",
+        Pci = "pci", "Cardholder data (PCI)",
+        Credentials = "credentials", "Credentials",
+        Secret = "secret", "Secret / key material",
+        Financial = "financial", "Financial",
+        Telemetry = "telemetry", "Logs and telemetry",
+    }
+}
+
+impl DataTag {
+    /// Regulated personal data (PII, PHI, PCI).
+    #[must_use]
+    pub fn is_regulated(self) -> bool {
+        matches!(self, DataTag::Pii | DataTag::Phi | DataTag::Pci)
+    }
+}
+
+vocabulary! {
+    /// What a trust boundary encloses. The kind gives a default trust level.
+    pub enum BoundaryKind {
+        Internet = "internet", "Internet",
+        ThirdParty = "third_party", "Third party",
+        Dmz = "dmz", "DMZ",
+        InternalNetwork = "internal_network", "Internal network",
+        CloudAccount = "cloud_account", "Cloud account",
+        ClusterNamespace = "cluster_namespace", "Cluster namespace",
+        RestrictedZone = "restricted_zone", "Restricted zone",
+        Device = "device", "User device",
+    }
+}
+
+impl BoundaryKind {
+    /// Trust level (0 = untrusted, 10 = most trusted) when the model does not give one.
+    #[must_use]
+    pub fn default_trust(self) -> u8 {
+        match self {
+            BoundaryKind::Internet | BoundaryKind::Device => 0,
+            BoundaryKind::ThirdParty => 2,
+            BoundaryKind::Dmz => 3,
+            BoundaryKind::InternalNetwork
+            | BoundaryKind::CloudAccount
+            | BoundaryKind::ClusterNamespace => 5,
+            BoundaryKind::RestrictedZone => 8,
+        }
+    }
+}
+
+vocabulary! {
+    /// Data-flow-diagram element kinds.
+    pub enum NodeKind {
+        Actor = "actor", "Actor",
+        ExternalSystem = "external_system", "External system",
+        Service = "service", "Service",
+        Gateway = "gateway", "Gateway",
+        DataStore = "data_store", "Data store",
+        IdentityProvider = "identity_provider", "Identity provider",
+        SecretStore = "secret_store", "Secret store",
+        MessageQueue = "message_queue", "Message queue",
+    }
+}
+
+impl NodeKind {
+    /// Actors and external systems: outside the system's control.
+    #[must_use]
+    pub fn is_external(self) -> bool {
+        matches!(self, NodeKind::Actor | NodeKind::ExternalSystem)
+    }
+
+    /// Nodes that hold data at rest and are accessed through grants.
+    #[must_use]
+    pub fn is_store(self) -> bool {
+        matches!(
+            self,
+            NodeKind::DataStore | NodeKind::SecretStore | NodeKind::MessageQueue
+        )
+    }
+
+    /// Nodes that run code of their own and call others (processes in DFD terms).
+    #[must_use]
+    pub fn is_process(self) -> bool {
+        matches!(
+            self,
+            NodeKind::Service | NodeKind::Gateway | NodeKind::IdentityProvider
+        )
+    }
+}
+
+vocabulary! {
+    /// How a flow is protected on the wire.
+    #[derive(Default)]
+    pub enum Encryption {
+        #[default]
+        None = "none", "None (plaintext)",
+        Tls = "tls", "TLS",
+        Mtls = "mtls", "Mutual TLS",
+    }
+}
+
+vocabulary! {
+    /// Protocol versions, oldest first.
+    pub enum TlsVersion {
+        Ssl3 = "ssl3", "SSLv3",
+        Tls10 = "tls1_0", "TLS 1.0",
+        Tls11 = "tls1_1", "TLS 1.1",
+        Tls12 = "tls1_2", "TLS 1.2",
+        Tls13 = "tls1_3", "TLS 1.3",
+    }
+}
+
+vocabulary! {
+    /// How the caller of a flow proves who it is. Ordered roughly by strength.
+    #[derive(Default)]
+    pub enum AuthKind {
+        #[default]
+        None = "none", "None",
+        Unknown = "unknown", "Unknown",
+        ApiKey = "api_key", "API key",
+        Basic = "basic", "Basic (password)",
+        Session = "session", "Session cookie",
+        Jwt = "jwt", "JWT bearer",
+        Oauth2 = "oauth2", "OAuth2 / OIDC",
+        Mtls = "mtls", "Client certificate (mTLS)",
+    }
+}
+
+impl AuthKind {
+    /// Whether the flow carries any caller identity at all.
+    #[must_use]
+    pub fn authenticates(self) -> bool {
+        !matches!(self, AuthKind::None | AuthKind::Unknown)
+    }
+
+    /// Static shared secrets that are easily leaked and replayed.
+    #[must_use]
+    pub fn is_weak(self) -> bool {
+        matches!(self, AuthKind::Basic | AuthKind::ApiKey)
+    }
+}
+
+vocabulary! {
+    /// Access a flow or grant gives on its target. Ordered by power.
+    #[derive(Default)]
+    pub enum Access {
+        #[default]
+        Read = "read", "Read",
+        Write = "write", "Write",
+        Admin = "admin", "Admin",
+    }
+}
+
+vocabulary! {
+    /// Whose identity a node authorizes each request with.
+    #[derive(Default)]
+    pub enum Authorization {
+        #[default]
+        None = "none", "None",
+        TechnicalUser = "technical_user", "Technical user (service identity)",
+        EndUser = "end_user", "End-user identity (per request)",
+    }
+}
+
+vocabulary! {
+    /// Where a node keeps the secrets it uses.
+    #[derive(Default)]
+    pub enum SecretsLocation {
+        #[default]
+        None = "none", "Uses no secrets",
+        SecretStore = "secret_store", "Secret store / vault",
+        Hsm = "hsm", "HSM / KMS",
+        Environment = "environment", "Environment variables",
+        ConfigFile = "config_file", "Configuration file",
+        SourceCode = "source_code", "Source code",
+    }
+}
+
+impl SecretsLocation {
+    /// Secrets kept somewhere other than a managed vault or HSM.
+    #[must_use]
+    pub fn outside_vault(self) -> bool {
+        matches!(
+            self,
+            SecretsLocation::Environment | SecretsLocation::ConfigFile | SecretsLocation::SourceCode
+        )
+    }
+}
+
+vocabulary! {
+    /// Whether people log in to (or through) a node, and how.
+    #[derive(Default)]
+    pub enum HumanUsers {
+        #[default]
+        None = "none", "No human users",
+        Mfa = "mfa", "Humans, with MFA",
+        NoMfa = "no_mfa", "Humans, without MFA",
+    }
+}
+
+vocabulary! {
+    /// What has been decided about a finding.
+    #[derive(Default)]
+    pub enum Status {
+        #[default]
+        Open = "open", "Open",
+        InProgress = "in_progress", "In progress",
+        Accepted = "accepted", "Accepted",
+        Mitigated = "mitigated", "Mitigated",
+        FalsePositive = "false_positive", "False positive",
+    }
+}
+
+impl Status {
+    /// Accepted, mitigated and false-positive findings no longer count against the model.
+    #[must_use]
+    pub fn is_resolved(self) -> bool {
+        matches!(
+            self,
+            Status::Accepted | Status::Mitigated | Status::FalsePositive
+        )
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes references
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// A kind of data the system handles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataAsset {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub classification: Classification,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<DataTag>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// A region of uniform trust. Boundaries nest through `parent`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boundary {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub kind: BoundaryKind,
+    /// 0 (untrusted) to 10; the kind's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Compliance zones this boundary is (e.g. `[pci]` for the cardholder data environment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope: Vec<DataTag>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl Boundary {
+    /// The trust level, explicit or from the kind.
+    #[must_use]
+    pub fn trust_level(&self) -> u8 {
+        self.trust.unwrap_or_else(|| self.kind.default_trust())
+    }
+}
+
+/// A principal's standing access to a store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub principal: String,
+    pub access: Access,
+}
+
+/// A live endpoint behind a node or flow, and how to probe it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// `https://host:port/path`, `http://...` or `host:port`.
+    pub url: String,
+    /// Server name to send in the TLS handshake, when it differs from the URL's host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// A CA certificate (PEM file, relative to the model) for an internal PKI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+    /// A token for a test environment, used by the JWT probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Expected JWT issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Expected JWT audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Whether verification may send forged tokens to this endpoint.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub active: bool,
+}
+
+/// A process, store or external entity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub kind: NodeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub technology: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Authentication mechanisms the node accepts from callers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authentication: Vec<AuthKind>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub authorization: Authorization,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audit_logging: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub encrypted_at_rest: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub secrets: SecretsLocation,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rate_limited: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub internet_facing: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub users: HumanUsers,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    /// The identity the node presents to others (service account); the node id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Data assets held at rest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<String>,
+    /// Standing access of principals (node ids) to this store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    /// For external entities: the data-processing agreement (DPA, BAA, ...) on record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+}
+
+impl Node {
+    /// A node with the given id and kind and every property at its default.
+    #[must_use]
+    pub fn new(id: impl Into<String>, kind: NodeKind) -> Self {
+        Node {
+            id: id.into(),
+            name: String::new(),
+            kind,
+            boundary: None,
+            technology: String::new(),
+            description: String::new(),
+            authentication: Vec::new(),
+            authorization: Authorization::None,
+            audit_logging: false,
+            encrypted_at_rest: false,
+            secrets: SecretsLocation::None,
+            rate_limited: false,
+            internet_facing: false,
+            users: HumanUsers::None,
+            privileged: false,
+            identity: None,
+            stores: Vec::new(),
+            grants: Vec::new(),
+            agreement: None,
+            endpoint: None,
+        }
+    }
+
+    /// The display name: the name, or the id when there is none.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() { &self.id } else { &self.name }
+    }
+
+    /// The principal this node acts as.
+    #[must_use]
+    pub fn principal(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A directed data flow: `from` sends requests (and data) to `to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// Defaults to `FROM-to-TO`; give one when two flows join the same pair of nodes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub encryption: Encryption,
+    /// Lowest TLS version the link accepts (only with TLS or mTLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_min: Option<TlsVersion>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub authentication: AuthKind,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub access: Access,
+    /// Data assets carried (either direction).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+}
+
+impl Flow {
+    /// A plaintext, unauthenticated read flow between two nodes.
+    #[must_use]
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        let from = from.into();
+        let to = to.into();
+        Flow {
+            id: default_flow_id(&from, &to),
+            from,
+            to,
+            name: String::new(),
+            protocol: String::new(),
+            encryption: Encryption::None,
+            tls_min: None,
+            authentication: AuthKind::None,
+            access: Access::Read,
+            data: Vec::new(),
+            endpoint: None,
+        }
+    }
+
+    /// The label drawn on the flow: its name, or its protocol.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() { &self.protocol } else { &self.name }
+    }
+
+    /// The effective lowest TLS version, if the flow is encrypted.
+    #[must_use]
+    pub fn effective_tls_min(&self) -> Option<TlsVersion> {
+        match self.encryption {
+            Encryption::None => None,
+            Encryption::Tls | Encryption::Mtls => Some(self.tls_min.unwrap_or(TlsVersion::Tls12)),
+        }
+    }
+}
+
+/// The id a flow gets when the file does not give one.
+#[must_use]
+pub fn default_flow_id(from: &str, to: &str) -> String {
+    format!("{from}-to-{to}")
+}
+
+/// What was decided about one finding, or about every finding matching a `*` pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskDecision {
+    /// A finding id (`rule@element...`), `*` matching any run of characters.
+    pub finding: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub justification: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub date: String,
+}
+
+impl RiskDecision {
+    /// Whether this decision's pattern matches a finding id.
+    #[must_use]
+    pub fn matches(&self, finding_id: &str) -> bool {
+        wildcard_match(&self.finding, finding_id)
+    }
+}
+
+/// `*` matches any run of characters (including none); everything else matches itself.
+#[must_use]
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// A canvas position.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pos {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// A canvas rectangle (a boundary's region when the user sized it by hand).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+/// Where things are drawn. Kept apart from the semantics so that moving a box is a small diff.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub nodes: std::collections::BTreeMap<String, Pos>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub boundaries: std::collections::BTreeMap<String, Rect>,
+}
+
+impl Layout {
+    /// No positions at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.boundaries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("a@b", "a@b"));
+        assert!(!wildcard_match("a@b", "a@bc"));
+        assert!(wildcard_match("a@*", "a@bc"));
+        assert!(wildcard_match("*@db", "rule@db"));
+        assert!(!wildcard_match("*@db", "rule@dbx"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("r*@*@x", "rule@a@x"));
+        assert!(!wildcard_match("r*@*@x", "rule@a@y"));
+        assert!(wildcard_match("a*a", "aa"));
+        assert!(!wildcard_match("a*a", "a"));
+    }
+
+    #[test]
+    fn keys_match_serde_names() {
+        for kind in NodeKind::ALL {
+            let text = ron::to_string(kind).unwrap();
+            assert_eq!(text, kind.key());
+        }
+        for v in TlsVersion::ALL {
+            assert_eq!(ron::to_string(v).unwrap(), v.key());
+        }
+    }
+}
