@@ -5,5 +5,7 @@
 //! checks live endpoints, and `report` writes the results. The `cli` and (with the `gui`
 //! feature) `ui` modules are thin shells over these.
 
+pub mod analysis;
 pub mod cli;
 pub mod model;
+pub mod report;

@@ -10,7 +10,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::analysis::{self, Severity};
 use crate::model;
+use crate::report;
+
+/// Output formats of listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
 
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -35,6 +44,21 @@ pub enum Command {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Analyze a model: findings, attack paths, compliance.
+    Analyze {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = report::Format::Text)]
+        format: report::Format,
+        /// Exit with code 1 when an open finding is at or above this severity
+        /// (critical, high, medium, low, info).
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<Severity>,
+    },
+    /// List every rule the analysis checks.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Write a synthetic model of realistic shape (for benchmarks and tests).
     Gen {
@@ -112,6 +136,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_BAD_INPUT))
         }
         Command::Check { files } => check(&files),
+        Command::Analyze {
+            file,
+            format,
+            fail_on,
+        } => analyze(&file, format, fail_on),
+        Command::Rules { format } => rules(format),
         Command::Gen {
             nodes,
             seed,
@@ -172,6 +202,75 @@ fn generate(nodes: usize, seed: u64, output: Option<PathBuf>) -> anyhow::Result<
             .lock()
             .write_all(model::to_text(&model).as_bytes())
             .context("writing to standard output")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether to colour terminal output: standard output is a terminal and `NO_COLOR` is unset.
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+fn analyze(
+    path: &std::path::Path,
+    format: report::Format,
+    fail_on: Option<Severity>,
+) -> anyhow::Result<ExitCode> {
+    let loaded = load_or_report(path)?;
+    let analysis = analysis::analyze(&loaded.model);
+    let file = path.display().to_string();
+    let input = report::Input {
+        model: &loaded.model,
+        analysis: &analysis,
+        file: Some(&file),
+        source: Some(&loaded.source),
+    };
+    let text = report::render(format, &input, use_color());
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to standard output")?;
+    Ok(exit_for(&analysis, fail_on))
+}
+
+/// Exit code 1 when an open finding is at or above `fail_on`.
+#[must_use]
+pub fn exit_for(analysis: &analysis::Analysis, fail_on: Option<Severity>) -> ExitCode {
+    match fail_on {
+        Some(level) if analysis.open_at_or_above(level).next().is_some() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<report::json::RuleJson<'_>> = analysis::RULES
+                .iter()
+                .map(|r| report::json::RuleJson::new(r))
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)?;
+            writeln!(out)?;
+        }
+        ListFormat::Text => {
+            let mut family = None;
+            for rule in analysis::RULES {
+                if family != Some(rule.family) {
+                    family = Some(rule.family);
+                    writeln!(out, "\n{}", rule.family.label().to_uppercase())?;
+                }
+                writeln!(
+                    out,
+                    "  {:<36} {:<8} {}",
+                    rule.id,
+                    rule.severity.key(),
+                    rule.title
+                )?;
+            }
+            writeln!(out, "\n{} rules.", analysis::RULES.len())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -145,9 +145,14 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
             "the file is empty; a model starts with `(rampart: 1, name: \"...\", ...)`",
         ));
     }
-    let parsed: ModelFile = ron_options()
-        .from_str(text)
-        .map_err(|e| LoadError::single(file, Some(ron_position(&e)), describe_ron_error(&e.code)))?;
+    let parsed: ModelFile = ron_options().from_str(text).map_err(|e| {
+        let pos = skip_whitespace(text, ron_position(&e));
+        let mut message = describe_ron_error(&e.code);
+        if e.code != ron::Error::Eof && at_end(text, pos) {
+            message = format!("unexpected end of file (is the file truncated?): {message}");
+        }
+        LoadError::single(file, Some(pos), message)
+    })?;
     let source = SourceMap::scan(text);
     let problems = validate(&parsed);
     if !problems.is_empty() {
@@ -162,6 +167,43 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
         model: Model::from_valid_file(parsed),
         source,
     })
+}
+
+/// Moves a position forward over whitespace, so it points at the offending token.
+fn skip_whitespace(text: &str, mut pos: Position) -> Position {
+    let Some(line) = text.lines().nth(pos.line.saturating_sub(1) as usize) else {
+        return pos;
+    };
+    let skip = pos.col.saturating_sub(1) as usize;
+    let ahead = line
+        .chars()
+        .skip(skip)
+        .take_while(|c| c.is_whitespace())
+        .count();
+    if skip + ahead < line.chars().count() {
+        pos.col += u32::try_from(ahead).unwrap_or(0);
+    }
+    pos
+}
+
+/// Whether nothing but whitespace follows `pos` (1-based line and column in characters).
+fn at_end(text: &str, pos: Position) -> bool {
+    let Some(line_start) = text
+        .split_inclusive('\n')
+        .take(pos.line.saturating_sub(1) as usize)
+        .map(str::len)
+        .reduce(|a, b| a + b)
+        .or(Some(0))
+    else {
+        return false;
+    };
+    let rest = &text[line_start.min(text.len())..];
+    let skip: usize = rest
+        .chars()
+        .take(pos.col.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    rest[skip..].trim().is_empty()
 }
 
 fn locate(problem: &Problem, source: &SourceMap, file: &str) -> Diagnostic {
@@ -209,6 +251,8 @@ fn describe_ron_error(code: &ron::Error) -> String {
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         E::InvalidValueForType { expected, found } => format!("expected {expected}, found {found}"),
         E::Eof => "unexpected end of file (is the file truncated?)".to_string(),
+        E::ExpectedStringEnd => "unterminated string: a closing `\"` is missing".to_string(),
+        E::ExpectedNamedStructLike(name) => format!("expected `(` to open {}", friendly(name)),
         E::Utf8Error(_) => "the file is not valid UTF-8 text".to_string(),
         E::ExceededRecursionLimit => "values are nested too deeply".to_string(),
         other => {

@@ -40,6 +40,8 @@ enum Children {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     root: Located,
+    /// Where each element (a struct with an `id`, or a flow with `from` and `to`) starts.
+    elements: std::collections::HashMap<String, Position>,
 }
 
 impl SourceMap {
@@ -50,11 +52,20 @@ impl SourceMap {
             src: text,
             i: 0,
             pos: Position { line: 1, col: 1 },
+            elements: std::collections::HashMap::new(),
         };
         scanner.skip_trivia();
+        let root = scanner.value(0);
         SourceMap {
-            root: scanner.value(0),
+            root,
+            elements: scanner.elements,
         }
+    }
+
+    /// Where the element with this id starts (flows without an id by their default id).
+    #[must_use]
+    pub fn element(&self, id: &str) -> Option<Position> {
+        self.elements.get(id).copied()
     }
 
     /// The position of the value at `path`, or of its deepest ancestor that exists.
@@ -87,6 +98,7 @@ struct Scanner<'a> {
     src: &'a str,
     i: usize,
     pos: Position,
+    elements: std::collections::HashMap<String, Position>,
 }
 
 impl Scanner<'_> {
@@ -275,6 +287,7 @@ impl Scanner<'_> {
         self.bump();
         let mut fields = Vec::new();
         let mut items = Vec::new();
+        let (mut id, mut from, mut to) = (None, None, None);
         loop {
             self.skip_trivia();
             match self.peek() {
@@ -293,6 +306,16 @@ impl Scanner<'_> {
                 if self.peek() == Some(':') {
                     self.bump();
                     self.skip_trivia();
+                    if matches!(name.as_str(), "id" | "from" | "to") && self.is_string_start() {
+                        let start = (self.i, self.pos);
+                        let text = self.string();
+                        (self.i, self.pos) = start;
+                        match name.as_str() {
+                            "id" => id = Some(text),
+                            "from" => from = Some(text),
+                            _ => to = Some(text),
+                        }
+                    }
                     let mut value = self.value(depth + 1);
                     value.pos = save.1;
                     fields.push((name, value));
@@ -307,6 +330,12 @@ impl Scanner<'_> {
             if !self.separator(')') {
                 break;
             }
+        }
+        let element = id.or_else(|| {
+            Some(crate::model::default_flow_id(from.as_deref()?, to.as_deref()?))
+        });
+        if let Some(element) = element {
+            self.elements.entry(element).or_insert(pos);
         }
         let children = if fields.is_empty() {
             Children::Items(items)
@@ -416,6 +445,8 @@ mod tests {
             at(&[Seg::Field("nodes"), Seg::Item(1), Seg::Field("boundary")]),
             (8, 7)
         );
+        assert_eq!(map.element("b"), Some(Position { line: 6, col: 5 }));
+        assert_eq!(map.element("a"), Some(Position { line: 5, col: 5 }));
         // A missing field falls back to its element.
         assert_eq!(
             at(&[Seg::Field("nodes"), Seg::Item(1), Seg::Field("missing")]),

@@ -1,0 +1,31 @@
+//! Model file speed: load + validate and save of a generated 10,000-node / 40,000-flow model.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rampart::model;
+
+fn bench(c: &mut Criterion) {
+    let m = model::generate::generate(10_000, 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.ron");
+    model::save(&m, &path).expect("save");
+    let text = std::fs::read_to_string(&path).expect("read");
+    eprintln!(
+        "model: {} nodes, {} flows, {:.1} MB of RON",
+        m.node_count(),
+        m.flow_count(),
+        text.len() as f64 / 1e6
+    );
+    let mut group = c.benchmark_group("model-10k");
+    group.sample_size(10);
+    group.bench_function("load+validate", |b| {
+        b.iter(|| model::load(&path).expect("load"));
+    });
+    group.bench_function("save (atomic, read back)", |b| {
+        b.iter(|| model::save(&m, &path).expect("save"));
+    });
+    group.bench_function("serialize only", |b| b.iter(|| model::to_text(&m)));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,48 @@
+//! The one ordered list of every rule. The CLI's `rules` command, SARIF's `tool.driver.rules`,
+//! the GUI's rule browser and the PDF appendix all read it; nothing else lists rules.
+
+use super::Rule;
+use super::rules::{auth, hygiene, links, privilege};
+
+/// Every rule, by family, in the order reports list them.
+pub static RULES: &[&Rule] = &[
+    // Unprotected links
+    &links::UNENCRYPTED_CROSS_BOUNDARY_FLOW,
+    &links::UNENCRYPTED_SENSITIVE_FLOW,
+    &links::CREDENTIALS_IN_CLEARTEXT,
+    &links::WEAK_TLS_VERSION,
+    &links::MISSING_MTLS_SERVICE_TO_SERVICE,
+    &links::PLAINTEXT_DATASTORE_CONNECTION,
+    &links::SENSITIVE_DATA_TO_EXTERNAL_ENTITY,
+    // Missing authentication
+    &auth::UNAUTHENTICATED_INTERNET_ENTRY,
+    &auth::UNAUTHENTICATED_CROSS_BOUNDARY_FLOW,
+    &auth::UNAUTHENTICATED_DATASTORE_ACCESS,
+    &auth::ANONYMOUS_SERVICE_CALL,
+    &auth::MISSING_MFA_FOR_HUMAN_ACCESS,
+    &auth::GATEWAY_BYPASS,
+    &auth::WEAK_AUTHENTICATION_OVER_INTERNET,
+    // Over-privileged paths
+    &privilege::ATTACK_PATH_TO_SENSITIVE_DATA,
+    &privilege::CONFUSED_DEPUTY,
+    &privilege::UNNECESSARY_WRITE_ACCESS,
+    &privilege::ADMIN_ACCESS_FROM_EXPOSED_SERVICE,
+    &privilege::EXCESSIVE_BLAST_RADIUS,
+    &privilege::MISSING_NETWORK_SEGMENTATION,
+    &privilege::SHARED_SERVICE_IDENTITY,
+    // Compliance and hygiene
+    &hygiene::UNENCRYPTED_SENSITIVE_STORAGE,
+    &hygiene::MISSING_AUDIT_LOGGING,
+    &hygiene::SECRETS_OUTSIDE_VAULT,
+    &hygiene::MISSING_RATE_LIMITING,
+    &hygiene::PCI_SCOPE_LEAK,
+    &hygiene::REGULATED_DATA_TO_THIRD_PARTY,
+    &hygiene::PRIVILEGED_RUNTIME,
+    &hygiene::INCOMPLETE_MODEL,
+];
+
+/// A rule by id.
+#[must_use]
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}

@@ -1,0 +1,205 @@
+//! Compliance mapping. Frameworks are data (`assets/compliance/*.ron`): each requirement names
+//! the rules that test it. A framework is in scope when the model holds its data (pci, phi,
+//! pii) or declares it; each of its requirements is then met, a gap (with the open findings), or
+//! not assessed (no rule can judge it from a diagram).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::Finding;
+use crate::model::{DataTag, Framework, Model};
+
+/// A framework as its data file declares it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkDef {
+    /// Prefix of references, e.g. `PCI-DSS-4.0`.
+    pub id: String,
+    pub framework: Framework,
+    pub name: String,
+    /// Data tags that bring the framework into scope.
+    pub scope: Vec<DataTag>,
+    pub requirements: Vec<RequirementDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementDef {
+    pub id: String,
+    pub title: String,
+    pub rules: Vec<String>,
+}
+
+const SOURCES: &[(&str, &str)] = &[
+    ("asvs-5.0.ron", include_str!("../../assets/compliance/asvs-5.0.ron")),
+    ("pci-dss-4.0.ron", include_str!("../../assets/compliance/pci-dss-4.0.ron")),
+    ("hipaa-164.312.ron", include_str!("../../assets/compliance/hipaa-164.312.ron")),
+    ("gdpr-art32.ron", include_str!("../../assets/compliance/gdpr-art32.ron")),
+    ("nist-800-53r5.ron", include_str!("../../assets/compliance/nist-800-53r5.ron")),
+];
+
+/// Every framework, in a fixed order.
+///
+/// # Panics
+/// If a bundled framework file does not parse (a test guards this).
+pub fn frameworks() -> &'static [FrameworkDef] {
+    static FRAMEWORKS: OnceLock<Vec<FrameworkDef>> = OnceLock::new();
+    FRAMEWORKS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|(name, text)| {
+                ron::from_str(text)
+                    .unwrap_or_else(|e| panic!("assets/compliance/{name}: {e}"))
+            })
+            .collect()
+    })
+}
+
+/// References like `PCI-DSS-4.0:8.4.2` for a rule, sorted.
+pub fn references_for(rule: &str) -> &'static [String] {
+    static INDEX: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index: HashMap<String, Vec<String>> = HashMap::new();
+        for fw in frameworks() {
+            for req in &fw.requirements {
+                for r in &req.rules {
+                    index
+                        .entry(r.clone())
+                        .or_default()
+                        .push(format!("{}:{}", fw.id, req.id));
+                }
+            }
+        }
+        for refs in index.values_mut() {
+            refs.sort();
+            refs.dedup();
+        }
+        index
+    });
+    index.get(rule).map_or(&[], Vec::as_slice)
+}
+
+/// The verdict on one requirement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Rules test it and none has an open finding.
+    Met,
+    /// Open findings from its rules.
+    Gap,
+    /// No rule can judge it from the model.
+    NotAssessed,
+}
+
+impl Verdict {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Gap => "gap",
+            Verdict::NotAssessed => "not assessed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub title: String,
+    pub verdict: Verdict,
+    pub rules: Vec<String>,
+    /// Ids of the open findings that make it a gap.
+    pub findings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameworkResult {
+    pub id: String,
+    pub name: String,
+    /// Why the framework applies, e.g. "the model holds pci data".
+    pub scope_reason: String,
+    pub requirements: Vec<RequirementResult>,
+}
+
+impl FrameworkResult {
+    /// (met, gap, not assessed).
+    #[must_use]
+    pub fn totals(&self) -> (usize, usize, usize) {
+        let count = |v| self.requirements.iter().filter(|r| r.verdict == v).count();
+        (
+            count(Verdict::Met),
+            count(Verdict::Gap),
+            count(Verdict::NotAssessed),
+        )
+    }
+}
+
+/// The matrix for every framework in scope of `model`.
+#[must_use]
+pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
+    let mut open_by_rule: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in findings.iter().filter(|f| f.is_open()) {
+        open_by_rule.entry(f.rule.id).or_default().push(&f.id);
+    }
+    let held: Vec<DataTag> = {
+        let mut tags: Vec<DataTag> = model.assets.iter().flat_map(|a| a.tags.iter().copied()).collect();
+        tags.sort();
+        tags.dedup();
+        tags
+    };
+    let mut out = Vec::new();
+    for fw in frameworks() {
+        let declared = model.frameworks.contains(&fw.framework);
+        let by_data: Vec<&str> = fw
+            .scope
+            .iter()
+            .filter(|t| held.contains(t))
+            .map(|t| t.key())
+            .collect();
+        if !declared && by_data.is_empty() {
+            continue;
+        }
+        let scope_reason = match (declared, by_data.is_empty()) {
+            (true, true) => "declared in the model".to_string(),
+            (true, false) => format!("declared in the model; it holds {} data", by_data.join(", ")),
+            (false, _) => format!("the model holds {} data", by_data.join(", ")),
+        };
+        let requirements = fw
+            .requirements
+            .iter()
+            .map(|req| {
+                let mut ids: Vec<String> = req
+                    .rules
+                    .iter()
+                    .flat_map(|r| open_by_rule.get(r.as_str()).into_iter().flatten())
+                    .map(|s| (*s).to_string())
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                let verdict = if req.rules.is_empty() {
+                    Verdict::NotAssessed
+                } else if ids.is_empty() {
+                    Verdict::Met
+                } else {
+                    Verdict::Gap
+                };
+                RequirementResult {
+                    id: req.id.clone(),
+                    title: req.title.clone(),
+                    verdict,
+                    rules: req.rules.clone(),
+                    findings: ids,
+                }
+            })
+            .collect();
+        out.push(FrameworkResult {
+            id: fw.id.clone(),
+            name: fw.name.clone(),
+            scope_reason,
+            requirements,
+        });
+    }
+    out
+}

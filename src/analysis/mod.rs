@@ -1,0 +1,302 @@
+//! Analysis: a catalog of rules in four families, graph analyses (attack paths, effective
+//! privilege, blast radius) and the compliance matrix. `analyze` is a pure function of the
+//! model; its findings are sorted and their ids are stable across unrelated edits.
+
+mod catalog;
+pub mod compliance;
+mod context;
+pub mod paths;
+mod rules;
+
+use serde::Serialize;
+
+use crate::model::{Model, RiskDecision, Status};
+
+pub use catalog::{RULES, rule};
+pub use context::Ctx;
+
+macro_rules! ordered_vocabulary {
+    ($(#[$m:meta])* pub enum $name:ident { $($v:ident = $key:literal, $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum $name { $(#[serde(rename = $key)] $v),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+            #[must_use]
+            pub fn key(self) -> &'static str { match self { $($name::$v => $key),+ } }
+            #[must_use]
+            pub fn label(self) -> &'static str { match self { $($name::$v => $label),+ } }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.label()) }
+        }
+    };
+}
+
+ordered_vocabulary! {
+    /// How bad a finding is. Ordered from least to most severe.
+    pub enum Severity {
+        Info = "info", "Info",
+        Low = "low", "Low",
+        Medium = "medium", "Medium",
+        High = "high", "High",
+        Critical = "critical", "Critical",
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .iter()
+            .copied()
+            .find(|v| v.key().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}`: use critical, high, medium, low or info"))
+    }
+}
+
+ordered_vocabulary! {
+    /// The four rule families.
+    pub enum Family {
+        UnprotectedLinks = "unprotected-links", "Unprotected links",
+        MissingAuthentication = "missing-authentication", "Missing authentication",
+        OverPrivilege = "over-privileged-paths", "Over-privileged paths",
+        Compliance = "compliance-hygiene", "Compliance and hygiene",
+    }
+}
+
+ordered_vocabulary! {
+    /// STRIDE threat categories.
+    pub enum Stride {
+        Spoofing = "spoofing", "Spoofing",
+        Tampering = "tampering", "Tampering",
+        Repudiation = "repudiation", "Repudiation",
+        InformationDisclosure = "information-disclosure", "Information disclosure",
+        DenialOfService = "denial-of-service", "Denial of service",
+        ElevationOfPrivilege = "elevation-of-privilege", "Elevation of privilege",
+    }
+}
+
+/// A rule, declared once with everything about it. Its compliance references come from the
+/// framework files in `assets/compliance/` (each requirement names the rules that test it), so
+/// the mapping is written in one place; see [`Rule::compliance`].
+pub struct Rule {
+    /// Kebab-case, stable: finding ids and risk decisions use it.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub family: Family,
+    pub stride: &'static [Stride],
+    /// Default severity; a check may raise or lower it for one finding, with a reason.
+    pub severity: Severity,
+    /// What the rule checks and why it matters.
+    pub explanation: &'static str,
+    /// How to fix it, in general; each finding also says what change would clear it.
+    pub mitigation: &'static str,
+    pub check: fn(&Ctx<'_>, &mut Reporter<'_>),
+}
+
+impl Rule {
+    /// Requirement references like `PCI-DSS-4.0:4.2.1`, sorted.
+    #[must_use]
+    pub fn compliance(&self) -> &'static [String] {
+        compliance::references_for(self.id)
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// One problem found in the model.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// `rule-id@element-id[@element-id...]`.
+    pub id: String,
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    /// Element ids (nodes, flows, boundaries, assets) the finding is about.
+    pub elements: Vec<String>,
+    /// For path findings: the node ids along the path, first to last.
+    pub path: Vec<String>,
+    /// Per-hop evidence for path findings (same length as `path` minus one).
+    pub hops: Vec<String>,
+    /// The facts that made the rule fire.
+    pub message: String,
+    /// What change to the model would clear it.
+    pub fix: String,
+    pub status: Status,
+    /// The risk decision that set the status, if any.
+    pub decision: Option<RiskDecision>,
+}
+
+impl Finding {
+    /// Open or in progress: counts toward `--fail-on`.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        !self.status.is_resolved()
+    }
+}
+
+/// Collects one rule's findings.
+pub struct Reporter<'a> {
+    rule: &'static Rule,
+    out: &'a mut Vec<Finding>,
+}
+
+impl Reporter<'_> {
+    /// Reports a finding about `elements` (the first ones form its id).
+    pub fn report(
+        &mut self,
+        elements: &[&str],
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> &mut Finding {
+        let mut id = self.rule.id.to_string();
+        for e in elements {
+            id.push('@');
+            id.push_str(e);
+        }
+        self.out.push(Finding {
+            id,
+            rule: self.rule,
+            severity: self.rule.severity,
+            elements: elements.iter().map(|e| (*e).to_string()).collect(),
+            path: Vec::new(),
+            hops: Vec::new(),
+            message: message.into(),
+            fix: fix.into(),
+            status: Status::Open,
+            decision: None,
+        });
+        self.out.last_mut().expect("just pushed")
+    }
+}
+
+/// Everything the analysis found.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// Sorted: most severe first, then catalog order, then id.
+    pub findings: Vec<Finding>,
+    /// Weakest path from an untrusted entry to each high-value target.
+    pub attack_paths: Vec<paths::AttackPath>,
+    /// What each untrusted actor can end up doing to each store.
+    pub privileges: Vec<paths::EffectivePrivilege>,
+    /// What one compromised internet-facing node reaches.
+    pub blast_radius: Vec<paths::BlastRadius>,
+    /// One matrix per framework in scope.
+    pub compliance: Vec<compliance::FrameworkResult>,
+    /// Risk decisions whose pattern matches no finding (probably stale).
+    pub unused_decisions: Vec<usize>,
+}
+
+impl Analysis {
+    /// Open findings at or above a severity.
+    pub fn open_at_or_above(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.is_open() && f.severity >= severity)
+    }
+
+    /// Findings that mention an element.
+    pub fn for_element<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |f| f.elements.iter().chain(&f.path).any(|e| e == id))
+    }
+
+    /// The worst open severity per element id.
+    #[must_use]
+    pub fn worst_by_element(&self) -> std::collections::HashMap<&str, Severity> {
+        let mut worst = std::collections::HashMap::new();
+        for f in self.findings.iter().filter(|f| f.is_open()) {
+            for e in &f.elements {
+                let w = worst.entry(e.as_str()).or_insert(f.severity);
+                if f.severity > *w {
+                    *w = f.severity;
+                }
+            }
+        }
+        worst
+    }
+
+    /// Open findings counted by severity, most severe first.
+    #[must_use]
+    pub fn counts(&self) -> Vec<(Severity, usize)> {
+        Severity::ALL
+            .iter()
+            .rev()
+            .map(|s| {
+                (
+                    *s,
+                    self.findings
+                        .iter()
+                        .filter(|f| f.is_open() && f.severity == *s)
+                        .count(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Runs every rule, the graph analyses and the compliance mapping.
+#[must_use]
+pub fn analyze(model: &Model) -> Analysis {
+    let ctx = Ctx::new(model);
+    let mut findings = Vec::new();
+    for rule in RULES {
+        let mut reporter = Reporter {
+            rule,
+            out: &mut findings,
+        };
+        (rule.check)(&ctx, &mut reporter);
+    }
+    let order: std::collections::HashMap<&str, usize> =
+        RULES.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| order[a.rule.id].cmp(&order[b.rule.id]))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    findings.dedup_by(|a, b| a.id == b.id);
+    let unused_decisions = apply_decisions(model, &mut findings);
+    let compliance = compliance::evaluate(model, &findings);
+    Analysis {
+        findings,
+        attack_paths: ctx.attack_paths().to_vec(),
+        privileges: ctx.privileges().to_vec(),
+        blast_radius: ctx.blast_radius().to_vec(),
+        compliance,
+        unused_decisions,
+    }
+}
+
+/// Sets each finding's status from the first exact decision for its id, else the first
+/// wildcard decision that matches. Returns the indices of decisions that matched nothing.
+fn apply_decisions(model: &Model, findings: &mut [Finding]) -> Vec<usize> {
+    let mut used = vec![false; model.decisions.len()];
+    for finding in findings.iter_mut() {
+        let exact = model
+            .decisions
+            .iter()
+            .position(|d| d.finding == finding.id);
+        let chosen = exact.or_else(|| {
+            model
+                .decisions
+                .iter()
+                .position(|d| d.finding.contains('*') && d.matches(&finding.id))
+        });
+        if let Some(i) = chosen {
+            used[i] = true;
+            finding.status = model.decisions[i].status;
+            finding.decision = Some(model.decisions[i].clone());
+        }
+    }
+    used.iter()
+        .enumerate()
+        .filter(|(_, u)| !**u)
+        .map(|(i, _)| i)
+        .collect()
+}

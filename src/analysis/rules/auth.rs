@@ -1,0 +1,322 @@
+//! Family 2, missing authentication: requests that nobody has to prove they may make.
+//!
+//! Each unauthenticated flow gets one rule by where it goes: from an untrusted entry
+//! (`unauthenticated-internet-entry`), into a data store (`unauthenticated-datastore-access`),
+//! up into a more trusted zone (`unauthenticated-cross-boundary-flow`), or between services at the
+//! same trust (`anonymous-service-call`).
+
+use super::{FlowRef, flow_desc};
+use crate::analysis::{Family, Rule, Severity, Stride};
+use crate::model::{Access, Classification, HumanUsers, NodeKind};
+
+fn unauthenticated(f: &FlowRef<'_>) -> bool {
+    !f.flow.authentication.authenticates()
+}
+
+fn auth_word(f: &FlowRef<'_>) -> &'static str {
+    if f.flow.authentication == crate::model::AuthKind::Unknown {
+        "with unknown authentication"
+    } else {
+        "without authentication"
+    }
+}
+
+pub static UNAUTHENTICATED_INTERNET_ENTRY: Rule = Rule {
+    id: "unauthenticated-internet-entry",
+    title: "Unauthenticated entry from an untrusted zone",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::High,
+    explanation: "An actor or external system in an untrusted zone (internet, device, third \
+        party) calls into the system without authenticating, and the flow carries more than \
+        public data or changes state. Anyone on the internet can do the same. Flows that only \
+        read public data (a public web page) are not reported.",
+    mitigation: "Authenticate the caller (OAuth2/OIDC for users, mutual TLS or signed tokens for \
+        systems) at the entry point, or mark the flow as carrying only public data.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if !(ctx.is_entry(f.info.from) && !f.to.kind.is_external() && unauthenticated(&f)) {
+                continue;
+            }
+            let non_public = f.info.data.class.is_some_and(|c| c > Classification::Public);
+            if !non_public && f.flow.access == Access::Read {
+                continue;
+            }
+            let what = if non_public {
+                format!("and exchanges {}", ctx.describe_data(&f.flow.data, |d| d.class > Some(Classification::Public)))
+            } else {
+                format!("with {} access", f.flow.access.label().to_lowercase())
+            };
+            let finding = r.report(
+                &[&f.flow.id],
+                format!(
+                    "Flow {} enters from untrusted `{}` {} {what}.",
+                    flow_desc(&f),
+                    f.from.boundary.as_deref().unwrap_or("(no boundary)"),
+                    auth_word(&f)
+                ),
+                format!(
+                    "Set an `authentication` on flow `{}` (e.g. `oauth2` or `mtls`).",
+                    f.flow.id
+                ),
+            );
+            if f.info.data.is_restricted() {
+                finding.severity = Severity::Critical;
+            }
+        }
+    },
+};
+
+pub static UNAUTHENTICATED_CROSS_BOUNDARY_FLOW: Rule = Rule {
+    id: "unauthenticated-cross-boundary-flow",
+    title: "Unauthenticated flow into a more trusted zone",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::High,
+    explanation: "A flow goes from a less trusted zone into a more trusted one without \
+        authentication. The higher-trust zone then trusts whatever reaches it from below, so \
+        one compromised node in the lower zone is enough to act inside the higher one.",
+    mitigation: "Authenticate every call that enters a more trusted zone (mutual TLS or signed \
+        service tokens), and let the receiver check the caller's identity.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if unauthenticated(&f)
+                && !ctx.is_entry(f.info.from)
+                && !f.to.kind.is_store()
+                && !f.to.kind.is_external()
+                && f.to_info.trust > f.from_info.trust
+            {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} goes from trust level {} to {} {}.",
+                        flow_desc(&f),
+                        f.from_info.trust,
+                        f.to_info.trust,
+                        auth_word(&f)
+                    ),
+                    format!(
+                        "Set an `authentication` on flow `{}` (e.g. `mtls` or `jwt`).",
+                        f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static UNAUTHENTICATED_DATASTORE_ACCESS: Rule = Rule {
+    id: "unauthenticated-datastore-access",
+    title: "Data store accessed without authentication",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::InformationDisclosure, Stride::Tampering],
+    severity: Severity::Medium,
+    explanation: "A database, cache, queue or secret store accepts connections without \
+        credentials. Anything that can reach it on the network can read and change its data; \
+        exposed Redis, Elasticsearch and MongoDB instances are among the most common causes of \
+        breaches. Raised to high when the store holds confidential or restricted data.",
+    mitigation: "Enable authentication on the store (per-service credentials or client \
+        certificates) and restrict network access to the services that need it.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if unauthenticated(&f) && f.to.kind.is_store() && !ctx.is_entry(f.info.from) {
+                let finding = r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} reaches {} `{}` {}.",
+                        flow_desc(&f),
+                        f.to.kind.label().to_lowercase(),
+                        f.to.id,
+                        auth_word(&f)
+                    ),
+                    format!(
+                        "Set an `authentication` on flow `{}` and require it on `{}`.",
+                        f.flow.id, f.to.id
+                    ),
+                );
+                if f.to_info.stored.is_sensitive() || f.info.data.is_sensitive() {
+                    finding.severity = Severity::High;
+                }
+            }
+        }
+    },
+};
+
+pub static ANONYMOUS_SERVICE_CALL: Rule = Rule {
+    id: "anonymous-service-call",
+    title: "Service called with no caller identity",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::Repudiation],
+    severity: Severity::Medium,
+    explanation: "One internal service calls another at the same or lower trust level without \
+        any identity. The callee cannot tell legitimate callers from an attacker who has reached \
+        the network, cannot authorize per caller, and its logs cannot say who did what.",
+    mitigation: "Give every service a workload identity and authenticate calls with it (mutual \
+        TLS or signed service tokens); forward the end user's token where it matters.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if unauthenticated(&f)
+                && f.from.kind.is_process()
+                && f.to.kind.is_process()
+                && !ctx.untrusted(f.info.from)
+                && f.to_info.trust <= f.from_info.trust
+            {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} carries no caller identity ({}).",
+                        flow_desc(&f),
+                        auth_word(&f)
+                    ),
+                    format!(
+                        "Set `authentication: mtls` (or `jwt`) on flow `{}`.",
+                        f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
+    id: "missing-mfa-for-human-access",
+    title: "People reach restricted data without MFA",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing],
+    severity: Severity::High,
+    explanation: "Human users who sign in without multi-factor authentication can reach stores \
+        of restricted data, or hold admin access. One phished or reused password is then enough. \
+        High when they reach the data with a service's full access; medium when every path goes \
+        through per-user authorization (they see only their own records).",
+    mitigation: "Require MFA (phishing-resistant where possible: FIDO2/WebAuthn) for these \
+        users, at least for access to restricted data and administration.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if node.kind != NodeKind::Actor || node.users != HumanUsers::NoMfa {
+                continue;
+            }
+            let mut full = Vec::new();
+            let mut scoped = Vec::new();
+            for p in ctx.privileges().iter().filter(|p| p.actor == node.id) {
+                let Some(store) = ctx.model.node_index(&p.store) else { continue };
+                if ctx.info(store).stored.is_restricted() {
+                    if p.scoped { scoped.push(p.store.as_str()) } else { full.push(p.store.as_str()) }
+                }
+            }
+            let admin: Vec<&str> = ctx
+                .outgoing(i)
+                .filter(|f| f.flow.access == Access::Admin)
+                .map(|f| f.to.id.as_str())
+                .collect();
+            if full.is_empty() && scoped.is_empty() && admin.is_empty() {
+                continue;
+            }
+            let mut facts = Vec::new();
+            if !full.is_empty() {
+                facts.push(format!("reach restricted data in {} with a service's full access", ticks(&full)));
+            }
+            if !scoped.is_empty() {
+                facts.push(format!("reach restricted data in {} (own records only)", ticks(&scoped)));
+            }
+            if !admin.is_empty() {
+                facts.push(format!("have admin access to {}", ticks(&admin)));
+            }
+            let finding = r.report(
+                &[&node.id],
+                format!("Users of `{}` sign in without MFA and {}.", node.id, facts.join("; ")),
+                format!("Require MFA for `{}` (`users: mfa`).", node.id),
+            );
+            if full.is_empty() && admin.is_empty() {
+                finding.severity = Severity::Medium;
+            }
+        }
+    },
+};
+
+fn ticks(ids: &[&str]) -> String {
+    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+pub static GATEWAY_BYPASS: Rule = Rule {
+    id: "gateway-bypass",
+    title: "External client bypasses the gateway",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::High,
+    explanation: "The model has a gateway, yet an actor or external system in an untrusted zone \
+        calls an internal node directly. Whatever the gateway enforces (token validation, rate \
+        limits, WAF rules, logging) does not apply on this path.",
+    mitigation: "Route the client through the gateway and make the internal node accept traffic \
+        only from the gateway (network policy, mutual TLS).",
+    check: |ctx, r| {
+        if !ctx.has_gateway() {
+            return;
+        }
+        for f in ctx.flows() {
+            if ctx.is_entry(f.info.from)
+                && !f.to.kind.is_external()
+                && f.to.kind != NodeKind::Gateway
+                && !f.to.internet_facing
+                && !ctx.untrusted(f.info.to)
+            {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} reaches internal {} `{}` directly from untrusted `{}`, not through a gateway.",
+                        flow_desc(&f),
+                        f.to.kind.label().to_lowercase(),
+                        f.to.id,
+                        f.from.id
+                    ),
+                    format!(
+                        "Route `{}` through a gateway, and remove flow `{}`.",
+                        f.from.id, f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static WEAK_AUTHENTICATION_OVER_INTERNET: Rule = Rule {
+    id: "weak-authentication-over-internet",
+    title: "Password or static API key from an untrusted zone",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing],
+    severity: Severity::Medium,
+    explanation: "A caller in an untrusted zone authenticates with basic auth or a static API key \
+        to reach sensitive data or admin functions. Such secrets are long-lived, easily leaked \
+        (logs, repositories, browser history) and replayable from anywhere. Logins at an \
+        identity provider are not reported.",
+    mitigation: "Use short-lived tokens from an identity provider (OAuth2 client credentials for \
+        systems, OIDC with MFA for people), or mutual TLS; at least scope and rotate keys.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if ctx.is_entry(f.info.from)
+                && !f.to.kind.is_external()
+                && f.to.kind != NodeKind::IdentityProvider
+                && f.flow.authentication.is_weak()
+                && (f.info.data.is_sensitive() || f.flow.access == Access::Admin)
+            {
+                let target = if f.info.data.is_sensitive() {
+                    ctx.describe_data(&f.flow.data, |d| d.is_sensitive())
+                } else {
+                    "admin access".to_string()
+                };
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} uses {} from untrusted `{}` for {target}.",
+                        flow_desc(&f),
+                        f.flow.authentication.label(),
+                        f.from.id
+                    ),
+                    format!(
+                        "Use `authentication: oauth2` or `mtls` on flow `{}`.",
+                        f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};

@@ -1,0 +1,303 @@
+//! Family 4, compliance and hygiene: storage, logging, secrets, exposure and scope problems
+//! that frameworks name explicitly, and gaps in the model itself.
+
+use super::flow_desc;
+use crate::analysis::{Ctx, Family, Reporter, Rule, Severity, Stride};
+use crate::model::{AuthKind, DataTag, NodeKind, SecretsLocation};
+
+pub static UNENCRYPTED_SENSITIVE_STORAGE: Rule = Rule {
+    id: "unencrypted-sensitive-storage",
+    title: "Sensitive data stored unencrypted",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "A store holds confidential or restricted data and is not encrypted at rest. \
+        Backups, snapshots, decommissioned disks and anyone with storage-level access see the \
+        data in the clear. High for restricted data.",
+    mitigation: "Enable encryption at rest (managed disk/volume encryption, transparent data \
+        encryption, or field-level encryption for the most sensitive fields) with keys in a KMS.",
+    check: |ctx, r| {
+        for (_, node, info) in ctx.nodes() {
+            if node.kind.is_store() && info.stored.is_sensitive() && !node.encrypted_at_rest {
+                let finding = r.report(
+                    &[&node.id],
+                    format!(
+                        "`{}` stores {} without encryption at rest.",
+                        node.id,
+                        ctx.describe_data(&node.stores, |d| d.is_sensitive())
+                    ),
+                    format!("Encrypt `{}` at rest (`encrypted_at_rest: true`).", node.id),
+                );
+                if info.stored.is_restricted() {
+                    finding.severity = Severity::High;
+                }
+            }
+        }
+    },
+};
+
+pub static MISSING_AUDIT_LOGGING: Rule = Rule {
+    id: "missing-audit-logging",
+    title: "Regulated data handled without audit logging",
+    family: Family::Compliance,
+    stride: &[Stride::Repudiation],
+    severity: Severity::Medium,
+    explanation: "A node stores, sends or receives personal, health or cardholder data but keeps \
+        no audit log. Nobody can reconstruct who accessed or changed the data, which every \
+        framework in scope (PCI DSS 10, HIPAA 164.312(b), GDPR Art. 32/33) requires.",
+    mitigation: "Log access to regulated data (who, what, when, from where) to an append-only \
+        store outside the node's control, and review it.",
+    check: |ctx, r| {
+        for (_, node, info) in ctx.nodes() {
+            if node.kind.is_external() || node.audit_logging || !info.handled.is_regulated() {
+                continue;
+            }
+            let tags: Vec<&str> = info
+                .handled
+                .tags()
+                .into_iter()
+                .filter(|t| t.is_regulated())
+                .map(DataTag::key)
+                .collect();
+            r.report(
+                &[&node.id],
+                format!(
+                    "`{}` handles regulated data ({}) without audit logging.",
+                    node.id,
+                    tags.join(", ")
+                ),
+                format!("Enable audit logging on `{}` (`audit_logging: true`).", node.id),
+            );
+        }
+    },
+};
+
+pub static SECRETS_OUTSIDE_VAULT: Rule = Rule {
+    id: "secrets-outside-vault",
+    title: "Secrets kept outside a secret store",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "The node keeps its credentials or keys in environment variables, configuration \
+        files or source code. These leak through crash dumps, process listings, image layers, \
+        backups and repositories, and are rarely rotated. High for secrets in source code.",
+    mitigation: "Fetch secrets at run time from a secret store (Vault, a cloud secret manager) \
+        with short-lived credentials, and rotate what has been exposed.",
+    check: check_secrets,
+};
+
+pub static MISSING_RATE_LIMITING: Rule = Rule {
+    id: "missing-rate-limiting",
+    title: "Internet-facing entry without rate limiting",
+    family: Family::Compliance,
+    stride: &[Stride::DenialOfService, Stride::Spoofing],
+    severity: Severity::Medium,
+    explanation: "An internet-facing node does not limit request rates. It is open to credential \
+        stuffing, scraping, enumeration and resource exhaustion.",
+    mitigation: "Rate-limit per client and per credential at the edge (gateway, WAF or the \
+        service itself), with stricter limits on login and expensive endpoints.",
+    check: |ctx, r| {
+        for (_, node, _) in ctx.nodes() {
+            if node.internet_facing && !node.rate_limited && !node.kind.is_external() {
+                r.report(
+                    &[&node.id],
+                    format!("Internet-facing `{}` has no rate limiting.", node.id),
+                    format!("Rate-limit `{}` (`rate_limited: true`).", node.id),
+                );
+            }
+        }
+    },
+};
+
+pub static PCI_SCOPE_LEAK: Rule = Rule {
+    id: "pci-scope-leak",
+    title: "Cardholder data outside the PCI zone",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure],
+    severity: Severity::High,
+    explanation: "Cardholder data is stored, processed or transmitted by a node outside the \
+        cardholder data environment (a boundary with `scope: [pci]`), or a node outside that \
+        zone reaches a data store in it directly or with admin access. Every such node is in \
+        PCI DSS scope anyway, unsegmented, and usually without the controls the zone has.",
+    mitigation: "Move the node into the PCI zone, or stop it from touching cardholder data \
+        (tokenize first); let only zone services reach the zone's stores.",
+    check: |ctx, r| {
+        let has_zone = ctx.has_zone(DataTag::Pci);
+        for (_, node, info) in ctx.nodes() {
+            if node.kind.is_external() || !info.handled.has(DataTag::Pci) || ctx.in_zone(node, DataTag::Pci) {
+                continue;
+            }
+            let why = if has_zone {
+                "outside every PCI zone"
+            } else {
+                "while the model declares no PCI zone (a boundary with `scope: [pci]`)"
+            };
+            let verb = if info.stored.has(DataTag::Pci) { "stores" } else { "processes" };
+            r.report(
+                &[&node.id],
+                format!("`{}` {verb} cardholder data {why}.", node.id),
+                format!(
+                    "Move `{}` into the PCI zone, or give it tokens instead of cardholder data.",
+                    node.id
+                ),
+            );
+        }
+        if !has_zone {
+            return;
+        }
+        for f in ctx.flows() {
+            if f.from.kind.is_external() || ctx.in_zone(f.from, DataTag::Pci) || !ctx.in_zone(f.to, DataTag::Pci) {
+                continue;
+            }
+            if f.to.kind.is_store() || f.flow.access == crate::model::Access::Admin {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} reaches {} `{}` inside the PCI zone from outside it{}.",
+                        flow_desc(&f),
+                        f.to.kind.label().to_lowercase(),
+                        f.to.id,
+                        if f.flow.access == crate::model::Access::Admin { ", with admin access" } else { "" }
+                    ),
+                    format!(
+                        "Serve `{}` through a service inside the zone, or move it into the zone.",
+                        f.from.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static REGULATED_DATA_TO_THIRD_PARTY: Rule = Rule {
+    id: "regulated-data-to-third-party",
+    title: "Personal or health data shared without a recorded agreement",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure],
+    severity: Severity::High,
+    explanation: "Personal data (PII) or health data (PHI) is exchanged with an external system \
+        and the model records no agreement with its operator: no data processing agreement \
+        (GDPR Art. 28) or business associate agreement (HIPAA). Sharing regulated data without \
+        one is a compliance breach in itself.",
+    mitigation: "Sign and record the agreement (`agreement: \"...\"` on the external system), or \
+        stop sending regulated data (pseudonymise or aggregate first).",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            let external = match (f.from.kind, f.to.kind) {
+                (NodeKind::ExternalSystem, k) if !k.is_external() => f.from,
+                (k, NodeKind::ExternalSystem) if !k.is_external() => f.to,
+                _ => continue,
+            };
+            if external.agreement.is_some() {
+                continue;
+            }
+            let names = ctx.describe_data(&f.flow.data, |d| d.has(DataTag::Pii) || d.has(DataTag::Phi));
+            if names.is_empty() {
+                continue;
+            }
+            r.report(
+                &[&f.flow.id],
+                format!(
+                    "Flow {} shares {names} with `{}`, which has no recorded agreement.",
+                    flow_desc(&f),
+                    external.id
+                ),
+                format!("Record the DPA/BAA on `{}` (`agreement: \"...\"`).", external.id),
+            );
+        }
+    },
+};
+
+pub static PRIVILEGED_RUNTIME: Rule = Rule {
+    id: "privileged-runtime",
+    title: "Node runs with elevated privileges",
+    family: Family::Compliance,
+    stride: &[Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "The node runs privileged (root, a privileged container, host access). A bug in \
+        it becomes a compromise of the host and of everything else running there.",
+    mitigation: "Run as an unprivileged user with a read-only file system and only the \
+        capabilities it needs; isolate what truly needs privileges.",
+    check: |ctx, r| {
+        for (_, node, _) in ctx.nodes() {
+            if node.privileged {
+                r.report(
+                    &[&node.id],
+                    format!("`{}` runs privileged.", node.id),
+                    format!("Drop privileges for `{}` (`privileged: false`).", node.id),
+                );
+            }
+        }
+    },
+};
+
+pub static INCOMPLETE_MODEL: Rule = Rule {
+    id: "incomplete-model",
+    title: "Model is incomplete here",
+    family: Family::Compliance,
+    stride: &[],
+    severity: Severity::Info,
+    explanation: "Part of the model is too vague to analyse: a flow with no protocol, unknown \
+        authentication or no data, a node with no flows, or a node outside every boundary. \
+        Rules cannot see what is not modelled, so these gaps can hide real findings.",
+    mitigation: "Fill in the missing facts, or remove elements that are not part of the system.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            let mut gaps = Vec::new();
+            if f.flow.protocol.is_empty() || f.flow.protocol.eq_ignore_ascii_case("unknown") {
+                gaps.push("no protocol");
+            }
+            if f.flow.authentication == AuthKind::Unknown {
+                gaps.push("unknown authentication");
+            }
+            if f.flow.data.is_empty() {
+                gaps.push("no data assets");
+            }
+            if !gaps.is_empty() {
+                r.report(
+                    &[&f.flow.id],
+                    format!("Flow {} has {}.", flow_desc(&f), gaps.join(", ")),
+                    format!("Describe flow `{}`: {}.", f.flow.id, gaps.join(", ")),
+                );
+            }
+        }
+        for (i, node, _) in ctx.nodes() {
+            let mut gaps = Vec::new();
+            if ctx.incoming(i).next().is_none() && ctx.outgoing(i).next().is_none() {
+                gaps.push("no flows");
+            }
+            if node.boundary.is_none() {
+                gaps.push("no trust boundary");
+            }
+            if !gaps.is_empty() {
+                r.report(
+                    &[&node.id],
+                    format!("Node `{}` has {}.", node.id, gaps.join(" and ")),
+                    format!("Connect `{}` and place it in a boundary, or remove it.", node.id),
+                );
+            }
+        }
+    },
+};
+
+fn check_secrets(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
+    for (_, node, _) in ctx.nodes() {
+        if node.secrets.outside_vault() {
+            let finding = r.report(
+                &[&node.id],
+                format!(
+                    "`{}` keeps its secrets in {}.",
+                    node.id,
+                    node.secrets.label().to_lowercase()
+                ),
+                format!(
+                    "Move the secrets of `{}` to a secret store (`secrets: secret_store`).",
+                    node.id
+                ),
+            );
+            if node.secrets == SecretsLocation::SourceCode {
+                finding.severity = Severity::High;
+            }
+        }
+    }
+}

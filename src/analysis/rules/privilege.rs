@@ -1,0 +1,407 @@
+//! Family 3, over-privileged paths: what an attacker can reach over several hops, and access
+//! that is broader than the flows need.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::paths::BLAST_RADIUS_SHARE;
+use crate::analysis::{Ctx, Family, Reporter, Rule, Severity, Stride};
+use crate::model::{Access, Authorization, NodeKind};
+
+pub static ATTACK_PATH_TO_SENSITIVE_DATA: Rule = Rule {
+    id: "attack-path-to-sensitive-data",
+    title: "Weakly defended path from an untrusted entry to high-value data",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::InformationDisclosure],
+    severity: Severity::High,
+    explanation: "For every high-value target (stores of confidential, restricted, regulated or \
+        credential data, secret stores, identity providers) Rampart finds the path of least \
+        resistance from any untrusted actor, weighing each hop by its controls: encryption, \
+        authentication strength, per-user authorization, gateway rate limiting. A path is \
+        reported when its hops average 4 or less out of 10: an attacker needs to beat only weak \
+        controls, hop after hop. Critical for restricted data behind very weak paths.",
+    mitigation: "Strengthen the weakest hop first (the evidence lists the gap at each hop): \
+        authenticate and authorize per end user at the first internal hop, encrypt, and put \
+        restricted data behind a service that checks the end user's rights.",
+    check: check_attack_paths,
+};
+
+fn check_attack_paths(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
+    for path in ctx.attack_paths().iter().filter(|p| p.weak) {
+        let Some(target) = ctx.model.node_index(&path.target) else {
+            continue;
+        };
+        let stored = ctx.info(target).stored;
+        let weakest = path
+            .hops
+            .iter()
+            .min_by_key(|h| h.cost)
+            .map(|h| h.flow.clone())
+            .unwrap_or_default();
+        let finding = r.report(
+            &[&path.entry, &path.target],
+            format!(
+                "`{}` reaches `{}` in {} hop(s) through {}; the hops average {:.1} out of 10.",
+                path.entry,
+                path.target,
+                path.hops.len(),
+                path.nodes.join(" -> "),
+                path.average()
+            ),
+            format!(
+                "Strengthen flow `{weakest}` first (the weakest hop), e.g. with authentication and per-user authorization at its target."
+            ),
+        );
+        finding.path.clone_from(&path.nodes);
+        finding.hops = path
+            .hops
+            .iter()
+            .map(|h| {
+                let gaps = if h.gaps.is_empty() {
+                    "no gap".to_string()
+                } else {
+                    h.gaps.join("; ")
+                };
+                format!(
+                    "{} -> {} via `{}` (cost {}): controls: {}; gaps: {gaps}",
+                    h.from, h.to, h.flow, h.cost, h.controls
+                )
+            })
+            .collect();
+        for hop in &path.hops {
+            finding.elements.push(hop.flow.clone());
+        }
+        finding.severity = if stored.is_restricted() && path.average() <= 3.0 {
+            Severity::Critical
+        } else if stored.is_restricted() || ctx.node(target).kind == NodeKind::SecretStore {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+    }
+}
+
+pub static CONFUSED_DEPUTY: Rule = Rule {
+    id: "confused-deputy",
+    title: "Confused deputy: lower-trust callers borrow a service's write access",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::Tampering],
+    severity: Severity::High,
+    explanation: "A service that does not authorize requests per end user (it trusts its callers, \
+        or checks only the calling service) is called from a less trusted zone and holds write \
+        or admin access to sensitive data (in a store, or through another service's API). Every caller effectively gets the service's full \
+        access: one forged or replayed request changes any record, not just the caller's own.",
+    mitigation: "Authorize each request against the end user's identity (forward the user's \
+        token and check it in the service), or narrow the service's own access to what its \
+        callers may do.",
+    check: |ctx, r| {
+        for (i, node, info) in ctx.nodes() {
+            if !node.kind.is_process() || node.authorization == Authorization::EndUser {
+                continue;
+            }
+            let callers: Vec<&str> = {
+                let mut c: Vec<&str> = ctx
+                    .incoming(i)
+                    .filter(|f| f.from_info.trust < info.trust)
+                    .map(|f| f.from.id.as_str())
+                    .collect();
+                c.sort_unstable();
+                c.dedup();
+                c
+            };
+            if callers.is_empty() {
+                continue;
+            }
+            let mut stores: BTreeMap<&str, (Access, String)> = BTreeMap::new();
+            for f in ctx.outgoing(i) {
+                let sensitive_store = f.to.kind.is_store() && f.to_info.stored.is_sensitive();
+                if f.flow.access >= Access::Write
+                    && !f.to.kind.is_external()
+                    && (sensitive_store || f.info.data.is_sensitive())
+                {
+                    let data = if sensitive_store {
+                        ctx.describe_data(&f.to.stores, |d| d.is_sensitive())
+                    } else {
+                        ctx.describe_data(&f.flow.data, |d| d.is_sensitive())
+                    };
+                    let entry = stores.entry(f.to.id.as_str()).or_insert((f.flow.access, data));
+                    entry.0 = entry.0.max(f.flow.access);
+                }
+            }
+            for (store, (access, data)) in stores {
+                let data = if data.is_empty() { "sensitive data".to_string() } else { data };
+                r.report(
+                    &[&node.id, store],
+                    format!(
+                        "`{}` ({}) is called from lower-trust {} and has {} access to `{store}` ({data}).",
+                        node.id,
+                        match node.authorization {
+                            Authorization::None => "no authorization",
+                            _ => "authorizes only the calling service",
+                        },
+                        callers.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                        access.label().to_lowercase()
+                    ),
+                    format!(
+                        "Set `authorization: end_user` on `{}` and check the end user's rights on each request.",
+                        node.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static UNNECESSARY_WRITE_ACCESS: Rule = Rule {
+    id: "unnecessary-write-access",
+    title: "Write or admin grant that no flow uses",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::Tampering],
+    severity: Severity::Medium,
+    explanation: "A principal holds write or admin access to a store, but none of its flows to \
+        that store needs that much (or it has no flow to the store at all). Least privilege: \
+        unused rights only matter to an attacker who has taken over the principal.",
+    mitigation: "Reduce the grant to the access the principal's flows need, or remove it.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            for grant in &node.grants {
+                if grant.access < Access::Write {
+                    continue;
+                }
+                let used = ctx
+                    .incoming(i)
+                    .filter(|f| f.from.id == grant.principal)
+                    .map(|f| f.flow.access)
+                    .max();
+                if used.is_some_and(|u| u >= grant.access) {
+                    continue;
+                }
+                let (why, fix) = match used {
+                    None => (
+                        "has no flow to it".to_string(),
+                        format!("Remove the grant of `{}` on `{}`.", grant.principal, node.id),
+                    ),
+                    Some(u) => (
+                        format!("its flows only need {}", u.label().to_lowercase()),
+                        format!(
+                            "Reduce the grant of `{}` on `{}` to `{}`.",
+                            grant.principal,
+                            node.id,
+                            u.key()
+                        ),
+                    ),
+                };
+                r.report(
+                    &[&node.id, &grant.principal],
+                    format!(
+                        "`{}` holds {} access to `{}` but {why}.",
+                        grant.principal,
+                        grant.access.label().to_lowercase(),
+                        node.id
+                    ),
+                    fix,
+                );
+            }
+        }
+    },
+};
+
+pub static ADMIN_ACCESS_FROM_EXPOSED_SERVICE: Rule = Rule {
+    id: "admin-access-from-exposed-service",
+    title: "Exposed node holds admin access",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege],
+    severity: Severity::High,
+    explanation: "A node that is internet-facing, or called directly by an untrusted actor, holds \
+        admin access to another node (by a flow or a grant). Exposed nodes are the first to be \
+        compromised; admin rights there turn one bug into full control of the target.",
+    mitigation: "Move administration behind a separate, non-exposed service with strong \
+        authentication, and give the exposed node only the access its requests need.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if node.kind.is_external() {
+                continue;
+            }
+            let exposed = node.internet_facing || ctx.incoming(i).any(|f| ctx.is_entry(f.info.from));
+            if !exposed {
+                continue;
+            }
+            let mut targets: Vec<&str> = ctx
+                .outgoing(i)
+                .filter(|f| f.flow.access == Access::Admin)
+                .map(|f| f.to.id.as_str())
+                .collect();
+            for (_, store, _) in ctx.nodes() {
+                if store
+                    .grants
+                    .iter()
+                    .any(|g| g.principal == node.id && g.access == Access::Admin)
+                {
+                    targets.push(store.id.as_str());
+                }
+            }
+            targets.sort_unstable();
+            targets.dedup();
+            for target in targets {
+                r.report(
+                    &[&node.id, target],
+                    format!(
+                        "`{}` is {} and holds admin access to `{target}`.",
+                        node.id,
+                        if node.internet_facing { "internet-facing" } else { "called directly by untrusted actors" }
+                    ),
+                    format!(
+                        "Give `{}` read or write access to `{target}` only, and administer `{target}` from a non-exposed node.",
+                        node.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static EXCESSIVE_BLAST_RADIUS: Rule = Rule {
+    id: "excessive-blast-radius",
+    title: "One compromised internet-facing node reaches most sensitive data",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "If this internet-facing node were compromised, the attacker could follow its \
+        flows (and those of the services it calls) to more than half of the model's high-value \
+        data assets. Internet-facing nodes should be able to reach as little as possible.",
+    mitigation: "Split the node's responsibilities, put per-user authorization in the services \
+        it calls, and segment the data so that one compromise exposes one domain.",
+    check: |ctx, r| {
+        let total = ctx
+            .model
+            .assets
+            .iter()
+            .filter(|a| ctx.asset(&a.id).is_high_value())
+            .count();
+        for b in ctx.blast_radius() {
+            if b.share > BLAST_RADIUS_SHARE && b.assets.len() >= 2 {
+                r.report(
+                    &[&b.node],
+                    format!(
+                        "A compromise of `{}` reaches {} nodes and {} of {total} high-value data assets ({:.0}%): {}.",
+                        b.node,
+                        b.reached,
+                        b.assets.len(),
+                        b.share * 100.0,
+                        b.assets.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    format!(
+                        "Reduce what `{}` can call, or require per-user authorization in the services behind it.",
+                        b.node
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static MISSING_NETWORK_SEGMENTATION: Rule = Rule {
+    id: "missing-network-segmentation",
+    title: "Sensitive data not segmented from exposed nodes",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "A store of sensitive data shares its innermost boundary with an \
+        internet-facing node, sits in no boundary at all, or is reached by an untrusted actor \
+        directly. Without a zone boundary in between, a compromised front end can talk to the \
+        data directly.",
+    mitigation: "Put data stores in their own zone (private subnets, a separate namespace with \
+        network policies) that only the services using them can reach.",
+    check: |ctx, r| {
+        let mut exposed_zones: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (_, node, _) in ctx.nodes() {
+            if node.internet_facing && let Some(b) = node.boundary.as_deref() {
+                exposed_zones.entry(b).or_default().push(node.id.as_str());
+            }
+        }
+        for (i, node, info) in ctx.nodes() {
+            if !node.kind.is_store() || !info.stored.is_sensitive() {
+                continue;
+            }
+            match node.boundary.as_deref() {
+                None => {
+                    r.report(
+                        &[&node.id],
+                        format!("Store `{}` holds sensitive data and is in no trust boundary.", node.id),
+                        format!("Put `{}` in a restricted zone (`boundary: \"...\"`).", node.id),
+                    );
+                }
+                Some(b) => {
+                    if let Some(front) = exposed_zones.get(b) {
+                        let mut front = front.clone();
+                        front.sort_unstable();
+                        r.report(
+                            &[&node.id],
+                            format!(
+                                "Store `{}` holds sensitive data in `{b}`, the same zone as internet-facing {}.",
+                                node.id,
+                                front.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                            format!("Move `{}` into its own restricted zone.", node.id),
+                        );
+                    }
+                }
+            }
+            for f in ctx.incoming(i).filter(|f| ctx.is_entry(f.info.from)) {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Untrusted `{}` connects straight to store `{}` (flow `{}`).",
+                        f.from.id, node.id, f.flow.id
+                    ),
+                    format!("Put a service between `{}` and `{}`.", f.from.id, node.id),
+                );
+            }
+        }
+    },
+};
+
+pub static SHARED_SERVICE_IDENTITY: Rule = Rule {
+    id: "shared-service-identity",
+    title: "Several services share one identity",
+    family: Family::OverPrivilege,
+    stride: &[Stride::Spoofing, Stride::Repudiation, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "Two or more nodes present the same service identity (account, certificate or \
+        client id). Each gets the union of the others' rights, a leak of one credential \
+        compromises all of them, and audit logs cannot tell them apart.",
+    mitigation: "Give every workload its own identity and grant each only what it needs.",
+    check: |ctx, r| {
+        let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (_, node, _) in ctx.nodes() {
+            if let Some(identity) = node.identity.as_deref() {
+                by_identity.entry(identity).or_default().push(node.id.as_str());
+            }
+        }
+        for (_, node, _) in ctx.nodes() {
+            // A node whose id is used as another node's identity shares it too.
+            if node.identity.is_none()
+                && let Some(list) = by_identity.get_mut(node.id.as_str())
+            {
+                list.push(node.id.as_str());
+            }
+        }
+        for (identity, mut nodes) in by_identity {
+            nodes.sort_unstable();
+            nodes.dedup();
+            if nodes.len() < 2 {
+                continue;
+            }
+            r.report(
+                &nodes,
+                format!(
+                    "{} all act as identity `{identity}`.",
+                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+                format!(
+                    "Give each of {} its own `identity`.",
+                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    },
+};

@@ -1,0 +1,171 @@
+//! JSON: the public, machine-readable form of an analysis (see DESIGN.md, "CLI contract").
+
+use serde::Serialize;
+
+use super::Input;
+use crate::analysis::compliance::FrameworkResult;
+use crate::analysis::paths::{AttackPath, BlastRadius, EffectivePrivilege};
+use crate::analysis::{Finding, Rule, Severity};
+
+/// One finding as JSON shows it.
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    pub id: &'a str,
+    pub rule: &'a str,
+    pub title: &'a str,
+    pub family: &'a str,
+    pub severity: Severity,
+    pub stride: Vec<&'a str>,
+    pub elements: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub path: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub hops: &'a [String],
+    pub message: &'a str,
+    pub fix: &'a str,
+    pub mitigation: &'a str,
+    pub compliance: &'a [String],
+    pub status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<&'a str>,
+}
+
+impl<'a> FindingJson<'a> {
+    #[must_use]
+    pub fn new(f: &'a Finding) -> Self {
+        let non_empty = |s: &'a str| (!s.is_empty()).then_some(s);
+        FindingJson {
+            id: &f.id,
+            rule: f.rule.id,
+            title: f.rule.title,
+            family: f.rule.family.key(),
+            severity: f.severity,
+            stride: f.rule.stride.iter().map(|s| s.key()).collect(),
+            elements: &f.elements,
+            path: &f.path,
+            hops: &f.hops,
+            message: &f.message,
+            fix: &f.fix,
+            mitigation: f.rule.mitigation,
+            compliance: f.rule.compliance(),
+            status: f.status.key(),
+            justification: f.decision.as_ref().and_then(|d| non_empty(&d.justification)),
+            owner: f.decision.as_ref().and_then(|d| non_empty(&d.owner)),
+            date: f.decision.as_ref().and_then(|d| non_empty(&d.date)),
+        }
+    }
+}
+
+/// One rule as `rampart rules --format json` lists it.
+#[derive(Serialize)]
+pub struct RuleJson<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub family: &'a str,
+    pub severity: Severity,
+    pub stride: Vec<&'a str>,
+    pub explanation: &'a str,
+    pub mitigation: &'a str,
+    pub compliance: &'a [String],
+}
+
+impl<'a> RuleJson<'a> {
+    #[must_use]
+    pub fn new(r: &'a Rule) -> Self {
+        RuleJson {
+            id: r.id,
+            title: r.title,
+            family: r.family.key(),
+            severity: r.severity,
+            stride: r.stride.iter().map(|s| s.key()).collect(),
+            explanation: r.explanation,
+            mitigation: r.mitigation,
+            compliance: r.compliance(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    open: usize,
+    resolved: usize,
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: Tool,
+    model: ModelInfo<'a>,
+    summary: Summary,
+    findings: Vec<FindingJson<'a>>,
+    attack_paths: &'a [AttackPath],
+    effective_privileges: &'a [EffectivePrivilege],
+    blast_radius: &'a [BlastRadius],
+    compliance: &'a [FrameworkResult],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct ModelInfo<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    nodes: usize,
+    flows: usize,
+    boundaries: usize,
+    assets: usize,
+}
+
+/// The whole analysis as pretty JSON.
+///
+/// # Panics
+/// Never: every type here serializes.
+#[must_use]
+pub fn render(input: &Input<'_>) -> String {
+    let a = input.analysis;
+    let count = |s: Severity| a.findings.iter().filter(|f| f.is_open() && f.severity == s).count();
+    let report = Report {
+        tool: Tool {
+            name: "rampart",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        model: ModelInfo {
+            name: &input.model.name,
+            file: input.file,
+            nodes: input.model.node_count(),
+            flows: input.model.flow_count(),
+            boundaries: input.model.boundaries.len(),
+            assets: input.model.assets.len(),
+        },
+        summary: Summary {
+            open: a.findings.iter().filter(|f| f.is_open()).count(),
+            resolved: a.findings.iter().filter(|f| !f.is_open()).count(),
+            critical: count(Severity::Critical),
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            info: count(Severity::Info),
+        },
+        findings: a.findings.iter().map(FindingJson::new).collect(),
+        attack_paths: &a.attack_paths,
+        effective_privileges: &a.privileges,
+        blast_radius: &a.blast_radius,
+        compliance: &a.compliance,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
+    text.push('\n');
+    text
+}

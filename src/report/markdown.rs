@@ -1,0 +1,110 @@
+//! Markdown, for pull-request comments and wikis.
+
+use std::fmt::Write;
+
+use super::Input;
+use crate::analysis::Severity;
+use crate::analysis::compliance::Verdict;
+
+/// Escapes text for a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The analysis as a Markdown document.
+#[must_use]
+pub fn render(input: &Input<'_>) -> String {
+    let a = input.analysis;
+    let m = input.model;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Threat model: {}\n", m.name);
+    if !m.description.is_empty() {
+        let _ = writeln!(out, "{}\n", m.description);
+    }
+    let _ = writeln!(
+        out,
+        "{} nodes, {} flows, {} trust boundaries, {} data assets. **{}.**\n",
+        m.node_count(),
+        m.flow_count(),
+        m.boundaries.len(),
+        m.assets.len(),
+        super::text::summary(input)
+    );
+    let _ = writeln!(out, "| Severity | Open |\n|---|---:|");
+    for (s, n) in a.counts() {
+        let _ = writeln!(out, "| {} | {n} |", s.label());
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## Findings\n");
+    for severity in Severity::ALL.iter().rev() {
+        let group: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity == *severity)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {} ({})\n", severity.label(), group.len());
+        let _ = writeln!(out, "| Finding | Id | Status | What | Fix |\n|---|---|---|---|---|");
+        for f in group {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                cell(f.rule.title),
+                cell(&f.id),
+                f.status.label(),
+                cell(&f.message),
+                cell(&f.fix)
+            );
+        }
+        out.push('\n');
+    }
+
+    let weak: Vec<_> = a.attack_paths.iter().filter(|p| p.weak).collect();
+    if !weak.is_empty() {
+        let _ = writeln!(out, "## Attack paths\n");
+        for p in weak {
+            let _ = writeln!(
+                out,
+                "- **{} → {}** (average hop strength {:.1}/10): {}",
+                p.entry,
+                p.target,
+                p.average(),
+                p.nodes.join(" → ")
+            );
+            for h in &p.hops {
+                let gaps = if h.gaps.is_empty() { "none".to_string() } else { h.gaps.join("; ") };
+                let _ = writeln!(out, "  - `{}`: controls {}; gaps: {gaps}", h.flow, h.controls);
+            }
+        }
+        out.push('\n');
+    }
+
+    for fw in &a.compliance {
+        let (met, gap, na) = fw.totals();
+        let _ = writeln!(
+            out,
+            "## {} ({met} met, {gap} gap, {na} not assessed)\n\nIn scope because {}.\n",
+            fw.name, fw.scope_reason
+        );
+        let _ = writeln!(out, "| Requirement | Title | Verdict | Findings |\n|---|---|---|---|");
+        for r in &fw.requirements {
+            let verdict = match r.verdict {
+                Verdict::Met => "✅ met",
+                Verdict::Gap => "❌ gap",
+                Verdict::NotAssessed => "➖ not assessed",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {verdict} | {} |",
+                r.id,
+                cell(&r.title),
+                r.findings.len()
+            );
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! Reports: the analysis (and, when present, probe results) written as text, JSON, SARIF 2.1.0,
+//! Markdown and PDF. Every writer reads the same inputs; none of them decides anything.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::analysis::Analysis;
+use crate::model::Model;
+use crate::model::source::SourceMap;
+
+/// What every report is written from.
+pub struct Input<'a> {
+    pub model: &'a Model,
+    pub analysis: &'a Analysis,
+    /// The model file as given on the command line (SARIF locates results in it).
+    pub file: Option<&'a str>,
+    /// Positions of elements in that file.
+    pub source: Option<&'a SourceMap>,
+}
+
+/// Text output formats of `rampart analyze`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+/// Renders a report in one of the text formats.
+#[must_use]
+pub fn render(format: Format, input: &Input<'_>, color: bool) -> String {
+    match format {
+        Format::Text => text::render(input, color),
+        Format::Json => json::render(input),
+        Format::Sarif => sarif::render(input),
+        Format::Markdown => markdown::render(input),
+    }
+}
