@@ -24,6 +24,17 @@ fn bench(c: &mut Criterion) {
         b.iter(|| model::save(&m, &path).expect("save"));
     });
     group.bench_function("serialize only", |b| b.iter(|| model::to_text(&m)));
+    group.bench_function("parse only (ron)", |b| {
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        b.iter(|| options.from_str::<model::ModelFile>(&text).expect("parse"));
+    });
+    group.bench_function("source map scan", |b| {
+        b.iter(|| model::source::SourceMap::scan(&text));
+    });
+    let file = m.to_file();
+    group.bench_function("validate only", |b| b.iter(|| model::validate(&file)));
+    group.bench_function("to_file", |b| b.iter(|| m.to_file()));
     group.finish();
 }
 

@@ -220,11 +220,12 @@ fn analyze(
     let loaded = load_or_report(path)?;
     let analysis = analysis::analyze(&loaded.model);
     let file = path.display().to_string();
+    let source = (format == report::Format::Sarif).then(|| loaded.source_map());
     let input = report::Input {
         model: &loaded.model,
         analysis: &analysis,
         file: Some(&file),
-        source: Some(&loaded.source),
+        source: source.as_ref(),
     };
     let text = report::render(format, &input, use_color());
     std::io::stdout()

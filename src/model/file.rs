@@ -117,14 +117,23 @@ pub enum SaveError {
     },
     #[error("{path}: refusing to save: the model has problems:\n{problems}")]
     Invalid { path: String, problems: String },
-    #[error("{path}: refusing to save: the written file did not read back as the same model")]
+    #[error("{path}: refusing to save: the written file did not read back as written")]
     ReadBack { path: String },
 }
 
-/// A model loaded from text, with the positions of its elements.
+/// A model loaded from text. The text is kept so that positions of elements can be found
+/// when needed (SARIF), without paying for it on every load.
 pub struct Loaded {
     pub model: Model,
-    pub source: SourceMap,
+    text: String,
+}
+
+impl Loaded {
+    /// Where each element sits in the text it was loaded from.
+    #[must_use]
+    pub fn source_map(&self) -> SourceMap {
+        SourceMap::scan(&self.text)
+    }
 }
 
 fn ron_options() -> ron::Options {
@@ -138,6 +147,14 @@ fn ron_options() -> ron::Options {
 /// # Errors
 /// Syntax, type and reference problems, every one found, each with line and column.
 pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
+    parse_owned(text.to_string(), file)
+}
+
+fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
+    if owned.starts_with('\u{feff}') {
+        owned.drain(..'\u{feff}'.len_utf8());
+    }
+    let text = owned.as_str();
     if text.trim().is_empty() {
         return Err(LoadError::single(
             file,
@@ -153,9 +170,9 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
         }
         LoadError::single(file, Some(pos), message)
     })?;
-    let source = SourceMap::scan(text);
     let problems = validate(&parsed);
     if !problems.is_empty() {
+        let source = SourceMap::scan(text);
         return Err(LoadError {
             diagnostics: problems
                 .iter()
@@ -165,7 +182,7 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, LoadError> {
     }
     Ok(Loaded {
         model: Model::from_valid_file(parsed),
-        source,
+        text: owned,
     })
 }
 
@@ -186,7 +203,8 @@ fn skip_whitespace(text: &str, mut pos: Position) -> Position {
     pos
 }
 
-/// Whether nothing but whitespace follows `pos` (1-based line and column in characters).
+/// Whether the text ends at `pos` (1-based line and column in characters), give or take the
+/// token there: the sign of a truncated file.
 fn at_end(text: &str, pos: Position) -> bool {
     let Some(line_start) = text
         .split_inclusive('\n')
@@ -203,7 +221,12 @@ fn at_end(text: &str, pos: Position) -> bool {
         .take(pos.col.saturating_sub(1) as usize)
         .map(char::len_utf8)
         .sum();
-    rest[skip..].trim().is_empty()
+    // Truncated when nothing, or only the (cut-off) offending token, follows.
+    let rest = rest[skip..].trim();
+    rest.len() < 200
+        && rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\''))
 }
 
 fn locate(problem: &Problem, source: &SourceMap, file: &str) -> Diagnostic {
@@ -288,11 +311,12 @@ fn friendly(type_name: &str) -> &str {
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
     let bytes = read_limited(path).map_err(|message| LoadError::single(&name, None, message))?;
-    let text = match std::str::from_utf8(&bytes) {
+    let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            // Safe to decode: `valid_up_to` ends on a character boundary.
+            let bytes = e.as_bytes();
+            let valid = &bytes[..e.utf8_error().valid_up_to()];
+            // `valid_up_to` ends on a character boundary, so this decodes without loss.
             let prefix = String::from_utf8_lossy(valid);
             let line = prefix.matches('\n').count() + 1;
             let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -306,7 +330,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             ));
         }
     };
-    parse(text.strip_prefix('\u{feff}').unwrap_or(text), &name)
+    parse_owned(text, &name)
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
@@ -344,26 +368,33 @@ fn io_message(e: &std::io::Error) -> String {
 /// Never in practice: every model type serializes to RON.
 #[must_use]
 pub fn to_text(model: &Model) -> String {
+    file_text(&model.to_file())
+}
+
+fn file_text(file: &ModelFile) -> String {
     let config = ron::ser::PrettyConfig::new()
         .depth_limit(3)
-        .indentor("    ".to_string())
+        .indentor("  ".to_string())
         .struct_names(false)
         .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut text = ron_options()
-        .to_string_pretty(&model.to_file(), config)
+        .to_string_pretty(file, config)
         .expect("model types always serialize");
     text.push('\n');
     text
 }
 
-/// Saves atomically: writes a temporary file beside `path`, flushes it, reads it back and
-/// checks it parses to the same model, then renames it over `path`.
+/// Saves atomically: validates the model, writes a temporary file beside `path`, flushes it to
+/// disk, reads it back and checks it holds exactly the bytes meant, then renames it over `path`.
+/// (That the canonical text parses back to the same model is a property of [`to_text`], checked
+/// by the round-trip and property tests rather than on every save.)
 ///
 /// # Errors
 /// The model has problems, or any step of writing fails; `path` is then untouched.
 pub fn save(model: &Model, path: &Path) -> Result<(), SaveError> {
     let name = path.display().to_string();
-    let problems = validate(&model.to_file());
+    let file = model.to_file();
+    let problems = validate(&file);
     if !problems.is_empty() {
         return Err(SaveError::Invalid {
             path: name,
@@ -374,7 +405,8 @@ pub fn save(model: &Model, path: &Path) -> Result<(), SaveError> {
                 .join("\n"),
         });
     }
-    let text = to_text(model);
+    let text = file_text(&file);
+    drop(file);
     let io = |source| SaveError::Io {
         path: name.clone(),
         source,
@@ -385,10 +417,9 @@ pub fn save(model: &Model, path: &Path) -> Result<(), SaveError> {
         file.write_all(text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
         drop(file);
-        let back = std::fs::read_to_string(&tmp).map_err(io)?;
-        match parse(&back, &name) {
-            Ok(loaded) if loaded.model == *model => {}
-            _ => return Err(SaveError::ReadBack { path: name.clone() }),
+        let back = std::fs::read(&tmp).map_err(io)?;
+        if back != text.as_bytes() {
+            return Err(SaveError::ReadBack { path: name.clone() });
         }
         std::fs::rename(&tmp, path).map_err(io)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())

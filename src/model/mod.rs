@@ -78,6 +78,7 @@ impl Model {
     /// unchecked file are dropped rather than trusted.
     #[must_use]
     pub fn from_valid_file(file: ModelFile) -> Self {
+        let (nodes, flows) = (file.nodes.len(), file.flows.len());
         let mut model = Model {
             name: file.name,
             description: file.description,
@@ -87,7 +88,9 @@ impl Model {
             boundaries: file.boundaries,
             decisions: file.decisions,
             layout: file.layout,
-            ..Model::default()
+            graph: Graph::with_capacity(nodes, flows),
+            node_ids: HashMap::with_capacity(nodes),
+            flow_ids: HashMap::with_capacity(flows),
         };
         for node in file.nodes {
             let id = node.id.clone();

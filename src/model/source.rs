@@ -102,12 +102,23 @@ struct Scanner<'a> {
 }
 
 impl Scanner<'_> {
-    fn peek(&self) -> Option<char> {
-        self.src[self.i..].chars().next()
+    fn char_at(&self, at: usize) -> Option<char> {
+        let b = *self.src.as_bytes().get(at)?;
+        if b.is_ascii() {
+            Some(char::from(b))
+        } else {
+            self.src.get(at..)?.chars().next()
+        }
     }
 
-    fn peek_at(&self, n: usize) -> Option<char> {
-        self.src[self.i..].chars().nth(n)
+    fn peek(&self) -> Option<char> {
+        self.char_at(self.i)
+    }
+
+    /// The character after the next one.
+    fn peek_second(&self) -> Option<char> {
+        let first = self.peek()?;
+        self.char_at(self.i + first.len_utf8())
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -125,7 +136,7 @@ impl Scanner<'_> {
     /// Whitespace, comments and `#![enable(..)]` attributes.
     fn skip_trivia(&mut self) {
         loop {
-            match (self.peek(), self.peek_at(1)) {
+            match (self.peek(), self.peek_second()) {
                 (Some(c), _) if c.is_whitespace() => {
                     self.bump();
                 }
@@ -225,7 +236,7 @@ impl Scanner<'_> {
     fn is_string_start(&self) -> bool {
         match self.peek() {
             Some('"') => true,
-            Some('r') => matches!(self.peek_at(1), Some('"' | '#')),
+            Some('r') => matches!(self.peek_second(), Some('"' | '#')),
             _ => false,
         }
     }

@@ -63,6 +63,33 @@ impl Checker {
     }
 }
 
+/// Records an element id, or reports it as invalid or already used.
+fn claim<'s>(
+    c: &mut Checker,
+    seen: &mut HashMap<&'s str, &'static str>,
+    id: &'s str,
+    what: &'static str,
+    path: Vec<PathSeg>,
+) {
+    if !is_valid_id(id) {
+        c.push(
+            path,
+            Some(id),
+            format!(
+                "invalid {what} id `{id}`: use letters, digits, `-`, `_` or `.`, starting with a letter or digit"
+            ),
+        );
+    } else if let Some(first) = seen.get(id) {
+        c.push(
+            path,
+            Some(id),
+            format!("duplicate id `{id}`: already used by a {first}"),
+        );
+    } else {
+        seen.insert(id, what);
+    }
+}
+
 fn at(section: &'static str, index: usize, field: &'static str) -> Vec<PathSeg> {
     vec![
         PathSeg::Field(section),
@@ -96,27 +123,20 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     }
 
     // Ids are one namespace: findings name elements by id alone.
-    let mut seen: HashMap<String, &'static str> = HashMap::new();
-    let mut claim = |c: &mut Checker, id: &str, what: &'static str, path: Vec<PathSeg>| {
-        if !is_valid_id(id) {
-            c.push(
-                path,
-                Some(id),
-                format!(
-                    "invalid {what} id `{id}`: use letters, digits, `-`, `_` or `.`, starting with a letter or digit"
-                ),
-            );
-        } else if let Some(first) = seen.get(id) {
-            c.push(
-                path,
-                Some(id),
-                format!("duplicate id `{id}`: already used by a {first}"),
-            );
-        } else {
-            seen.insert(id.to_string(), what);
-        }
-    };
-
+    let mut seen: HashMap<&str, &'static str> = HashMap::with_capacity(
+        file.assets.len() + file.boundaries.len() + file.nodes.len() + file.flows.len(),
+    );
+    let default_ids: Vec<String> = file
+        .flows
+        .iter()
+        .map(|f| {
+            if f.id.is_empty() {
+                default_flow_id(&f.from, &f.to)
+            } else {
+                String::new()
+            }
+        })
+        .collect();
     let assets: HashSet<&str> = file.assets.iter().map(|a| a.id.as_str()).collect();
     let boundaries: HashMap<&str, usize> = file
         .boundaries
@@ -127,11 +147,11 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     let nodes: HashSet<&str> = file.nodes.iter().map(|n| n.id.as_str()).collect();
 
     for (i, asset) in file.assets.iter().enumerate() {
-        claim(&mut c, &asset.id, "data asset", at("assets", i, "id"));
+        claim(&mut c, &mut seen, &asset.id, "data asset", at("assets", i, "id"));
     }
 
     for (i, boundary) in file.boundaries.iter().enumerate() {
-        claim(&mut c, &boundary.id, "boundary", at("boundaries", i, "id"));
+        claim(&mut c, &mut seen, &boundary.id, "boundary", at("boundaries", i, "id"));
         if let Some(trust) = boundary.trust
             && trust > 10
         {
@@ -187,7 +207,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     }
 
     for (i, node) in file.nodes.iter().enumerate() {
-        claim(&mut c, &node.id, "node", at("nodes", i, "id"));
+        claim(&mut c, &mut seen, &node.id, "node", at("nodes", i, "id"));
         if let Some(b) = &node.boundary
             && !boundaries.contains_key(b.as_str())
         {
@@ -221,17 +241,17 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     }
 
     for (i, flow) in file.flows.iter().enumerate() {
-        let id = if flow.id.is_empty() {
-            default_flow_id(&flow.from, &flow.to)
+        let id: &str = if flow.id.is_empty() {
+            &default_ids[i]
         } else {
-            flow.id.clone()
+            &flow.id
         };
         let id_path = if flow.id.is_empty() {
             vec![PathSeg::Field("flows"), PathSeg::Item(i)]
         } else {
             at("flows", i, "id")
         };
-        claim(&mut c, &id, "flow", id_path);
+        claim(&mut c, &mut seen, id, "flow", id_path);
         for (field, end) in [("from", &flow.from), ("to", &flow.to)] {
             if !nodes.contains(end.as_str()) {
                 c.push(
