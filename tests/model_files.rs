@@ -1,6 +1,8 @@
 //! Model files end to end: the example models, bad input through the real binary, round trips
 //! and atomic saves.
 
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,11 +14,12 @@ fn bin() -> Command {
 }
 
 fn models() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .collect();
     paths.sort();
     paths
 }
@@ -55,14 +58,20 @@ fn example_models_are_valid_and_realistic() {
             path.display()
         );
         for kind in [NodeKind::Actor, NodeKind::Service, NodeKind::DataStore] {
-            assert!(m.nodes().any(|n| n.kind == kind), "{} has a {kind}", path.display());
+            assert!(
+                m.nodes().any(|n| n.kind == kind),
+                "{} has a {kind}",
+                path.display()
+            );
         }
     }
 }
 
 #[test]
 fn builtin_example_is_the_ecommerce_file() {
-    let from_disk = model::load(Path::new("models/ecommerce.ron")).unwrap().model;
+    let from_disk = model::load(Path::new("models/ecommerce.ron"))
+        .unwrap()
+        .model;
     assert!(Model::example() == from_disk);
     for kind in NodeKind::ALL {
         assert!(
@@ -151,7 +160,11 @@ fn bad_input_gives_positioned_errors_and_exit_2() {
         assert!(!lines.is_empty(), "{}", case.name);
         for line in &lines {
             for needle in case.expect {
-                assert!(line.contains(needle), "{}: `{line}` lacks `{needle}`", case.name);
+                assert!(
+                    line.contains(needle),
+                    "{}: `{line}` lacks `{needle}`",
+                    case.name
+                );
             }
             assert!(!line.contains("panicked"), "{line}");
         }
@@ -164,7 +177,10 @@ fn bad_input_gives_positioned_errors_and_exit_2() {
     // A directory, and a missing file.
     let (code, lines) = check(dir.path());
     assert_eq!(code, 2);
-    assert!(lines[0].ends_with("is a directory, not a model file"), "{lines:?}");
+    assert!(
+        lines[0].ends_with("is a directory, not a model file"),
+        "{lines:?}"
+    );
     let (code, lines) = check(&dir.path().join("missing.ron"));
     assert_eq!(code, 2);
     assert!(lines[0].ends_with("missing.ron: no such file"), "{lines:?}");
@@ -223,7 +239,11 @@ fn round_trip_every_model_and_generated_ones() {
         let back = model::load(&path).unwrap().model;
         assert!(back == m, "{name}: load(save(m)) == m");
         model::save(&back, &path).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), first, "{name}: saving twice gives the same bytes");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            first,
+            "{name}: saving twice gives the same bytes"
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files are left behind");
@@ -240,7 +260,10 @@ fn saving_an_invalid_model_or_to_a_bad_place_keeps_the_old_file() {
     let mut broken = m.clone();
     broken.node_mut("order-service").unwrap().boundary = Some("nowhere".into());
     let err = model::save(&broken, &path).unwrap_err();
-    assert!(err.to_string().contains("unknown boundary `nowhere`"), "{err}");
+    assert!(
+        err.to_string().contains("unknown boundary `nowhere`"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     // The target is a directory: the rename fails, nothing is left behind.

@@ -33,11 +33,26 @@ pub struct RequirementDef {
 }
 
 const SOURCES: &[(&str, &str)] = &[
-    ("asvs-5.0.ron", include_str!("../../assets/compliance/asvs-5.0.ron")),
-    ("pci-dss-4.0.ron", include_str!("../../assets/compliance/pci-dss-4.0.ron")),
-    ("hipaa-164.312.ron", include_str!("../../assets/compliance/hipaa-164.312.ron")),
-    ("gdpr-art32.ron", include_str!("../../assets/compliance/gdpr-art32.ron")),
-    ("nist-800-53r5.ron", include_str!("../../assets/compliance/nist-800-53r5.ron")),
+    (
+        "asvs-5.0.ron",
+        include_str!("../../assets/compliance/asvs-5.0.ron"),
+    ),
+    (
+        "pci-dss-4.0.ron",
+        include_str!("../../assets/compliance/pci-dss-4.0.ron"),
+    ),
+    (
+        "hipaa-164.312.ron",
+        include_str!("../../assets/compliance/hipaa-164.312.ron"),
+    ),
+    (
+        "gdpr-art32.ron",
+        include_str!("../../assets/compliance/gdpr-art32.ron"),
+    ),
+    (
+        "nist-800-53r5.ron",
+        include_str!("../../assets/compliance/nist-800-53r5.ron"),
+    ),
 ];
 
 /// Every framework, in a fixed order.
@@ -50,8 +65,7 @@ pub fn frameworks() -> &'static [FrameworkDef] {
         SOURCES
             .iter()
             .map(|(name, text)| {
-                ron::from_str(text)
-                    .unwrap_or_else(|e| panic!("assets/compliance/{name}: {e}"))
+                ron::from_str(text).unwrap_or_else(|e| panic!("assets/compliance/{name}: {e}"))
             })
             .collect()
     })
@@ -104,17 +118,17 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RequirementResult {
     pub id: String,
     pub title: String,
     pub verdict: Verdict,
     pub rules: Vec<String>,
-    /// Ids of the open findings that make it a gap.
-    pub findings: Vec<String>,
+    /// The open findings that make it a gap, as indices into `Analysis::findings` (ascending).
+    pub findings: Vec<usize>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct FrameworkResult {
     pub id: String,
     pub name: String,
@@ -139,12 +153,16 @@ impl FrameworkResult {
 /// The matrix for every framework in scope of `model`.
 #[must_use]
 pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
-    let mut open_by_rule: HashMap<&str, Vec<&str>> = HashMap::new();
-    for f in findings.iter().filter(|f| f.is_open()) {
-        open_by_rule.entry(f.rule.id).or_default().push(&f.id);
+    let mut open_by_rule: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate().filter(|(_, f)| f.is_open()) {
+        open_by_rule.entry(f.rule.id).or_default().push(i);
     }
     let held: Vec<DataTag> = {
-        let mut tags: Vec<DataTag> = model.assets.iter().flat_map(|a| a.tags.iter().copied()).collect();
+        let mut tags: Vec<DataTag> = model
+            .assets
+            .iter()
+            .flat_map(|a| a.tags.iter().copied())
+            .collect();
         tags.sort();
         tags.dedup();
         tags
@@ -163,20 +181,23 @@ pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
         }
         let scope_reason = match (declared, by_data.is_empty()) {
             (true, true) => "declared in the model".to_string(),
-            (true, false) => format!("declared in the model; it holds {} data", by_data.join(", ")),
+            (true, false) => format!(
+                "declared in the model; it holds {} data",
+                by_data.join(", ")
+            ),
             (false, _) => format!("the model holds {} data", by_data.join(", ")),
         };
         let requirements = fw
             .requirements
             .iter()
             .map(|req| {
-                let mut ids: Vec<String> = req
+                let mut ids: Vec<usize> = req
                     .rules
                     .iter()
                     .flat_map(|r| open_by_rule.get(r.as_str()).into_iter().flatten())
-                    .map(|s| (*s).to_string())
+                    .copied()
                     .collect();
-                ids.sort();
+                ids.sort_unstable();
                 ids.dedup();
                 let verdict = if req.rules.is_empty() {
                     Verdict::NotAssessed

@@ -51,7 +51,9 @@ impl std::str::FromStr for Severity {
             .iter()
             .copied()
             .find(|v| v.key().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}`: use critical, high, medium, low or info"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}`: use critical, high, medium, low or info")
+            })
     }
 }
 
@@ -105,7 +107,9 @@ impl Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Rule")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,7 +132,7 @@ pub struct Finding {
     pub fix: String,
     pub status: Status,
     /// The risk decision that set the status, if any.
-    pub decision: Option<RiskDecision>,
+    pub decision: Option<Box<RiskDecision>>,
 }
 
 impl Finding {
@@ -153,7 +157,9 @@ impl Reporter<'_> {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) -> &mut Finding {
-        let mut id = self.rule.id.to_string();
+        let len = self.rule.id.len() + elements.iter().map(|e| e.len() + 1).sum::<usize>();
+        let mut id = String::with_capacity(len);
+        id.push_str(self.rule.id);
         for e in elements {
             id.push('@');
             id.push_str(e);
@@ -240,34 +246,65 @@ impl Analysis {
     }
 }
 
+/// Runs one rule alone (for benchmarks and tools).
+pub fn run_rule(rule: &'static Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    (rule.check)(ctx, &mut Reporter { rule, out });
+}
+
 /// Runs every rule, the graph analyses and the compliance mapping.
 #[must_use]
 pub fn analyze(model: &Model) -> Analysis {
     let ctx = Ctx::new(model);
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let mut reporter = Reporter {
-            rule,
-            out: &mut findings,
-        };
-        (rule.check)(&ctx, &mut reporter);
-    }
-    let order: std::collections::HashMap<&str, usize> =
-        RULES.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| order[a.rule.id].cmp(&order[b.rule.id]))
-            .then_with(|| a.id.cmp(&b.id))
+    // Two threads: a helper computes effective privileges (the costliest graph search) and
+    // then runs the missing-authentication rules, the family that needs them; this thread
+    // runs the others. Each rule's findings carry its catalog rank, so the merged result is
+    // sorted exactly as if one thread had run the catalog in order.
+    let run = |on_helper: bool| {
+        let mut findings = Vec::new();
+        let mut rank = Vec::new();
+        if on_helper {
+            let _ = ctx.privileges();
+        }
+        for (i, rule) in RULES.iter().enumerate() {
+            if (rule.family == Family::MissingAuthentication) != on_helper {
+                continue;
+            }
+            run_rule(rule, &ctx, &mut findings);
+            rank.resize(findings.len(), i);
+        }
+        (findings, rank)
+    };
+    let ((mut findings, mut rank), (helper_findings, helper_rank)) = std::thread::scope(|scope| {
+        let helper = scope.spawn(|| run(true));
+        let mine = run(false);
+        let theirs = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, theirs)
     });
+    findings.extend(helper_findings);
+    rank.extend(helper_rank);
+    // Sort a permutation rather than the (large) findings themselves.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    // Ids are unique within a rule, so this order is total and the unstable sort deterministic.
+    order.sort_unstable_by(|&a, &b| {
+        findings[b]
+            .severity
+            .cmp(&findings[a].severity)
+            .then_with(|| rank[a].cmp(&rank[b]))
+            .then_with(|| findings[a].id.cmp(&findings[b].id))
+    });
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    let mut findings: Vec<Finding> = order.iter().filter_map(|&i| slots[i].take()).collect();
     findings.dedup_by(|a, b| a.id == b.id);
     let unused_decisions = apply_decisions(model, &mut findings);
     let compliance = compliance::evaluate(model, &findings);
+    let (attack_paths, privileges, blast_radius) = ctx.into_graph_results();
     Analysis {
         findings,
-        attack_paths: ctx.attack_paths().to_vec(),
-        privileges: ctx.privileges().to_vec(),
-        blast_radius: ctx.blast_radius().to_vec(),
+        attack_paths,
+        privileges,
+        blast_radius,
         compliance,
         unused_decisions,
     }
@@ -278,10 +315,7 @@ pub fn analyze(model: &Model) -> Analysis {
 fn apply_decisions(model: &Model, findings: &mut [Finding]) -> Vec<usize> {
     let mut used = vec![false; model.decisions.len()];
     for finding in findings.iter_mut() {
-        let exact = model
-            .decisions
-            .iter()
-            .position(|d| d.finding == finding.id);
+        let exact = model.decisions.iter().position(|d| d.finding == finding.id);
         let chosen = exact.or_else(|| {
             model
                 .decisions
@@ -291,7 +325,7 @@ fn apply_decisions(model: &Model, findings: &mut [Finding]) -> Vec<usize> {
         if let Some(i) = chosen {
             used[i] = true;
             finding.status = model.decisions[i].status;
-            finding.decision = Some(model.decisions[i].clone());
+            finding.decision = Some(Box::new(model.decisions[i].clone()));
         }
     }
     used.iter()

@@ -9,7 +9,7 @@
 //! gateways, identity providers): a store or an external system is an end point.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::NodeIndexable;
@@ -60,16 +60,42 @@ impl AttackPath {
     }
 }
 
-/// What an untrusted actor can do to a store, transitively.
-#[derive(Clone, Debug, Serialize)]
+/// What an untrusted actor can do to a store, transitively. Nodes are indices into the
+/// analysed model's graph; the `*_id` methods give their ids.
+#[derive(Clone, Debug)]
 pub struct EffectivePrivilege {
-    pub actor: String,
-    pub store: String,
+    pub actor: NodeIndex,
+    pub store: NodeIndex,
     pub access: Access,
     /// Some service on the way authorizes per end user, so the actor only reaches its own data.
     pub scoped: bool,
-    /// Node ids from the actor to the store.
-    pub via: Vec<String>,
+    /// The nodes from the actor to the store.
+    pub via: Vec<NodeIndex>,
+}
+
+impl EffectivePrivilege {
+    fn id(model: &crate::model::Model, index: NodeIndex) -> &str {
+        model
+            .graph()
+            .node_weight(index)
+            .map_or("", |n| n.id.as_str())
+    }
+
+    #[must_use]
+    pub fn actor_id<'m>(&self, model: &'m crate::model::Model) -> &'m str {
+        Self::id(model, self.actor)
+    }
+
+    #[must_use]
+    pub fn store_id<'m>(&self, model: &'m crate::model::Model) -> &'m str {
+        Self::id(model, self.store)
+    }
+
+    /// The ids of the nodes from the actor to the store.
+    #[must_use]
+    pub fn via_ids<'m>(&self, model: &'m crate::model::Model) -> Vec<&'m str> {
+        self.via.iter().map(|i| Self::id(model, *i)).collect()
+    }
 }
 
 /// What one compromised internet-facing node reaches.
@@ -82,6 +108,35 @@ pub struct BlastRadius {
     pub assets: Vec<String>,
     /// `assets` over all high-value assets in the model.
     pub share: f64,
+}
+
+/// The strength of the controls on one hop, from 1 (none) to 10. Must agree with [`hop_cost`],
+/// which also says what the controls and gaps are (and allocates to do so).
+pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> u32 {
+    let weak_tls = flow.tls_min.is_some_and(|v| v < TlsVersion::Tls12);
+    let encryption = match flow.encryption {
+        Encryption::None => 0,
+        Encryption::Tls | Encryption::Mtls if weak_tls => 0,
+        Encryption::Tls => 1,
+        Encryption::Mtls => 2,
+    };
+    let authentication = match flow.authentication {
+        AuthKind::None | AuthKind::Unknown => 0,
+        AuthKind::ApiKey | AuthKind::Basic => 1,
+        AuthKind::Session | AuthKind::Jwt | AuthKind::Oauth2 => 2,
+        AuthKind::Mtls => 3,
+    };
+    let authorization = if to.kind.is_process() {
+        match to.authorization {
+            Authorization::None => 0,
+            Authorization::TechnicalUser => 1,
+            Authorization::EndUser => 3,
+        }
+    } else {
+        0
+    };
+    let rate_limit = u32::from(to.kind == NodeKind::Gateway && to.rate_limited);
+    1 + encryption + authentication + authorization + rate_limit
 }
 
 /// The controls on one hop, as a cost and a list of gaps.
@@ -130,7 +185,9 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
     }
     if hop.to.kind.is_process() {
         match hop.to.authorization {
-            Authorization::None => gaps.push(format!("`{}` does not authorize requests", hop.to.id)),
+            Authorization::None => {
+                gaps.push(format!("`{}` does not authorize requests", hop.to.id))
+            }
             Authorization::TechnicalUser => {
                 cost += 1;
                 controls.push("service-level authorization".into());
@@ -157,6 +214,7 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
     } else {
         controls.join(", ")
     };
+    debug_assert_eq!(cost, hop_weight(hop.flow, hop.to));
     (cost, controls, gaps)
 }
 
@@ -193,26 +251,23 @@ pub fn attack_paths(ctx: &Ctx<'_>) -> Vec<AttackPath> {
     if heap.is_empty() {
         return Vec::new();
     }
-    let mut costs: HashMap<EdgeIndex, u32> = HashMap::new();
     while let Some(Reverse((d, _, u))) = heap.pop() {
         if d > dist[u.index()] {
             continue;
         }
         // Entries start paths; processes relay them; everything else ends them.
-        if !(ctx.is_entry(u) && d == 0) && !ctx.is_traversable(u) {
+        if !(ctx.is_traversable(u) || (ctx.is_entry(u) && d == 0)) {
             continue;
         }
-        for hop in ctx.outgoing(u) {
-            let v = hop.info.to;
+        for step in ctx.steps(u) {
+            let v = step.to;
             if ctx.is_entry(v) {
                 continue;
             }
-            let (c, _, _) = hop_cost(&hop);
-            costs.insert(hop.index, c);
-            let nd = d + c;
+            let nd = d + step.weight;
             if nd < dist[v.index()] {
                 dist[v.index()] = nd;
-                pred[v.index()] = Some(hop.index);
+                pred[v.index()] = Some(step.edge);
                 heap.push(Reverse((nd, ranks[v.index()], v)));
             }
         }
@@ -263,26 +318,128 @@ pub fn attack_paths(ctx: &Ctx<'_>) -> Vec<AttackPath> {
     out
 }
 
-const STATES: usize = 6;
-
-fn state(access: Access, scoped: bool) -> usize {
-    (access as usize) * 2 + usize::from(scoped)
+/// A search state: the access carried so far and whether some hop scoped it to the actor's
+/// own records. Ranked so that a higher rank is better for the attacker: any unscoped access
+/// beats any scoped one, then stronger access beats weaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Reach {
+    unscoped: bool,
+    access: Access,
 }
 
-fn unstate(s: usize) -> (Access, bool) {
-    (Access::ALL[s / 2], s % 2 == 1)
+impl Reach {
+    fn rank(self) -> usize {
+        usize::from(self.unscoped) * 3 + self.access as usize
+    }
+}
+
+/// Per-actor search state, reused (and reset only where touched) across actors.
+struct PrivilegeSearch {
+    /// Best unscoped and best scoped access seen per node.
+    best_unscoped: Vec<Option<Access>>,
+    best_scoped: Vec<Option<Access>>,
+    /// The state each (node, rank) state was first offered from. Every state is offered at
+    /// most once (a repeat is dominated) and only from a state already expanded, so following
+    /// predecessors always goes back in time and ends at the actor.
+    pred: Vec<Option<(NodeIndex, Reach)>>,
+    touched: Vec<NodeIndex>,
+    /// Pending states by rank, first in first out (so paths stay short).
+    buckets: [VecDeque<(NodeIndex, Reach)>; 6],
+}
+
+impl PrivilegeSearch {
+    fn new(bound: usize) -> Self {
+        PrivilegeSearch {
+            best_unscoped: vec![None; bound],
+            best_scoped: vec![None; bound],
+            pred: vec![None; bound * 6],
+            touched: Vec::new(),
+            buckets: Default::default(),
+        }
+    }
+
+    fn reset(&mut self) {
+        for n in self.touched.drain(..) {
+            let i = n.index();
+            self.best_unscoped[i] = None;
+            self.best_scoped[i] = None;
+            self.pred[i * 6..i * 6 + 6].fill(None);
+        }
+    }
+
+    /// Whether the node already has a state at least as good as `r`.
+    fn dominated(&self, n: NodeIndex, r: Reach) -> bool {
+        let i = n.index();
+        self.best_unscoped[i].is_some_and(|a| a >= r.access)
+            || (!r.unscoped && self.best_scoped[i].is_some_and(|a| a >= r.access))
+    }
+
+    fn offer(&mut self, n: NodeIndex, r: Reach, from: Option<(NodeIndex, Reach)>) {
+        if self.dominated(n, r) {
+            return;
+        }
+        let i = n.index();
+        if self.best_unscoped[i].is_none() && self.best_scoped[i].is_none() {
+            self.touched.push(n);
+        }
+        if r.unscoped {
+            self.best_unscoped[i] = Some(r.access);
+        } else {
+            self.best_scoped[i] = Some(r.access);
+        }
+        self.pred[i * 6 + r.rank()] = from;
+        self.buckets[r.rank()].push_back((n, r));
+    }
+
+    /// The best pending state, skipping those superseded since they were queued.
+    fn next(&mut self) -> Option<(NodeIndex, Reach)> {
+        loop {
+            let rank = (0..6).rev().find(|r| !self.buckets[*r].is_empty())?;
+            let (n, r) = self.buckets[rank].pop_front()?;
+            let i = n.index();
+            let current = if r.unscoped {
+                self.best_unscoped[i]
+            } else {
+                self.best_scoped[i]
+            };
+            let superseded = current != Some(r.access)
+                || (!r.unscoped && self.best_unscoped[i].is_some_and(|a| a >= r.access));
+            if !superseded {
+                return Some((n, r));
+            }
+        }
+    }
+
+    fn best(&self, n: NodeIndex) -> Option<Reach> {
+        let i = n.index();
+        match (self.best_unscoped[i], self.best_scoped[i]) {
+            (Some(access), _) => Some(Reach {
+                unscoped: true,
+                access,
+            }),
+            (None, Some(access)) => Some(Reach {
+                unscoped: false,
+                access,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    fn pred(&self, n: NodeIndex, r: Reach) -> Option<(NodeIndex, Reach)> {
+        self.pred[n.index() * 6 + r.rank()]
+    }
 }
 
 /// For each untrusted actor and each high-value store it can reach: the best access it gets
 /// (unscoped before scoped, then the strongest), and through which nodes.
+///
+/// A best-first search over six ranks per actor: states are expanded from the best rank down,
+/// and a state is dropped when its node already has one at least as good, so each node is
+/// expanded at most once per rank, and usually once.
 #[must_use]
 pub fn effective_privileges(ctx: &Ctx<'_>) -> Vec<EffectivePrivilege> {
-    let graph = ctx.model.graph();
-    let bound = graph.node_bound();
-    // Predecessor of each (node, state): (previous node, previous state), reset per actor.
-    let mut pred: Vec<Option<(NodeIndex, u8)>> = vec![None; bound * STATES];
-    let mut seen = vec![0u8; bound];
-    let mut touched: Vec<NodeIndex> = Vec::new();
+    let bound = ctx.model.graph().node_bound();
+    let mut search = PrivilegeSearch::new(bound);
     let mut out = Vec::new();
     let mut entries: Vec<NodeIndex> = ctx
         .nodes()
@@ -291,92 +448,56 @@ pub fn effective_privileges(ctx: &Ctx<'_>) -> Vec<EffectivePrivilege> {
         .collect();
     entries.sort_by(|a, b| ctx.node(*a).id.cmp(&ctx.node(*b).id));
     for actor in entries {
-        for n in touched.drain(..) {
-            seen[n.index()] = 0;
-            for s in 0..STATES {
-                pred[n.index() * STATES + s] = None;
+        search.reset();
+        for step in ctx.steps(actor) {
+            if !ctx.is_entry(step.to) {
+                let r = Reach {
+                    unscoped: !step.scopes,
+                    access: step.access,
+                };
+                search.offer(step.to, r, None);
             }
         }
-        let mut best: HashMap<NodeIndex, usize> = HashMap::new();
-        let mut queue: VecDeque<(NodeIndex, usize)> = VecDeque::new();
-        let visit = |n: NodeIndex,
-                     s: usize,
-                     from: Option<(NodeIndex, usize)>,
-                     seen: &mut Vec<u8>,
-                     pred: &mut Vec<Option<(NodeIndex, u8)>>,
-                     touched: &mut Vec<NodeIndex>,
-                     queue: &mut VecDeque<(NodeIndex, usize)>| {
-            let bit = 1u8 << s;
-            if seen[n.index()] & bit != 0 {
-                return;
-            }
-            if seen[n.index()] == 0 {
-                touched.push(n);
-            }
-            seen[n.index()] |= bit;
-            pred[n.index() * STATES + s] =
-                from.map(|(p, ps)| (p, u8::try_from(ps).unwrap_or(0)));
-            queue.push_back((n, s));
-        };
-        for hop in ctx.outgoing(actor) {
-            let to = hop.info.to;
-            if ctx.is_entry(to) {
-                continue;
-            }
-            let scoped = hop.to.kind.is_process() && hop.to.authorization == Authorization::EndUser;
-            let s = state(hop.flow.access, scoped);
-            visit(to, s, None, &mut seen, &mut pred, &mut touched, &mut queue);
-        }
-        while let Some((n, s)) = queue.pop_front() {
-            let node = ctx.node(n);
-            if node.kind.is_store() {
-                if ctx.is_high_value(n) {
-                    let rank = |s: usize| {
-                        let (a, scoped) = unstate(s);
-                        (!scoped, a)
-                    };
-                    let entry = best.entry(n).or_insert(s);
-                    if rank(s) > rank(*entry) {
-                        *entry = s;
-                    }
-                }
-                continue;
-            }
+        while let Some((n, r)) = search.next() {
             if !ctx.is_traversable(n) {
                 continue;
             }
-            let (access, scoped) = unstate(s);
-            for hop in ctx.outgoing(n) {
-                let to = hop.info.to;
+            for step in ctx.steps(n) {
+                let to = step.to;
                 if ctx.is_entry(to) || to == actor {
                     continue;
                 }
-                let next_scoped = scoped
-                    || (hop.to.kind.is_process() && hop.to.authorization == Authorization::EndUser);
-                let next = state(access.min(hop.flow.access), next_scoped);
-                visit(to, next, Some((n, s)), &mut seen, &mut pred, &mut touched, &mut queue);
+                let next = Reach {
+                    unscoped: r.unscoped && !step.scopes,
+                    access: r.access.min(step.access),
+                };
+                search.offer(to, next, Some((n, r)));
             }
         }
-        let mut found: Vec<(NodeIndex, usize)> = best.into_iter().collect();
+        let mut found: Vec<(NodeIndex, Reach)> = search
+            .touched
+            .iter()
+            .filter(|n| ctx.node(**n).kind.is_store() && ctx.is_high_value(**n))
+            .filter_map(|n| Some((*n, search.best(*n)?)))
+            .collect();
         found.sort_by(|a, b| ctx.node(a.0).id.cmp(&ctx.node(b.0).id));
-        for (store, s) in found {
-            let (access, scoped) = unstate(s);
-            let mut via = vec![ctx.node(store).id.clone()];
-            let mut here = (store, s);
-            while let Some((p, ps)) = pred[here.0.index() * STATES + here.1] {
-                via.push(ctx.node(p).id.clone());
-                here = (p, usize::from(ps));
+        for (store, reach) in found {
+            let mut via = vec![store];
+            let mut here = (store, reach);
+            while let Some(p) = search.pred(here.0, here.1) {
+                via.push(p.0);
+                here = p;
                 if via.len() > bound {
                     break;
                 }
             }
-            via.push(ctx.node(actor).id.clone());
+            via.push(actor);
             via.reverse();
             out.push(EffectivePrivilege {
-                actor: ctx.node(actor).id.clone(),
-                store: ctx.node(store).id.clone(),
-                access,
-                scoped,
+                actor,
+                store,
+                access: reach.access,
+                scoped: !reach.unscoped,
                 via,
             });
         }
@@ -388,61 +509,71 @@ pub fn effective_privileges(ctx: &Ctx<'_>) -> Vec<EffectivePrivilege> {
 #[must_use]
 pub fn blast_radius(ctx: &Ctx<'_>) -> Vec<BlastRadius> {
     let graph = ctx.model.graph();
-    let valuable: Vec<&str> = ctx
-        .model
-        .assets
-        .iter()
-        .filter(|a| ctx.asset(&a.id).is_high_value())
-        .map(|a| a.id.as_str())
+    let assets = &ctx.model.assets;
+    let valuable: Vec<bool> = (0..assets.len())
+        .map(|i| {
+            ctx.asset_at(u32::try_from(i).unwrap_or(u32::MAX))
+                .is_high_value()
+        })
         .collect();
-    if valuable.is_empty() {
+    let total = valuable.iter().filter(|v| **v).count();
+    if total == 0 {
         return Vec::new();
     }
     let mut out = Vec::new();
     let mut seen = vec![false; graph.node_bound()];
-    let mut exposed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut visited: Vec<NodeIndex> = Vec::new();
+    let mut exposed = vec![false; assets.len()];
     let mut starts: Vec<(NodeIndex, &str)> = ctx
         .nodes()
         .filter(|(_, n, _)| n.internet_facing)
         .map(|(i, n, _)| (i, n.id.as_str()))
         .collect();
     starts.sort_by(|a, b| a.1.cmp(b.1));
+    let mark = |list: &[String], exposed: &mut Vec<bool>| {
+        for id in list {
+            if let Some(a) = ctx.asset_index(id).map(|a| a as usize)
+                && valuable.get(a).copied().unwrap_or(false)
+            {
+                exposed[a] = true;
+            }
+        }
+    };
     for (start, id) in starts {
-        seen.iter_mut().for_each(|s| *s = false);
-        exposed.clear();
-        let mut reached = 0;
+        for n in visited.drain(..) {
+            seen[n.index()] = false;
+        }
+        exposed.iter_mut().for_each(|e| *e = false);
         let mut queue = VecDeque::from([start]);
         seen[start.index()] = true;
+        visited.push(start);
         while let Some(n) = queue.pop_front() {
-            let node = ctx.node(n);
-            for asset in &node.stores {
-                if ctx.asset(asset).is_high_value() {
-                    exposed.insert(asset.as_str());
-                }
-            }
+            mark(&ctx.node(n).stores, &mut exposed);
             if n != start && !ctx.is_traversable(n) {
                 continue;
             }
             for hop in ctx.outgoing(n) {
-                for asset in &hop.flow.data {
-                    if ctx.asset(asset).is_high_value() {
-                        exposed.insert(asset.as_str());
-                    }
-                }
+                mark(&hop.flow.data, &mut exposed);
                 let to = hop.info.to;
                 if !seen[to.index()] {
                     seen[to.index()] = true;
-                    reached += 1;
+                    visited.push(to);
                     queue.push_back(to);
                 }
             }
         }
-        let assets: Vec<String> = exposed.iter().map(|s| (*s).to_string()).collect();
-        let share = assets.len() as f64 / valuable.len() as f64;
+        let mut names: Vec<String> = exposed
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| **e)
+            .map(|(i, _)| assets[i].id.clone())
+            .collect();
+        names.sort();
+        let share = names.len() as f64 / total as f64;
         out.push(BlastRadius {
             node: id.to_string(),
-            reached,
-            assets,
+            reached: visited.len() - 1,
+            assets: names,
             share,
         });
     }

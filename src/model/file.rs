@@ -72,7 +72,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )
         }
     }
 }
@@ -174,10 +178,7 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
     if !problems.is_empty() {
         let source = SourceMap::scan(text);
         return Err(LoadError {
-            diagnostics: problems
-                .iter()
-                .map(|p| locate(p, &source, file))
-                .collect(),
+            diagnostics: problems.iter().map(|p| locate(p, &source, file)).collect(),
         });
     }
     Ok(Loaded {

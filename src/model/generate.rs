@@ -32,6 +32,18 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+
+    /// One of `items`, each with a weight in percent (the weights add up to 100).
+    fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
+        let mut roll = self.next() % 100;
+        for (item, weight) in items {
+            if roll < *weight {
+                return *item;
+            }
+            roll -= weight;
+        }
+        items[items.len() - 1].0
+    }
 }
 
 const GROUP: usize = 20;
@@ -116,7 +128,11 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
         let group = (i / GROUP).min(model.boundaries.len() - 1);
         let slot = i % GROUP;
         let kind = if group == 0 {
-            if slot % 2 == 0 { NodeKind::Actor } else { NodeKind::ExternalSystem }
+            if slot.is_multiple_of(2) {
+                NodeKind::Actor
+            } else {
+                NodeKind::ExternalSystem
+            }
         } else {
             match slot {
                 0 => NodeKind::Gateway,
@@ -132,15 +148,32 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
         node.name = format!("{} {i}", kind.label());
         node.boundary = Some(model.boundaries[group].id.clone());
         node.technology = rng
-            .pick(&["Go", "Java / Spring", "Node.js", "Python", "Rust", "PostgreSQL"])
+            .pick(&[
+                "Go",
+                "Java / Spring",
+                "Node.js",
+                "Python",
+                "Rust",
+                "PostgreSQL",
+            ])
             .to_string();
-        node.authorization = *rng.pick(Authorization::ALL);
-        node.audit_logging = rng.chance(60);
-        node.encrypted_at_rest = kind.is_store() && rng.chance(70);
-        node.secrets = *rng.pick(SecretsLocation::ALL);
+        // A realistic estate: mostly well configured, with a minority of the usual lapses.
+        node.authorization = rng.weighted(&[
+            (Authorization::EndUser, 55),
+            (Authorization::TechnicalUser, 35),
+            (Authorization::None, 10),
+        ]);
+        node.audit_logging = rng.chance(85);
+        node.encrypted_at_rest = kind.is_store() && rng.chance(85);
+        node.secrets = rng.weighted(&[
+            (SecretsLocation::SecretStore, 80),
+            (SecretsLocation::None, 10),
+            (SecretsLocation::Environment, 7),
+            (SecretsLocation::ConfigFile, 3),
+        ]);
         node.internet_facing = kind == NodeKind::Gateway && group == 1;
-        node.rate_limited = node.internet_facing && rng.chance(50);
-        node.privileged = rng.chance(5);
+        node.rate_limited = node.internet_facing && rng.chance(70);
+        node.privileged = rng.chance(2);
         if kind == NodeKind::Actor {
             node.users = *rng.pick(&[HumanUsers::Mfa, HumanUsers::NoMfa]);
         }
@@ -185,21 +218,38 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
             continue;
         }
         let mut flow = Flow::new(ids[from].clone(), ids[to].clone());
-        flow.protocol = rng.pick(&["https", "grpc", "postgres", "amqp", "http"]).to_string();
-        flow.encryption = *rng.pick(&[
-            Encryption::Tls,
-            Encryption::Tls,
-            Encryption::Tls,
-            Encryption::Mtls,
-            Encryption::None,
+        flow.protocol = rng
+            .pick(&["https", "grpc", "postgres", "amqp", "http"])
+            .to_string();
+        flow.encryption = rng.weighted(&[
+            (Encryption::Mtls, 40),
+            (Encryption::Tls, 48),
+            (Encryption::None, 12),
         ]);
-        if flow.encryption != Encryption::None && rng.chance(15) {
+        if flow.encryption != Encryption::None && rng.chance(10) {
             flow.tls_min = Some(*rng.pick(TlsVersion::ALL));
         }
-        flow.authentication = *rng.pick(AuthKind::ALL);
-        flow.access = *rng.pick(&[Access::Read, Access::Read, Access::Write, Access::Admin]);
-        for _ in 0..rng.below(3) {
-            flow.data.push(model.assets[rng.below(model.assets.len())].id.clone());
+        flow.authentication = match flow.encryption {
+            Encryption::Mtls => rng.weighted(&[(AuthKind::Mtls, 85), (AuthKind::Jwt, 15)]),
+            Encryption::Tls => rng.weighted(&[
+                (AuthKind::Jwt, 45),
+                (AuthKind::Oauth2, 25),
+                (AuthKind::ApiKey, 12),
+                (AuthKind::Basic, 8),
+                (AuthKind::None, 7),
+                (AuthKind::Unknown, 3),
+            ]),
+            Encryption::None => rng.weighted(&[
+                (AuthKind::None, 50),
+                (AuthKind::Basic, 30),
+                (AuthKind::ApiKey, 20),
+            ]),
+        };
+        flow.access = rng.weighted(&[(Access::Read, 55), (Access::Write, 40), (Access::Admin, 5)]);
+        let carried = if rng.chance(5) { 0 } else { 1 + rng.below(2) };
+        for _ in 0..carried {
+            flow.data
+                .push(model.assets[rng.below(model.assets.len())].id.clone());
         }
         if model.node(&ids[to]).is_some_and(|n| n.kind.is_store()) {
             grants.push((to, from, flow.access));

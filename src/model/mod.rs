@@ -19,8 +19,8 @@ pub use file::{
 };
 pub use types::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect,
-    RiskDecision, SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
+    Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect, RiskDecision,
+    SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
 };
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
 
@@ -101,7 +101,8 @@ impl Model {
             if flow.id.is_empty() {
                 flow.id = default_flow_id(&flow.from, &flow.to);
             }
-            let (Some(&a), Some(&b)) = (model.node_ids.get(&flow.from), model.node_ids.get(&flow.to))
+            let (Some(&a), Some(&b)) =
+                (model.node_ids.get(&flow.from), model.node_ids.get(&flow.to))
             else {
                 continue;
             };
@@ -395,7 +396,10 @@ impl Model {
         let edges: Vec<EdgeIndex> = self
             .graph
             .edges_directed(index, petgraph::Direction::Outgoing)
-            .chain(self.graph.edges_directed(index, petgraph::Direction::Incoming))
+            .chain(
+                self.graph
+                    .edges_directed(index, petgraph::Direction::Incoming),
+            )
             .map(|e| e.id())
             .collect();
         for e in edges {
@@ -615,8 +619,14 @@ mod tests {
             Some("internet")
         );
         assert!(m.problems().is_empty());
-        assert_eq!(m.rename("db", "browser"), Err(EditError::DuplicateId("browser".into())));
-        assert_eq!(m.rename("db", "no good"), Err(EditError::InvalidId("no good".into())));
+        assert_eq!(
+            m.rename("db", "browser"),
+            Err(EditError::DuplicateId("browser".into()))
+        );
+        assert_eq!(
+            m.rename("db", "no good"),
+            Err(EditError::InvalidId("no good".into()))
+        );
     }
 
     #[test]

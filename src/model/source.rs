@@ -343,7 +343,10 @@ impl Scanner<'_> {
             }
         }
         let element = id.or_else(|| {
-            Some(crate::model::default_flow_id(from.as_deref()?, to.as_deref()?))
+            Some(crate::model::default_flow_id(
+                from.as_deref()?,
+                to.as_deref()?,
+            ))
         });
         if let Some(element) = element {
             self.elements.entry(element).or_insert(pos);
@@ -471,7 +474,16 @@ mod tests {
 
     #[test]
     fn survives_garbage() {
-        for text in ["", "(", "((((", "[\"unterminated", "/* open", "r#\"x", "{:}", "'"] {
+        for text in [
+            "",
+            "(",
+            "((((",
+            "[\"unterminated",
+            "/* open",
+            "r#\"x",
+            "{:}",
+            "'",
+        ] {
             let map = SourceMap::scan(text);
             let _ = map.locate(&[Seg::Field("a"), Seg::Item(3)]);
         }

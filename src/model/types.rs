@@ -246,7 +246,9 @@ impl SecretsLocation {
     pub fn outside_vault(self) -> bool {
         matches!(
             self,
-            SecretsLocation::Environment | SecretsLocation::ConfigFile | SecretsLocation::SourceCode
+            SecretsLocation::Environment
+                | SecretsLocation::ConfigFile
+                | SecretsLocation::SourceCode
         )
     }
 }
@@ -451,7 +453,11 @@ impl Node {
     /// The display name: the name, or the id when there is none.
     #[must_use]
     pub fn label(&self) -> &str {
-        if self.name.is_empty() { &self.id } else { &self.name }
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
     }
 
     /// The principal this node acts as.
@@ -514,7 +520,11 @@ impl Flow {
     /// The label drawn on the flow: its name, or its protocol.
     #[must_use]
     pub fn label(&self) -> &str {
-        if self.name.is_empty() { &self.protocol } else { &self.name }
+        if self.name.is_empty() {
+            &self.protocol
+        } else {
+            &self.name
+        }
     }
 
     /// The effective lowest TLS version, if the flow is encrypted.

@@ -147,11 +147,23 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     let nodes: HashSet<&str> = file.nodes.iter().map(|n| n.id.as_str()).collect();
 
     for (i, asset) in file.assets.iter().enumerate() {
-        claim(&mut c, &mut seen, &asset.id, "data asset", at("assets", i, "id"));
+        claim(
+            &mut c,
+            &mut seen,
+            &asset.id,
+            "data asset",
+            at("assets", i, "id"),
+        );
     }
 
     for (i, boundary) in file.boundaries.iter().enumerate() {
-        claim(&mut c, &mut seen, &boundary.id, "boundary", at("boundaries", i, "id"));
+        claim(
+            &mut c,
+            &mut seen,
+            &boundary.id,
+            "boundary",
+            at("boundaries", i, "id"),
+        );
         if let Some(trust) = boundary.trust
             && trust > 10
         {
@@ -256,7 +268,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
             if !nodes.contains(end.as_str()) {
                 c.push(
                     at("flows", i, field),
-                    Some(&id),
+                    Some(id),
                     format!("flow `{id}` {field} unknown node `{end}`"),
                 );
             }
@@ -264,14 +276,14 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
         if flow.from == flow.to {
             c.push(
                 at("flows", i, "to"),
-                Some(&id),
+                Some(id),
                 format!("flow `{id}` goes from `{}` to itself", flow.from),
             );
         }
         if flow.tls_min.is_some() && flow.encryption == Encryption::None {
             c.push(
                 at("flows", i, "tls_min"),
-                Some(&id),
+                Some(id),
                 format!("flow `{id}` gives tls_min but its encryption is none"),
             );
         }
@@ -279,7 +291,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
             if !assets.contains(asset.as_str()) {
                 c.push(
                     at_item("flows", i, "data", k),
-                    Some(&id),
+                    Some(id),
                     format!("flow `{id}` carries unknown data asset `{asset}`"),
                 );
             }
@@ -336,7 +348,9 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
                 None,
                 format!("layout sizes unknown boundary `{id}`"),
             );
-        } else if ![rect.x, rect.y, rect.w, rect.h].iter().all(|v| v.is_finite())
+        } else if ![rect.x, rect.y, rect.w, rect.h]
+            .iter()
+            .all(|v| v.is_finite())
             || rect.w < 0.0
             || rect.h < 0.0
         {

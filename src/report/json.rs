@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Input;
-use crate::analysis::compliance::FrameworkResult;
+use crate::analysis::compliance::{FrameworkResult, Verdict};
 use crate::analysis::paths::{AttackPath, BlastRadius, EffectivePrivilege};
 use crate::analysis::{Finding, Rule, Severity};
 
@@ -53,7 +53,10 @@ impl<'a> FindingJson<'a> {
             mitigation: f.rule.mitigation,
             compliance: f.rule.compliance(),
             status: f.status.key(),
-            justification: f.decision.as_ref().and_then(|d| non_empty(&d.justification)),
+            justification: f
+                .decision
+                .as_ref()
+                .and_then(|d| non_empty(&d.justification)),
             owner: f.decision.as_ref().and_then(|d| non_empty(&d.owner)),
             date: f.decision.as_ref().and_then(|d| non_empty(&d.date)),
         }
@@ -107,9 +110,59 @@ struct Report<'a> {
     summary: Summary,
     findings: Vec<FindingJson<'a>>,
     attack_paths: &'a [AttackPath],
-    effective_privileges: &'a [EffectivePrivilege],
+    effective_privileges: Vec<PrivilegeJson<'a>>,
     blast_radius: &'a [BlastRadius],
-    compliance: &'a [FrameworkResult],
+    compliance: Vec<FrameworkJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrivilegeJson<'a> {
+    actor: &'a str,
+    store: &'a str,
+    access: crate::model::Access,
+    scoped: bool,
+    via: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct FrameworkJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    scope_reason: &'a str,
+    requirements: Vec<RequirementJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RequirementJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    verdict: Verdict,
+    rules: &'a [String],
+    findings: Vec<&'a str>,
+}
+
+fn framework_json<'a>(fw: &'a FrameworkResult, findings: &'a [Finding]) -> FrameworkJson<'a> {
+    FrameworkJson {
+        id: &fw.id,
+        name: &fw.name,
+        scope_reason: &fw.scope_reason,
+        requirements: fw
+            .requirements
+            .iter()
+            .map(|r| RequirementJson {
+                id: &r.id,
+                title: &r.title,
+                verdict: r.verdict,
+                rules: &r.rules,
+                findings: r
+                    .findings
+                    .iter()
+                    .filter_map(|i| findings.get(*i))
+                    .map(|f| f.id.as_str())
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -136,7 +189,12 @@ struct ModelInfo<'a> {
 #[must_use]
 pub fn render(input: &Input<'_>) -> String {
     let a = input.analysis;
-    let count = |s: Severity| a.findings.iter().filter(|f| f.is_open() && f.severity == s).count();
+    let count = |s: Severity| {
+        a.findings
+            .iter()
+            .filter(|f| f.is_open() && f.severity == s)
+            .count()
+    };
     let report = Report {
         tool: Tool {
             name: "rampart",
@@ -161,9 +219,23 @@ pub fn render(input: &Input<'_>) -> String {
         },
         findings: a.findings.iter().map(FindingJson::new).collect(),
         attack_paths: &a.attack_paths,
-        effective_privileges: &a.privileges,
+        effective_privileges: a
+            .privileges
+            .iter()
+            .map(|p: &EffectivePrivilege| PrivilegeJson {
+                actor: p.actor_id(input.model),
+                store: p.store_id(input.model),
+                access: p.access,
+                scoped: p.scoped,
+                via: p.via_ids(input.model),
+            })
+            .collect(),
         blast_radius: &a.blast_radius,
-        compliance: &a.compliance,
+        compliance: a
+            .compliance
+            .iter()
+            .map(|fw| framework_json(fw, &a.findings))
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
     text.push('\n');

@@ -47,7 +47,10 @@ pub fn render(input: &Input<'_>) -> String {
             continue;
         }
         let _ = writeln!(out, "### {} ({})\n", severity.label(), group.len());
-        let _ = writeln!(out, "| Finding | Id | Status | What | Fix |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Finding | Id | Status | What | Fix |\n|---|---|---|---|---|"
+        );
         for f in group {
             let _ = writeln!(
                 out,
@@ -75,8 +78,16 @@ pub fn render(input: &Input<'_>) -> String {
                 p.nodes.join(" → ")
             );
             for h in &p.hops {
-                let gaps = if h.gaps.is_empty() { "none".to_string() } else { h.gaps.join("; ") };
-                let _ = writeln!(out, "  - `{}`: controls {}; gaps: {gaps}", h.flow, h.controls);
+                let gaps = if h.gaps.is_empty() {
+                    "none".to_string()
+                } else {
+                    h.gaps.join("; ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  - `{}`: controls {}; gaps: {gaps}",
+                    h.flow, h.controls
+                );
             }
         }
         out.push('\n');
@@ -89,7 +100,10 @@ pub fn render(input: &Input<'_>) -> String {
             "## {} ({met} met, {gap} gap, {na} not assessed)\n\nIn scope because {}.\n",
             fw.name, fw.scope_reason
         );
-        let _ = writeln!(out, "| Requirement | Title | Verdict | Findings |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Requirement | Title | Verdict | Findings |\n|---|---|---|---|"
+        );
         for r in &fw.requirements {
             let verdict = match r.verdict {
                 Verdict::Met => "✅ met",

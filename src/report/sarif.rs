@@ -88,8 +88,11 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
         .find_map(|e| input.source.and_then(|s| s.element(e)));
     let mut locations = Vec::new();
     if let Some(file) = input.file {
-        let physical = sarif::PhysicalLocation::builder()
-            .artifact_location(sarif::ArtifactLocation::builder().uri(file.replace('\\', "/")).build());
+        let physical = sarif::PhysicalLocation::builder().artifact_location(
+            sarif::ArtifactLocation::builder()
+                .uri(file.replace('\\', "/"))
+                .build(),
+        );
         let region = position.map(|p| {
             sarif::Region::builder()
                 .start_line(i64::from(p.line))
@@ -106,7 +109,12 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
                 .logical_locations(
                     f.elements
                         .iter()
-                        .map(|e| sarif::LogicalLocation::builder().name(e).kind("element").build())
+                        .map(|e| {
+                            sarif::LogicalLocation::builder()
+                                .name(e)
+                                .kind("element")
+                                .build()
+                        })
                         .collect::<Vec<_>>(),
                 )
                 .build(),
@@ -126,7 +134,10 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
         "security-severity".to_string(),
         serde_json::Value::String(security_severity(f.severity).into()),
     );
-    props.insert("status".to_string(), serde_json::Value::String(f.status.key().into()));
+    props.insert(
+        "status".to_string(),
+        serde_json::Value::String(f.status.key().into()),
+    );
     if !f.path.is_empty() {
         props.insert("path".to_string(), serde_json::Value::from(f.path.clone()));
     }
@@ -137,7 +148,11 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
         .message(sarif::Message::builder().text(message).build())
         .locations(locations)
         .partial_fingerprints(fingerprints)
-        .properties(sarif::PropertyBag::builder().additional_properties(props).build());
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(props)
+                .build(),
+        );
     if f.status.is_resolved() {
         let justification = f
             .decision

@@ -49,7 +49,12 @@ pub fn summary(input: &Input<'_>) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {}", s.key()))
         .collect();
-    let resolved = input.analysis.findings.iter().filter(|f| !f.is_open()).count();
+    let resolved = input
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| !f.is_open())
+        .count();
     let mut line = format!("{open} open finding{}", if open == 1 { "" } else { "s" });
     if !parts.is_empty() {
         let _ = write!(line, ": {}", parts.join(", "));
@@ -111,7 +116,12 @@ pub fn render(input: &Input<'_>, color: bool) -> String {
         m.assets.len(),
         summary(input)
     );
-    let in_scope: Vec<&str> = input.analysis.compliance.iter().map(|c| c.id.as_str()).collect();
+    let in_scope: Vec<&str> = input
+        .analysis
+        .compliance
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<&Finding> = input
             .analysis
@@ -125,16 +135,28 @@ pub fn render(input: &Input<'_>, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            p.severity(*severity, &format!("{} ({})", severity.label().to_uppercase(), group.len()))
+            p.severity(
+                *severity,
+                &format!("{} ({})", severity.label().to_uppercase(), group.len())
+            )
         );
         for f in group {
             finding(&mut out, &p, f, &in_scope);
         }
         out.push('\n');
     }
-    let resolved: Vec<&Finding> = input.analysis.findings.iter().filter(|f| !f.is_open()).collect();
+    let resolved: Vec<&Finding> = input
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| !f.is_open())
+        .collect();
     if !resolved.is_empty() {
-        let _ = writeln!(out, "{}", p.bold(&format!("RESOLVED BY RISK DECISIONS ({})", resolved.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("RESOLVED BY RISK DECISIONS ({})", resolved.len()))
+        );
         for f in resolved {
             let d = f.decision.as_ref();
             let _ = writeln!(
@@ -142,14 +164,21 @@ pub fn render(input: &Input<'_>, color: bool) -> String {
                 "  {:<15} {}  {}",
                 f.status.key(),
                 f.id,
-                p.dim(&d.map(|d| format!("{} ({}, {})", d.justification, d.owner, d.date)).unwrap_or_default())
+                p.dim(
+                    &d.map(|d| format!("{} ({}, {})", d.justification, d.owner, d.date))
+                        .unwrap_or_default()
+                )
             );
         }
         out.push('\n');
     }
     for i in &input.analysis.unused_decisions {
         if let Some(d) = m.decisions.get(*i) {
-            let _ = writeln!(out, "note: risk decision `{}` matches no finding (stale?)", d.finding);
+            let _ = writeln!(
+                out,
+                "note: risk decision `{}` matches no finding (stale?)",
+                d.finding
+            );
         }
     }
     if !input.analysis.compliance.is_empty() {

@@ -5,7 +5,12 @@
 //! up into a more trusted zone (`unauthenticated-cross-boundary-flow`), or between services at the
 //! same trust (`anonymous-service-call`).
 
+use std::collections::HashMap;
+
+use petgraph::stable_graph::NodeIndex;
+
 use super::{FlowRef, flow_desc};
+use crate::analysis::paths::EffectivePrivilege;
 use crate::analysis::{Family, Rule, Severity, Stride};
 use crate::model::{Access, Classification, HumanUsers, NodeKind};
 
@@ -38,12 +43,19 @@ pub static UNAUTHENTICATED_INTERNET_ENTRY: Rule = Rule {
             if !(ctx.is_entry(f.info.from) && !f.to.kind.is_external() && unauthenticated(&f)) {
                 continue;
             }
-            let non_public = f.info.data.class.is_some_and(|c| c > Classification::Public);
+            let non_public = f
+                .info
+                .data
+                .class
+                .is_some_and(|c| c > Classification::Public);
             if !non_public && f.flow.access == Access::Read {
                 continue;
             }
             let what = if non_public {
-                format!("and exchanges {}", ctx.describe_data(&f.flow.data, |d| d.class > Some(Classification::Public)))
+                format!(
+                    "and exchanges {}",
+                    ctx.describe_data(&f.flow.data, |d| d.class > Some(Classification::Public))
+                )
             } else {
                 format!("with {} access", f.flow.access.label().to_lowercase())
             };
@@ -109,7 +121,11 @@ pub static UNAUTHENTICATED_DATASTORE_ACCESS: Rule = Rule {
     id: "unauthenticated-datastore-access",
     title: "Data store accessed without authentication",
     family: Family::MissingAuthentication,
-    stride: &[Stride::Spoofing, Stride::InformationDisclosure, Stride::Tampering],
+    stride: &[
+        Stride::Spoofing,
+        Stride::InformationDisclosure,
+        Stride::Tampering,
+    ],
     severity: Severity::Medium,
     explanation: "A database, cache, queue or secret store accepts connections without \
         credentials. Anything that can reach it on the network can read and change its data; \
@@ -191,16 +207,24 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
     mitigation: "Require MFA (phishing-resistant where possible: FIDO2/WebAuthn) for these \
         users, at least for access to restricted data and administration.",
     check: |ctx, r| {
+        let mut by_actor: HashMap<NodeIndex, Vec<&EffectivePrivilege>> = HashMap::new();
+        for p in ctx.privileges() {
+            by_actor.entry(p.actor).or_default().push(p);
+        }
         for (i, node, _) in ctx.nodes() {
             if node.kind != NodeKind::Actor || node.users != HumanUsers::NoMfa {
                 continue;
             }
             let mut full = Vec::new();
             let mut scoped = Vec::new();
-            for p in ctx.privileges().iter().filter(|p| p.actor == node.id) {
-                let Some(store) = ctx.model.node_index(&p.store) else { continue };
-                if ctx.info(store).stored.is_restricted() {
-                    if p.scoped { scoped.push(p.store.as_str()) } else { full.push(p.store.as_str()) }
+            for p in by_actor.get(&i).into_iter().flatten() {
+                if ctx.info(p.store).stored.is_restricted() {
+                    let id = ctx.node(p.store).id.as_str();
+                    if p.scoped {
+                        scoped.push(id);
+                    } else {
+                        full.push(id);
+                    }
                 }
             }
             let admin: Vec<&str> = ctx
@@ -213,17 +237,27 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
             }
             let mut facts = Vec::new();
             if !full.is_empty() {
-                facts.push(format!("reach restricted data in {} with a service's full access", ticks(&full)));
+                facts.push(format!(
+                    "reach restricted data in {} with a service's full access",
+                    ticks(&full)
+                ));
             }
             if !scoped.is_empty() {
-                facts.push(format!("reach restricted data in {} (own records only)", ticks(&scoped)));
+                facts.push(format!(
+                    "reach restricted data in {} (own records only)",
+                    ticks(&scoped)
+                ));
             }
             if !admin.is_empty() {
                 facts.push(format!("have admin access to {}", ticks(&admin)));
             }
             let finding = r.report(
                 &[&node.id],
-                format!("Users of `{}` sign in without MFA and {}.", node.id, facts.join("; ")),
+                format!(
+                    "Users of `{}` sign in without MFA and {}.",
+                    node.id,
+                    facts.join("; ")
+                ),
                 format!("Require MFA for `{}` (`users: mfa`).", node.id),
             );
             if full.is_empty() && admin.is_empty() {
@@ -234,7 +268,10 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
 };
 
 fn ticks(ids: &[&str]) -> String {
-    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub static GATEWAY_BYPASS: Rule = Rule {

@@ -66,7 +66,10 @@ pub static MISSING_AUDIT_LOGGING: Rule = Rule {
                     node.id,
                     tags.join(", ")
                 ),
-                format!("Enable audit logging on `{}` (`audit_logging: true`).", node.id),
+                format!(
+                    "Enable audit logging on `{}` (`audit_logging: true`).",
+                    node.id
+                ),
             );
         }
     },
@@ -123,8 +126,11 @@ pub static PCI_SCOPE_LEAK: Rule = Rule {
         (tokenize first); let only zone services reach the zone's stores.",
     check: |ctx, r| {
         let has_zone = ctx.has_zone(DataTag::Pci);
-        for (_, node, info) in ctx.nodes() {
-            if node.kind.is_external() || !info.handled.has(DataTag::Pci) || ctx.in_zone(node, DataTag::Pci) {
+        for (i, node, info) in ctx.nodes() {
+            if node.kind.is_external()
+                || !info.handled.has(DataTag::Pci)
+                || ctx.in_zone(i, DataTag::Pci)
+            {
                 continue;
             }
             let why = if has_zone {
@@ -132,7 +138,11 @@ pub static PCI_SCOPE_LEAK: Rule = Rule {
             } else {
                 "while the model declares no PCI zone (a boundary with `scope: [pci]`)"
             };
-            let verb = if info.stored.has(DataTag::Pci) { "stores" } else { "processes" };
+            let verb = if info.stored.has(DataTag::Pci) {
+                "stores"
+            } else {
+                "processes"
+            };
             r.report(
                 &[&node.id],
                 format!("`{}` {verb} cardholder data {why}.", node.id),
@@ -146,7 +156,10 @@ pub static PCI_SCOPE_LEAK: Rule = Rule {
             return;
         }
         for f in ctx.flows() {
-            if f.from.kind.is_external() || ctx.in_zone(f.from, DataTag::Pci) || !ctx.in_zone(f.to, DataTag::Pci) {
+            if f.from.kind.is_external()
+                || ctx.in_zone(f.info.from, DataTag::Pci)
+                || !ctx.in_zone(f.info.to, DataTag::Pci)
+            {
                 continue;
             }
             if f.to.kind.is_store() || f.flow.access == crate::model::Access::Admin {
@@ -157,7 +170,11 @@ pub static PCI_SCOPE_LEAK: Rule = Rule {
                         flow_desc(&f),
                         f.to.kind.label().to_lowercase(),
                         f.to.id,
-                        if f.flow.access == crate::model::Access::Admin { ", with admin access" } else { "" }
+                        if f.flow.access == crate::model::Access::Admin {
+                            ", with admin access"
+                        } else {
+                            ""
+                        }
                     ),
                     format!(
                         "Serve `{}` through a service inside the zone, or move it into the zone.",
@@ -191,7 +208,8 @@ pub static REGULATED_DATA_TO_THIRD_PARTY: Rule = Rule {
             if external.agreement.is_some() {
                 continue;
             }
-            let names = ctx.describe_data(&f.flow.data, |d| d.has(DataTag::Pii) || d.has(DataTag::Phi));
+            let names =
+                ctx.describe_data(&f.flow.data, |d| d.has(DataTag::Pii) || d.has(DataTag::Phi));
             if names.is_empty() {
                 continue;
             }
@@ -202,7 +220,10 @@ pub static REGULATED_DATA_TO_THIRD_PARTY: Rule = Rule {
                     flow_desc(&f),
                     external.id
                 ),
-                format!("Record the DPA/BAA on `{}` (`agreement: \"...\"`).", external.id),
+                format!(
+                    "Record the DPA/BAA on `{}` (`agreement: \"...\"`).",
+                    external.id
+                ),
             );
         }
     },
@@ -273,7 +294,10 @@ pub static INCOMPLETE_MODEL: Rule = Rule {
                 r.report(
                     &[&node.id],
                     format!("Node `{}` has {}.", node.id, gaps.join(" and ")),
-                    format!("Connect `{}` and place it in a boundary, or remove it.", node.id),
+                    format!(
+                        "Connect `{}` and place it in a boundary, or remove it.",
+                        node.id
+                    ),
                 );
             }
         }

@@ -192,15 +192,17 @@ pub static SENSITIVE_DATA_TO_EXTERNAL_ENTITY: Rule = Rule {
         (`agreement: \"...\"` on the external system).",
     check: |ctx, r| {
         for f in ctx.flows() {
-            let (external, internal) = match (external_system(f.from.kind), external_system(f.to.kind)) {
-                (false, true) => (f.to, f.from),
-                (true, false) => (f.from, f.to),
-                _ => continue,
-            };
+            let (external, internal) =
+                match (external_system(f.from.kind), external_system(f.to.kind)) {
+                    (false, true) => (f.to, f.from),
+                    (true, false) => (f.from, f.to),
+                    _ => continue,
+                };
             if internal.kind.is_external() || external.agreement.is_some() {
                 continue;
             }
-            let names = ctx.describe_data(&f.flow.data, |d| d.is_sensitive() && !regulated_personal(d));
+            let names =
+                ctx.describe_data(&f.flow.data, |d| d.is_sensitive() && !regulated_personal(d));
             if names.is_empty() {
                 continue;
             }
@@ -265,7 +267,8 @@ fn check_weak_tls(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
                 ),
                 format!("Set `tls_min: tls1_2` on flow `{}`.", f.flow.id),
             );
-            if f.info.data.is_sensitive() && (ctx.untrusted(f.info.from) || min <= TlsVersion::Tls10)
+            if f.info.data.is_sensitive()
+                && (ctx.untrusted(f.info.from) || min <= TlsVersion::Tls10)
             {
                 finding.severity = Severity::High;
             }
@@ -275,7 +278,10 @@ fn check_weak_tls(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
 
 fn check_credentials_in_cleartext(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
     for f in ctx.flows() {
-        if plaintext(&f) && f.flow.authentication.authenticates() && f.flow.authentication != AuthKind::Mtls {
+        if plaintext(&f)
+            && f.flow.authentication.authenticates()
+            && f.flow.authentication != AuthKind::Mtls
+        {
             r.report(
                 &[&f.flow.id],
                 format!(

@@ -8,7 +8,16 @@ pub mod privilege;
 
 pub(crate) use super::context::FlowRef;
 
-/// "`flow-id` (`from` -> `to`)", as findings name flows.
-fn flow_desc(f: &FlowRef<'_>) -> String {
-    format!("`{}` (`{}` -> `{}`)", f.flow.id, f.from.id, f.to.id)
+/// "`flow-id` (`from` -> `to`)", as findings name flows (formatted in place, no allocation).
+fn flow_desc<'a>(f: &'a FlowRef<'a>) -> FlowDesc<'a> {
+    FlowDesc(f)
+}
+
+struct FlowDesc<'a>(&'a FlowRef<'a>);
+
+impl std::fmt::Display for FlowDesc<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let f = self.0;
+        write!(out, "`{}` (`{}` -> `{}`)", f.flow.id, f.from.id, f.to.id)
+    }
 }

@@ -123,12 +123,18 @@ pub static CONFUSED_DEPUTY: Rule = Rule {
                     } else {
                         ctx.describe_data(&f.flow.data, |d| d.is_sensitive())
                     };
-                    let entry = stores.entry(f.to.id.as_str()).or_insert((f.flow.access, data));
+                    let entry = stores
+                        .entry(f.to.id.as_str())
+                        .or_insert((f.flow.access, data));
                     entry.0 = entry.0.max(f.flow.access);
                 }
             }
             for (store, (access, data)) in stores {
-                let data = if data.is_empty() { "sensitive data".to_string() } else { data };
+                let data = if data.is_empty() {
+                    "sensitive data".to_string()
+                } else {
+                    data
+                };
                 r.report(
                     &[&node.id, store],
                     format!(
@@ -178,7 +184,10 @@ pub static UNNECESSARY_WRITE_ACCESS: Rule = Rule {
                 let (why, fix) = match used {
                     None => (
                         "has no flow to it".to_string(),
-                        format!("Remove the grant of `{}` on `{}`.", grant.principal, node.id),
+                        format!(
+                            "Remove the grant of `{}` on `{}`.",
+                            grant.principal, node.id
+                        ),
                     ),
                     Some(u) => (
                         format!("its flows only need {}", u.label().to_lowercase()),
@@ -217,11 +226,22 @@ pub static ADMIN_ACCESS_FROM_EXPOSED_SERVICE: Rule = Rule {
     mitigation: "Move administration behind a separate, non-exposed service with strong \
         authentication, and give the exposed node only the access its requests need.",
     check: |ctx, r| {
+        let mut admin_grants: std::collections::HashMap<&str, Vec<&str>> =
+            std::collections::HashMap::new();
+        for (_, store, _) in ctx.nodes() {
+            for g in store.grants.iter().filter(|g| g.access == Access::Admin) {
+                admin_grants
+                    .entry(g.principal.as_str())
+                    .or_default()
+                    .push(store.id.as_str());
+            }
+        }
         for (i, node, _) in ctx.nodes() {
             if node.kind.is_external() {
                 continue;
             }
-            let exposed = node.internet_facing || ctx.incoming(i).any(|f| ctx.is_entry(f.info.from));
+            let exposed =
+                node.internet_facing || ctx.incoming(i).any(|f| ctx.is_entry(f.info.from));
             if !exposed {
                 continue;
             }
@@ -230,14 +250,8 @@ pub static ADMIN_ACCESS_FROM_EXPOSED_SERVICE: Rule = Rule {
                 .filter(|f| f.flow.access == Access::Admin)
                 .map(|f| f.to.id.as_str())
                 .collect();
-            for (_, store, _) in ctx.nodes() {
-                if store
-                    .grants
-                    .iter()
-                    .any(|g| g.principal == node.id && g.access == Access::Admin)
-                {
-                    targets.push(store.id.as_str());
-                }
+            if let Some(stores) = admin_grants.get(node.id.as_str()) {
+                targets.extend(stores);
             }
             targets.sort_unstable();
             targets.dedup();
@@ -314,7 +328,9 @@ pub static MISSING_NETWORK_SEGMENTATION: Rule = Rule {
     check: |ctx, r| {
         let mut exposed_zones: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (_, node, _) in ctx.nodes() {
-            if node.internet_facing && let Some(b) = node.boundary.as_deref() {
+            if node.internet_facing
+                && let Some(b) = node.boundary.as_deref()
+            {
                 exposed_zones.entry(b).or_default().push(node.id.as_str());
             }
         }
@@ -326,8 +342,14 @@ pub static MISSING_NETWORK_SEGMENTATION: Rule = Rule {
                 None => {
                     r.report(
                         &[&node.id],
-                        format!("Store `{}` holds sensitive data and is in no trust boundary.", node.id),
-                        format!("Put `{}` in a restricted zone (`boundary: \"...\"`).", node.id),
+                        format!(
+                            "Store `{}` holds sensitive data and is in no trust boundary.",
+                            node.id
+                        ),
+                        format!(
+                            "Put `{}` in a restricted zone (`boundary: \"...\"`).",
+                            node.id
+                        ),
                     );
                 }
                 Some(b) => {
@@ -364,7 +386,11 @@ pub static SHARED_SERVICE_IDENTITY: Rule = Rule {
     id: "shared-service-identity",
     title: "Several services share one identity",
     family: Family::OverPrivilege,
-    stride: &[Stride::Spoofing, Stride::Repudiation, Stride::ElevationOfPrivilege],
+    stride: &[
+        Stride::Spoofing,
+        Stride::Repudiation,
+        Stride::ElevationOfPrivilege,
+    ],
     severity: Severity::Medium,
     explanation: "Two or more nodes present the same service identity (account, certificate or \
         client id). Each gets the union of the others' rights, a leak of one credential \
@@ -374,7 +400,10 @@ pub static SHARED_SERVICE_IDENTITY: Rule = Rule {
         let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (_, node, _) in ctx.nodes() {
             if let Some(identity) = node.identity.as_deref() {
-                by_identity.entry(identity).or_default().push(node.id.as_str());
+                by_identity
+                    .entry(identity)
+                    .or_default()
+                    .push(node.id.as_str());
             }
         }
         for (_, node, _) in ctx.nodes() {
@@ -395,11 +424,19 @@ pub static SHARED_SERVICE_IDENTITY: Rule = Rule {
                 &nodes,
                 format!(
                     "{} all act as identity `{identity}`.",
-                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    nodes
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 format!(
                     "Give each of {} its own `identity`.",
-                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    nodes
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
