@@ -7,5 +7,9 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod diagram;
+pub mod editor;
 pub mod model;
 pub mod report;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -86,19 +86,6 @@ impl std::fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
-/// Parses arguments and runs a headless subcommand. GUI commands are handled by the binary.
-#[must_use]
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Some(command) => finish(run(command)),
-        None => {
-            eprintln!("rampart: this build has no GUI; try `rampart --help`");
-            ExitCode::from(EXIT_BAD_INPUT)
-        }
-    }
-}
-
 /// Turns a run's result into an exit code, printing the error chain once.
 #[must_use]
 pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {

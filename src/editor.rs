@@ -1,0 +1,671 @@
+//! An editing session: the model being edited, its file, undo and redo, unsaved-change
+//! tracking and the analysis kept in step with every edit. The GUI only issues [`Edit`]s and
+//! reads the session; everything here is tested without a window.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use crate::analysis::{self, Analysis};
+use crate::model::{
+    self, Boundary, BoundaryKind, Classification, DataAsset, EditError, Flow, LoadError, Model,
+    Node, NodeKind, Pos, Problem, Rect, RiskDecision, SaveError, Status,
+};
+
+/// Undo history is capped so a long session does not grow without bound.
+pub const UNDO_LIMIT: usize = 200;
+
+/// Models larger than this are analysed on a background thread, so editing never stutters.
+pub const BACKGROUND_ANALYSIS_NODES: usize = 2_000;
+
+/// One change to the model, as the GUI asks for it.
+#[derive(Clone, Debug)]
+pub enum Edit {
+    /// Adds a node of `kind` at `pos` (in `boundary` if given); its id is derived from the kind.
+    AddNode {
+        kind: NodeKind,
+        pos: Pos,
+        boundary: Option<String>,
+    },
+    /// Adds a flow between two nodes (TLS, so that a new flow is not a finding by default
+    /// unless it crosses into something sensitive).
+    AddFlow {
+        from: String,
+        to: String,
+    },
+    AddBoundary {
+        kind: BoundaryKind,
+        parent: Option<String>,
+    },
+    AddAsset {
+        classification: Classification,
+    },
+    /// Deletes any element by id (node, flow, boundary or data asset).
+    Delete(String),
+    Rename {
+        old: String,
+        new: String,
+    },
+    /// Replaces a node's properties (the id must stay the same).
+    UpdateNode(Box<Node>),
+    /// Replaces a flow's properties (id, from and to must stay the same).
+    UpdateFlow(Box<Flow>),
+    UpdateBoundary(Box<Boundary>),
+    UpdateAsset(Box<DataAsset>),
+    /// Moves nodes (canvas positions).
+    Move(Vec<(String, Pos)>),
+    /// Sets (or, with `None`, clears) a boundary's hand-sized region.
+    SizeBoundary {
+        id: String,
+        rect: Option<Rect>,
+    },
+    /// Records (or replaces) the risk decision for one finding id or pattern.
+    Decide(RiskDecision),
+    /// Removes the risk decision for a pattern.
+    Undecide(String),
+    SetInfo {
+        name: String,
+        description: String,
+        author: String,
+    },
+    /// Sets the frameworks the model declares in scope.
+    SetFrameworks(Vec<model::Framework>),
+    /// Several edits as one undo step (all or nothing).
+    Batch(Vec<Edit>),
+}
+
+/// What `Session::undo`/`redo` restore.
+#[derive(Clone)]
+struct Snapshot {
+    model: Model,
+    revision: u64,
+}
+
+/// The model being edited, with its history and analysis.
+pub struct Session {
+    model: Model,
+    path: Option<PathBuf>,
+    revision: u64,
+    next_revision: u64,
+    saved_revision: Option<u64>,
+    undo: Vec<Snapshot>,
+    redo: Vec<Snapshot>,
+    /// Edits with the same key in a row (typing in one field) share one undo step.
+    coalesce: Option<String>,
+    analysis: Analysis,
+    analysis_revision: u64,
+    problems: Vec<Problem>,
+    worker: Option<(u64, mpsc::Receiver<Analysis>)>,
+}
+
+impl Session {
+    /// A session on a model; `path` is where it was loaded from, if anywhere.
+    #[must_use]
+    pub fn new(model: Model, path: Option<PathBuf>) -> Self {
+        let analysis = analysis::analyze(&model);
+        let problems = model.problems();
+        Session {
+            model,
+            saved_revision: path.as_ref().map(|_| 0),
+            path,
+            revision: 0,
+            next_revision: 1,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            coalesce: None,
+            analysis,
+            analysis_revision: 0,
+            problems,
+            worker: None,
+        }
+    }
+
+    /// Opens a model file.
+    ///
+    /// # Errors
+    /// Every problem in the file, with line and column.
+    pub fn open(path: &Path) -> Result<Self, LoadError> {
+        let loaded = model::load(path)?;
+        Ok(Session::new(loaded.model, Some(path.to_path_buf())))
+    }
+
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The analysis of the current model (or, while a background analysis runs, of the last
+    /// model analysed: see [`Session::analysis_is_current`]).
+    #[must_use]
+    pub fn analysis(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    #[must_use]
+    pub fn analysis_is_current(&self) -> bool {
+        self.analysis_revision == self.revision
+    }
+
+    /// Problems that would stop the model from saving (shown inline in the inspector).
+    #[must_use]
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Changes since the last save or load (an unsaved new model is always dirty once edited).
+    #[must_use]
+    pub fn is_dirty(&self) -> bool {
+        self.saved_revision != Some(self.revision) && !(self.path.is_none() && self.revision == 0)
+    }
+
+    /// Incremented by every change to the model (undo and redo included).
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    #[must_use]
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    #[must_use]
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// A window title: file name, then a mark when there are unsaved changes.
+    #[must_use]
+    pub fn title(&self) -> String {
+        let name = self.path.as_ref().and_then(|p| p.file_name()).map_or_else(
+            || "untitled".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        format!(
+            "{}{name} - Rampart",
+            if self.is_dirty() { "● " } else { "" }
+        )
+    }
+
+    /// Applies an edit as one undo step.
+    ///
+    /// # Errors
+    /// The edit is invalid (an id taken, an element missing); the model is then unchanged.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+        self.apply_coalescing(edit, None)
+    }
+
+    /// Applies an edit; consecutive edits with the same `key` (typing in one text field)
+    /// share a single undo step.
+    ///
+    /// # Errors
+    /// As [`Session::apply`].
+    pub fn apply_coalescing(&mut self, edit: Edit, key: Option<&str>) -> Result<(), EditError> {
+        let before = self.model.clone();
+        if let Err(e) = apply_edit(&mut self.model, edit) {
+            self.model = before;
+            return Err(e);
+        }
+        let merge =
+            key.is_some() && key.map(str::to_string) == self.coalesce && !self.undo.is_empty();
+        if !merge {
+            self.undo.push(Snapshot {
+                model: before,
+                revision: self.revision,
+            });
+            if self.undo.len() > UNDO_LIMIT {
+                self.undo.remove(0);
+            }
+        }
+        self.coalesce = key.map(str::to_string);
+        self.redo.clear();
+        self.revision = self.next_revision;
+        self.next_revision += 1;
+        self.changed();
+        Ok(())
+    }
+
+    /// Ends typing in a field: the next edit starts a new undo step.
+    pub fn end_coalescing(&mut self) {
+        self.coalesce = None;
+    }
+
+    /// Undoes the last edit. Returns false when there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        let Some(previous) = self.undo.pop() else {
+            return false;
+        };
+        let current = Snapshot {
+            model: std::mem::replace(&mut self.model, previous.model),
+            revision: self.revision,
+        };
+        self.redo.push(current);
+        self.revision = previous.revision;
+        self.coalesce = None;
+        self.changed();
+        true
+    }
+
+    /// Redoes the last undone edit. Returns false when there is nothing to redo.
+    pub fn redo(&mut self) -> bool {
+        let Some(next) = self.redo.pop() else {
+            return false;
+        };
+        let current = Snapshot {
+            model: std::mem::replace(&mut self.model, next.model),
+            revision: self.revision,
+        };
+        self.undo.push(current);
+        self.revision = next.revision;
+        self.coalesce = None;
+        self.changed();
+        true
+    }
+
+    /// Saves to the session's file.
+    ///
+    /// # Errors
+    /// There is no file yet (use [`Session::save_as`]), or saving failed (the file is untouched).
+    pub fn save(&mut self) -> Result<(), SaveError> {
+        let Some(path) = self.path.clone() else {
+            return Err(SaveError::Io {
+                path: "untitled".into(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no file chosen yet"),
+            });
+        };
+        self.save_as(&path)
+    }
+
+    /// Saves to `path`, which becomes the session's file.
+    ///
+    /// # Errors
+    /// Saving failed; nothing was overwritten.
+    pub fn save_as(&mut self, path: &Path) -> Result<(), SaveError> {
+        model::save(&self.model, path)?;
+        self.path = Some(path.to_path_buf());
+        self.saved_revision = Some(self.revision);
+        self.coalesce = None;
+        Ok(())
+    }
+
+    /// Picks up a finished background analysis. Returns true when the analysis changed.
+    pub fn poll(&mut self) -> bool {
+        let Some((revision, rx)) = &self.worker else {
+            return false;
+        };
+        match rx.try_recv() {
+            Ok(analysis) => {
+                let revision = *revision;
+                self.worker = None;
+                if revision == self.revision {
+                    self.analysis = analysis;
+                    self.analysis_revision = revision;
+                    true
+                } else {
+                    self.start_analysis();
+                    false
+                }
+            }
+            Err(mpsc::TryRecvError::Empty) => false,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.worker = None;
+                false
+            }
+        }
+    }
+
+    /// Waits for a background analysis to finish (tests and benchmarks).
+    pub fn wait_for_analysis(&mut self) {
+        while !self.analysis_is_current() {
+            if let Some((_, rx)) = &self.worker {
+                if let Ok(analysis) = rx.recv() {
+                    let revision = self.worker.take().map_or(0, |(r, _)| r);
+                    if revision == self.revision {
+                        self.analysis = analysis;
+                        self.analysis_revision = revision;
+                    }
+                } else {
+                    self.worker = None;
+                }
+            }
+            if !self.analysis_is_current() && self.worker.is_none() {
+                self.start_analysis();
+            }
+        }
+    }
+
+    fn changed(&mut self) {
+        self.problems = self.model.problems();
+        if self.model.node_count() <= BACKGROUND_ANALYSIS_NODES {
+            self.analysis = analysis::analyze(&self.model);
+            self.analysis_revision = self.revision;
+            self.worker = None;
+        } else if self.worker.is_none() {
+            self.start_analysis();
+        }
+    }
+
+    fn start_analysis(&mut self) {
+        let (tx, rx) = mpsc::channel();
+        let model = self.model.clone();
+        let revision = self.revision;
+        std::thread::spawn(move || {
+            let _ = tx.send(analysis::analyze(&model));
+        });
+        self.worker = Some((revision, rx));
+    }
+}
+
+/// Applies one edit to a model.
+///
+/// # Errors
+/// The edit does not fit the model (unknown or taken id).
+pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<(), EditError> {
+    match edit {
+        Edit::AddNode {
+            kind,
+            pos,
+            boundary,
+        } => {
+            let id = model.unique_id(&kind.key().replace('_', "-"));
+            let mut node = Node::new(id.clone(), kind);
+            node.name = format!("New {}", kind.label().to_lowercase());
+            node.boundary = boundary.filter(|b| model.boundary(b).is_some());
+            model.add_node(node)?;
+            model.layout.nodes.insert(id, pos);
+        }
+        Edit::AddFlow { from, to } => {
+            let mut flow = Flow::new(from, to);
+            flow.id = model.unique_id(&flow.id);
+            flow.encryption = model::Encryption::Tls;
+            flow.protocol = "https".into();
+            model.add_flow(flow)?;
+        }
+        Edit::AddBoundary { kind, parent } => {
+            let id = model.unique_id(&kind.key().replace('_', "-"));
+            model.boundaries.push(Boundary {
+                id,
+                name: kind.label().to_string(),
+                kind,
+                trust: None,
+                parent: parent.filter(|p| model.boundary(p).is_some()),
+                scope: Vec::new(),
+                description: String::new(),
+            });
+        }
+        Edit::AddAsset { classification } => {
+            let id = model.unique_id("data");
+            model.assets.push(DataAsset {
+                id,
+                name: "New data".into(),
+                classification,
+                tags: Vec::new(),
+                description: String::new(),
+            });
+        }
+        Edit::Delete(id) => {
+            let removed = model.remove_node(&id).is_some()
+                || model.remove_flow(&id).is_some()
+                || model.remove_boundary(&id).is_some()
+                || model.remove_asset(&id).is_some();
+            if !removed {
+                return Err(EditError::NotFound(id));
+            }
+        }
+        Edit::Rename { old, new } => model.rename(&old, &new)?,
+        Edit::UpdateNode(node) => {
+            let slot = model
+                .node_mut(&node.id)
+                .ok_or_else(|| EditError::NotFound(node.id.clone()))?;
+            *slot = *node;
+        }
+        Edit::UpdateFlow(flow) => {
+            let slot = model
+                .flow_mut(&flow.id)
+                .ok_or_else(|| EditError::NotFound(flow.id.clone()))?;
+            if slot.from != flow.from || slot.to != flow.to {
+                return Err(EditError::NotFound(format!("{} -> {}", flow.from, flow.to)));
+            }
+            *slot = *flow;
+        }
+        Edit::UpdateBoundary(boundary) => {
+            let slot = model
+                .boundary_mut(&boundary.id)
+                .ok_or_else(|| EditError::NotFound(boundary.id.clone()))?;
+            *slot = *boundary;
+        }
+        Edit::UpdateAsset(asset) => {
+            let slot = model
+                .asset_mut(&asset.id)
+                .ok_or_else(|| EditError::NotFound(asset.id.clone()))?;
+            *slot = *asset;
+        }
+        Edit::Move(moves) => {
+            for (id, pos) in moves {
+                if model.node(&id).is_none() {
+                    return Err(EditError::NotFound(id));
+                }
+                let rounded = Pos {
+                    x: pos.x.round(),
+                    y: pos.y.round(),
+                };
+                model.layout.nodes.insert(id, rounded);
+            }
+        }
+        Edit::SizeBoundary { id, rect } => {
+            if model.boundary(&id).is_none() {
+                return Err(EditError::NotFound(id));
+            }
+            match rect {
+                Some(rect) => {
+                    model.layout.boundaries.insert(id, rect);
+                }
+                None => {
+                    model.layout.boundaries.remove(&id);
+                }
+            }
+        }
+        Edit::Decide(decision) => {
+            match model
+                .decisions
+                .iter_mut()
+                .find(|d| d.finding == decision.finding)
+            {
+                Some(existing) => *existing = decision,
+                None => model.decisions.push(decision),
+            }
+        }
+        Edit::Undecide(pattern) => {
+            let before = model.decisions.len();
+            model.decisions.retain(|d| d.finding != pattern);
+            if model.decisions.len() == before {
+                return Err(EditError::NotFound(pattern));
+            }
+        }
+        Edit::SetInfo {
+            name,
+            description,
+            author,
+        } => {
+            model.name = name;
+            model.description = description;
+            model.author = author;
+        }
+        Edit::SetFrameworks(frameworks) => model.frameworks = frameworks,
+        Edit::Batch(edits) => {
+            for edit in edits {
+                apply_edit(model, edit)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Today's date as `YYYY-MM-DD` (UTC), for new risk decisions.
+#[must_use]
+pub fn today() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
+}
+
+/// A decision for one finding, dated today.
+#[must_use]
+pub fn decision(finding: &str, status: Status, justification: &str, owner: &str) -> RiskDecision {
+    RiskDecision {
+        finding: finding.to_string(),
+        status,
+        justification: justification.to_string(),
+        owner: owner.to_string(),
+        date: today(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Encryption;
+
+    fn session() -> Session {
+        Session::new(Model::example(), Some(PathBuf::from("shop.ron")))
+    }
+
+    #[test]
+    fn edits_undo_and_redo() {
+        let mut s = session();
+        assert!(!s.is_dirty());
+        let nodes = s.model().node_count();
+        s.apply(Edit::AddNode {
+            kind: NodeKind::Service,
+            pos: Pos { x: 10.0, y: 20.0 },
+            boundary: Some("k8s-shop".into()),
+        })
+        .unwrap();
+        assert_eq!(s.model().node_count(), nodes + 1);
+        assert!(s.model().node("service").is_some());
+        assert!(s.is_dirty());
+        assert!(s.title().starts_with("● shop.ron"));
+        assert!(s.undo());
+        assert_eq!(s.model().node_count(), nodes);
+        assert!(!s.is_dirty(), "undo back to the saved state is clean");
+        assert!(s.redo());
+        assert_eq!(s.model().node_count(), nodes + 1);
+        assert!(!s.redo());
+    }
+
+    #[test]
+    fn a_new_plaintext_cross_boundary_flow_is_found_and_undo_removes_it() {
+        let mut s = session();
+        s.apply(Edit::AddFlow {
+            from: "notification-service".into(),
+            to: "user-db".into(),
+        })
+        .unwrap();
+        let mut flow = s
+            .model()
+            .flow("notification-service-to-user-db")
+            .unwrap()
+            .clone();
+        flow.encryption = Encryption::None;
+        s.apply(Edit::UpdateFlow(Box::new(flow))).unwrap();
+        let id = "plaintext-datastore-connection@notification-service-to-user-db";
+        assert!(s.analysis().findings.iter().any(|f| f.id == id));
+        s.undo();
+        assert!(!s.analysis().findings.iter().any(|f| f.id == id));
+        s.undo();
+        assert!(s.model().flow("notification-service-to-user-db").is_none());
+    }
+
+    #[test]
+    fn typing_coalesces_into_one_undo_step() {
+        let mut s = session();
+        for name in ["O", "Or", "Ord"] {
+            let mut node = s.model().node("order-service").unwrap().clone();
+            node.name = name.into();
+            s.apply_coalescing(Edit::UpdateNode(Box::new(node)), Some("order-service/name"))
+                .unwrap();
+        }
+        assert_eq!(s.model().node("order-service").unwrap().name, "Ord");
+        s.undo();
+        assert_eq!(
+            s.model().node("order-service").unwrap().name,
+            "Order service"
+        );
+        assert!(!s.can_undo());
+    }
+
+    #[test]
+    fn failed_edits_change_nothing() {
+        let mut s = session();
+        let revision = s.revision();
+        assert!(s.apply(Edit::Delete("nothing-here".into())).is_err());
+        assert!(
+            s.apply(Edit::Rename {
+                old: "vault".into(),
+                new: "user-db".into()
+            })
+            .is_err()
+        );
+        assert_eq!(s.revision(), revision);
+        assert!(!s.can_undo());
+    }
+
+    #[test]
+    fn decisions_are_recorded_in_the_model() {
+        let mut s = session();
+        let id = "gateway-bypass@partner-legacy-stock";
+        s.apply(Edit::Decide(decision(
+            id,
+            Status::Accepted,
+            "Firewalled",
+            "NetOps",
+        )))
+        .unwrap();
+        let f = s.analysis().findings.iter().find(|f| f.id == id).unwrap();
+        assert_eq!(f.status, Status::Accepted);
+        assert!(model::is_valid_date(&f.decision.as_ref().unwrap().date));
+        s.apply(Edit::Undecide(id.into())).unwrap();
+        let f = s.analysis().findings.iter().find(|f| f.id == id).unwrap();
+        assert_eq!(f.status, Status::Open);
+    }
+
+    #[test]
+    fn save_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.ron");
+        let mut s = session();
+        s.apply(Edit::AddAsset {
+            classification: Classification::Restricted,
+        })
+        .unwrap();
+        s.save_as(&path).unwrap();
+        assert!(!s.is_dirty());
+        let reopened = Session::open(&path).unwrap();
+        assert!(reopened.model() == s.model());
+    }
+
+    #[test]
+    fn large_models_are_analysed_in_the_background() {
+        let m = model::generate::generate(BACKGROUND_ANALYSIS_NODES + 100, 5);
+        let mut s = Session::new(m, None);
+        let first = s.model().nodes().next().unwrap().id.clone();
+        s.apply(Edit::Delete(first.clone())).unwrap();
+        assert!(!s.analysis_is_current());
+        s.wait_for_analysis();
+        assert!(s.analysis_is_current());
+        assert!(
+            s.analysis()
+                .findings
+                .iter()
+                .all(|f| !f.elements.contains(&first))
+        );
+    }
+}
