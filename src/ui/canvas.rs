@@ -477,6 +477,8 @@ pub struct Canvas {
     last_size: Vec2,
     /// The user zoomed or panned: stop refitting on resize.
     user_moved: bool,
+    /// The transform of the last frame (canvas to screen).
+    last_meta: Option<MetadataFrame>,
 }
 
 impl Default for Canvas {
@@ -492,6 +494,7 @@ impl Default for Canvas {
             last_rect: egui::Rect::NOTHING,
             last_size: Vec2::ZERO,
             user_moved: false,
+            last_meta: None,
         }
     }
 }
@@ -513,6 +516,14 @@ impl Canvas {
     /// Brings these elements (node or flow ids) into view on the next frame.
     pub fn focus_on(&mut self, ids: Vec<String>) {
         self.focus = Some(ids);
+    }
+
+    /// Where a node was drawn last frame, in screen coordinates.
+    #[must_use]
+    pub fn node_screen_pos(&self, id: &str) -> Option<Pos2> {
+        let meta = self.last_meta.as_ref()?;
+        let node = self.graph.node(*self.ids.get(id)?)?;
+        Some(meta.canvas_to_screen_pos(node.location()))
     }
 
     /// Forces a rebuild (after the theme changes, for example).
@@ -659,8 +670,9 @@ impl Canvas {
             .with_hover_enabled(true)
             .with_node_clicking_enabled(true)
             .with_edge_clicking_enabled(true);
+        // While drawing flows a drag draws, it does not pan.
         let navigation = SettingsNavigation::new()
-            .with_zoom_and_pan_enabled(true)
+            .with_zoom_and_pan_enabled(!connecting)
             .with_fit_to_screen_enabled(false);
         let response = GraphView::<FixedState, FixedLayout>::new()
             .with_id(Some(VIEW_ID.to_string()))
@@ -675,6 +687,7 @@ impl Canvas {
         }
         let mut draw_meta = meta.clone();
         draw_meta.pan += canvas_rect.min.to_vec2();
+        self.last_meta = Some(draw_meta.clone());
 
         // Boundaries, behind everything, from the live node positions.
         let positions = self.positions();
@@ -770,9 +783,9 @@ impl Canvas {
         // Connect mode: press on a node, release on another.
         if connecting {
             let pointer = ui.input(|i| i.pointer.interact_pos());
-            if response.response.drag_started()
-                && let Some(p) = ui.input(|i| i.pointer.press_origin())
-            {
+            let (pressed, released) =
+                ui.input(|i| (i.pointer.primary_pressed(), i.pointer.primary_released()));
+            if pressed && let Some(p) = pointer.filter(|p| canvas_rect.contains(*p)) {
                 self.connect_from = self.node_at(&draw_meta, p);
             }
             if let (Some(from), Some(p)) = (&self.connect_from, pointer)
@@ -783,7 +796,7 @@ impl Canvas {
                 ui.painter()
                     .line_segment([a, p], Stroke::new(2.0, view.theme.selection));
             }
-            if response.response.drag_stopped()
+            if released
                 && let (Some(from), Some(p)) = (self.connect_from.take(), pointer)
                 && let Some(to) = self.node_at(&draw_meta, p)
                 && to != from

@@ -138,12 +138,13 @@ fn finding_matches(app: &RampartApp, f: &Finding) -> bool {
 
 fn findings(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     ui.horizontal(|ui| {
-        ui.label("Search");
+        let label = ui.label("Search findings");
         ui.add(
             egui::TextEdit::singleline(&mut app.panels.finding_filter)
                 .desired_width(180.0)
                 .hint_text("id, title or text"),
-        );
+        )
+        .labelled_by(label.id);
         egui::ComboBox::from_id_salt("min-severity")
             .selected_text(
                 app.panels
@@ -305,15 +306,8 @@ fn finding_detail(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     ui.add_space(4.0);
     ui.label(RichText::new("Fix").strong());
     ui.label(&f.fix);
-    ui.label(RichText::new(f.rule.mitigation).weak());
-    ui.add_space(2.0);
-    ui.collapsing("Why this matters", |ui| ui.label(f.rule.explanation));
-    let refs = f.rule.compliance();
-    if !refs.is_empty() {
-        ui.label(RichText::new(refs.join("  ")).small().weak());
-    }
     ui.separator();
-    // Risk decision.
+    // Risk decision: near the top, it is what reviewers come here to do.
     let draft = app.panels.decision.get_or_insert_with(|| DecisionDraft {
         finding: f.id.clone(),
         status: f.status,
@@ -347,21 +341,27 @@ fn finding_detail(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     ui.label(RichText::new("Risk decision").strong());
     let mut push = None;
     ui.horizontal(|ui| {
+        let label = ui.label("Status");
         egui::ComboBox::from_id_salt("decision-status")
             .selected_text(draft.status.label())
             .show_ui(ui, |ui| {
                 for s in Status::ALL {
                     ui.selectable_value(&mut draft.status, *s, s.label());
                 }
-            });
-        ui.label("Owner");
-        ui.add(egui::TextEdit::singleline(&mut draft.owner).desired_width(120.0));
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Owner");
+        ui.add(egui::TextEdit::singleline(&mut draft.owner).desired_width(120.0))
+            .labelled_by(label.id);
     });
+    let label = ui.label("Justification");
     ui.add(
         egui::TextEdit::multiline(&mut draft.justification)
             .desired_rows(2)
-            .hint_text("Justification (required to accept)"),
-    );
+            .hint_text("required to accept a risk"),
+    )
+    .labelled_by(label.id);
     ui.horizontal(|ui| {
         let needs_reason = draft.status.is_resolved() && draft.justification.trim().is_empty();
         if ui
@@ -397,6 +397,14 @@ fn finding_detail(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     }
     if let Some(c) = push {
         app.push(c);
+    }
+    ui.separator();
+    ui.label(RichText::new("How to fix it in general").strong());
+    ui.label(RichText::new(f.rule.mitigation).weak());
+    ui.collapsing("Why this matters", |ui| ui.label(f.rule.explanation));
+    let refs = f.rule.compliance();
+    if !refs.is_empty() {
+        ui.label(RichText::new(refs.join("  ")).small().weak());
     }
 }
 
@@ -679,7 +687,7 @@ pub fn right(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
 
 /// A text field bound to a string; typing pushes one coalesced edit per keystroke.
 fn text_field(ui: &mut Ui, label: &str, value: &mut String, multiline: bool) -> bool {
-    ui.label(label);
+    let label = ui.label(label);
     let response = if multiline {
         ui.add(
             egui::TextEdit::multiline(value)
@@ -689,7 +697,7 @@ fn text_field(ui: &mut Ui, label: &str, value: &mut String, multiline: bool) -> 
     } else {
         ui.add(egui::TextEdit::singleline(value).desired_width(f32::INFINITY))
     };
-    response.changed()
+    response.labelled_by(label.id).changed()
 }
 
 fn combo<T: Copy + PartialEq>(
@@ -702,14 +710,16 @@ fn combo<T: Copy + PartialEq>(
 ) -> bool {
     let mut changed = false;
     ui.horizontal(|ui| {
-        ui.label(label);
+        let label = ui.label(label);
         egui::ComboBox::from_id_salt(id)
             .selected_text(name(*value))
             .show_ui(ui, |ui| {
                 for v in all {
                     changed |= ui.selectable_value(value, *v, name(*v)).changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
     });
     changed
 }
@@ -1364,11 +1374,14 @@ pub fn windows(app: &mut RampartApp, ctx: &egui::Context) {
                 if let Some(note) = &prompt.note {
                     ui.label(RichText::new(note).weak());
                 }
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut prompt.text)
-                        .desired_width(420.0)
-                        .hint_text("/path/to/model.ron"),
-                );
+                let label = ui.label("Path");
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut prompt.text)
+                            .desired_width(420.0)
+                            .hint_text("/path/to/model.ron"),
+                    )
+                    .labelled_by(label.id);
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui.button("OK").clicked() || enter {
                     submit = Some(std::path::PathBuf::from(prompt.text.trim()));

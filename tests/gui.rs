@@ -1,0 +1,227 @@
+//! The real app, driven headless through egui_kittest: buttons found by their labels through
+//! AccessKit, pointer drags on the canvas, keyboard shortcuts; assertions on the app's state.
+
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use rampart::model::{self, Encryption};
+use rampart::ui::{RampartApp, Selection, Tool};
+
+fn harness() -> Harness<'static, RampartApp> {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut RampartApp| app.frame(ui), RampartApp::for_tests());
+    harness.run_steps(4);
+    harness
+}
+
+fn finding_listed(harness: &Harness<'_, RampartApp>, id: &str) -> bool {
+    harness.query_by_label(id).is_some()
+}
+
+#[test]
+fn edit_a_model_end_to_end() {
+    let mut harness = harness();
+    // The built-in example is open, with its findings listed.
+    assert!(harness.query_by_label_contains("23 nodes · 35 flows").is_some());
+    assert!(finding_listed(&harness, "attack-path-to-sensitive-data@admin-user@user-db"));
+
+    // Select the Kubernetes namespace boundary in the outline, then add a service into it.
+    harness.get_by_label("▣ Kubernetes namespace `shop` (trust 6)").click();
+    harness.run_steps(2);
+    harness.get_by_label("+ Service").click();
+    harness.run_steps(3);
+    let service = harness.state().session.model().node("service").cloned().expect("a new service");
+    assert_eq!(service.boundary.as_deref(), Some("k8s-shop"));
+    assert_eq!(harness.state().selection, Selection::Element("service".into()));
+
+    // Draw a flow from it to the user database (another boundary) with the connect tool.
+    harness.get_by_label("✏ Draw flows").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().canvas.tool, Tool::Connect);
+    let from = harness.state().canvas.node_screen_pos("service").unwrap();
+    let to = harness.state().canvas.node_screen_pos("user-db").unwrap();
+    harness.drag_at(from);
+    harness.run_steps(1);
+    harness.hover_at(Pos2::new((from.x + to.x) / 2.0, (from.y + to.y) / 2.0));
+    harness.run_steps(1);
+    harness.hover_at(to);
+    harness.run_steps(1);
+    harness.drop_at(to);
+    harness.run_steps(3);
+    let flow = harness.state().session.model().flow("service-to-user-db").cloned().expect("a flow was drawn");
+    assert_eq!(flow.encryption, Encryption::Tls);
+
+    // Make it plaintext in the inspector: the finding appears in the findings panel.
+    harness.key_press(Key::Escape);
+    harness.run_steps(1);
+    harness.state_mut().selection = Selection::Element("service-to-user-db".into());
+    harness.run_steps(2);
+    harness.get_by_label("Encryption").click();
+    harness.run_steps(2);
+    harness.get_by_label("None (plaintext)").click();
+    harness.run_steps(3);
+    let id = "plaintext-datastore-connection@service-to-user-db";
+    assert_eq!(
+        harness.state().session.model().flow("service-to-user-db").unwrap().encryption,
+        Encryption::None
+    );
+    assert!(finding_listed(&harness, id), "the new finding is listed");
+
+    // Undo removes it, from the model and from the panel.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().session.model().flow("service-to-user-db").unwrap().encryption,
+        Encryption::Tls
+    );
+    assert!(!finding_listed(&harness, id));
+    // Redo brings it back.
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run_steps(3);
+    assert!(finding_listed(&harness, id));
+}
+
+#[test]
+fn selecting_a_finding_selects_and_highlights_its_elements() {
+    let mut harness = harness();
+    // Two attack paths share this title; the critical one is listed first.
+    harness
+        .get_all_by_label("Weakly defended path from an untrusted entry to high-value data")
+        .next()
+        .unwrap()
+        .click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(
+        app.selected_finding.as_deref(),
+        Some("attack-path-to-sensitive-data@admin-user@user-db")
+    );
+    assert_eq!(app.selection, Selection::Element("admin-user".into()));
+    let lit = app.highlighted();
+    for element in ["admin-user", "admin-console", "user-db", "admin-login", "admin-console-to-user-db"] {
+        assert!(lit.contains(element), "{element} is highlighted");
+    }
+    // The detail pane explains the path hop by hop.
+    assert!(harness.query_by_label_contains("admin-user -> admin-console via `admin-login`").is_some());
+}
+
+#[test]
+fn record_a_risk_decision() {
+    let mut harness = harness();
+    // Narrow the list with the search field, then pick the finding.
+    harness.get_by_label("Search findings").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Search findings").type_text("gateway-bypass");
+    harness.run_steps(2);
+    harness.get_by_label("External client bypasses the gateway").click();
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().selected_finding.as_deref(),
+        Some("gateway-bypass@partner-legacy-stock")
+    );
+    // The decision form is below the explanation: scroll it into view, as a user would.
+    harness.get_by_label("Status").scroll_to_me();
+    harness.run_steps(40); // let the smooth scroll finish
+    harness.get_by_label("Status").click();
+    harness.run_steps(2);
+    harness.get_by_label("Accepted").click();
+    harness.run_steps(2);
+    harness.get_by_label("Justification").focus();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Justification")
+        .type_text("Partner moves to the gateway in Q2; firewall allow-list meanwhile.");
+    harness.run_steps(2);
+    harness.get_by_label("Record decision").scroll_to_me();
+    harness.run_steps(40);
+    harness.get_by_label("Record decision").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    let d = app
+        .session
+        .model()
+        .decisions
+        .iter()
+        .find(|d| d.finding == "gateway-bypass@partner-legacy-stock")
+        .expect("decision recorded in the model");
+    assert_eq!(d.status, model::Status::Accepted);
+    assert!(d.justification.starts_with("Partner moves"));
+    let f = app
+        .session
+        .analysis()
+        .findings
+        .iter()
+        .find(|f| f.id == "gateway-bypass@partner-legacy-stock")
+        .unwrap();
+    assert!(!f.is_open());
+}
+
+#[test]
+fn save_and_reopen_through_the_file_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.ron");
+    let mut harness = harness();
+    harness.get_by_label("+ Data store").click();
+    harness.run_steps(2);
+    assert!(harness.state().session.is_dirty());
+    // No native dialog here: Save as asks for a typed path.
+    harness.get_by_label("File").click();
+    harness.run_steps(1);
+    harness.get_by_label("Save as…").click();
+    harness.run_steps(2);
+    // The prompt suggests a path; replace it.
+    harness.get_by_label("Path").focus();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label("Path").type_text(path.to_str().unwrap());
+    harness.run_steps(1);
+    harness.get_by_label("OK").click();
+    harness.run_steps(3);
+    assert!(!harness.state().session.is_dirty());
+    assert_eq!(harness.state().session.path(), Some(path.as_path()));
+    let saved = harness.state().session.model().clone();
+
+    // Reopen through File > Open path…
+    harness.get_by_label("File").click();
+    harness.run_steps(1);
+    harness.get_by_label("Open path…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Path").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Path").type_text(path.to_str().unwrap());
+    harness.run_steps(1);
+    harness.get_by_label("OK").click();
+    harness.run_steps(3);
+    assert!(harness.state().session.model() == &saved);
+    assert!(model::load(&path).unwrap().model == saved);
+}
+
+#[test]
+fn a_malformed_file_shows_its_errors_and_keeps_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.ron");
+    std::fs::write(&path, "(rampart: 1, name: \"x\",\n nodes: [(id: \"a\", kind: mainframe)])").unwrap();
+    let mut harness = harness();
+    let before = harness.state().session.model().clone();
+    harness.state_mut().push(rampart::ui::Command::OpenPath(path.clone()));
+    harness.run_steps(3);
+    assert!(harness.state().session.model() == &before);
+    assert!(harness.query_by_label("Could not open model").is_some());
+    assert!(harness.query_by_label_contains("bad.ron:2:").is_some());
+    assert!(harness.query_by_label_contains("unknown value `mainframe`").is_some());
+
+    // Every example model and a generated one draw without panicking.
+    for file in ["models/healthcare.ron", "models/payments.ron"] {
+        harness.state_mut().push(rampart::ui::Command::OpenPath(file.into()));
+        harness.run_steps(3);
+        assert_eq!(harness.state().session.path(), Some(std::path::Path::new(file)));
+    }
+    let generated = dir.path().join("gen.ron");
+    model::save(&model::generate::generate(300, 3), &generated).unwrap();
+    harness.state_mut().push(rampart::ui::Command::OpenPath(generated));
+    harness.run_steps(3);
+    assert_eq!(harness.state().session.model().node_count(), 300);
+}
