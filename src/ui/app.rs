@@ -1,7 +1,7 @@
 //! The app shell: state, commands, menus, shortcuts, files and dialogs. Panels draw and push
 //! [`Command`]s; `apply` carries them out after drawing, calling the editor and report code.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::canvas::{Canvas, Tool, View};
 use super::panels;
 use super::theme::Theme;
+use crate::analysis::Severity;
 use crate::editor::{Edit, Session};
 use crate::model::{self, Model};
 use crate::report;
@@ -136,6 +137,10 @@ pub struct RampartApp {
     commands: Vec<Command>,
     /// Time to build and paint the last frame (shown in the status bar).
     pub frame_time: Duration,
+    /// Worst open severity per element, for the revision it was computed at.
+    worst_cache: (Option<u64>, HashMap<String, Severity>),
+    /// Highlighted elements, for the (revision, finding) they were computed for.
+    highlight_cache: (Option<(u64, Option<String>)>, HashSet<String>),
 }
 
 impl RampartApp {
@@ -165,6 +170,8 @@ impl RampartApp {
             autosave_dir,
             commands: Vec::new(),
             frame_time: Duration::ZERO,
+            worst_cache: (None, HashMap::new()),
+            highlight_cache: (None, HashSet::new()),
         }
     }
 
@@ -209,6 +216,27 @@ impl RampartApp {
             set.extend(f.path.iter().cloned());
         }
         set
+    }
+
+    /// Recomputes what the canvas derives from the analysis, only when it changed.
+    fn refresh_caches(&mut self) {
+        let revision = self.session.revision();
+        let analysed = self.session.analysis_is_current().then_some(revision);
+        if self.worst_cache.0 != analysed || analysed.is_none() && self.worst_cache.1.is_empty() {
+            self.worst_cache = (
+                analysed,
+                self.session
+                    .analysis()
+                    .worst_by_element()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            );
+        }
+        let key = Some((revision, self.selected_finding.clone()));
+        if self.highlight_cache.0 != key {
+            self.highlight_cache = (key, self.highlighted());
+        }
     }
 
     fn selected_id(&self) -> Option<&str> {
@@ -565,15 +593,16 @@ impl RampartApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                let worst = self.session.analysis().worst_by_element();
-                let highlighted = self.highlighted();
+                self.refresh_caches();
+                let (_, worst) = &self.worst_cache;
+                let (_, highlighted) = &self.highlight_cache;
                 let selected = self.selected_id().map(str::to_string);
                 let view = View {
                     model: self.session.model(),
                     revision: self.session.revision(),
-                    worst: &worst,
+                    worst,
                     selected: selected.as_deref(),
-                    highlighted: &highlighted,
+                    highlighted,
                     theme,
                     show_labels: self.settings.show_flow_labels,
                 };

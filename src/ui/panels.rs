@@ -28,6 +28,8 @@ pub struct PanelState {
     pub bottom_tab: BottomTab,
     pub rename: Option<(String, String)>,
     pub decision: Option<DecisionDraft>,
+    /// Severity groups folded in the findings list.
+    pub collapsed: std::collections::HashSet<Severity>,
 }
 
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
@@ -35,6 +37,105 @@ pub enum BottomTab {
     #[default]
     Findings,
     Compliance,
+}
+
+/// One row of the (virtualised) findings list.
+enum Row {
+    Header(Severity, usize),
+    Family(Family),
+    Finding(usize),
+}
+
+/// The findings list, grouped by severity then family. Only the rows in view are built, so a
+/// model with tens of thousands of findings scrolls as smoothly as a small one.
+fn finding_list(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
+    let analysis = app.session.analysis();
+    let mut rows = Vec::new();
+    for severity in Severity::ALL.iter().rev() {
+        let group: Vec<usize> = analysis
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.severity == *severity && finding_matches(app, f))
+            .map(|(i, _)| i)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        rows.push(Row::Header(*severity, group.len()));
+        if app.panels.collapsed.contains(severity) {
+            continue;
+        }
+        for family in Family::ALL {
+            let members = group
+                .iter()
+                .filter(|i| analysis.findings[**i].rule.family == *family);
+            let mut first = true;
+            for i in members {
+                if first {
+                    rows.push(Row::Family(*family));
+                    first = false;
+                }
+                rows.push(Row::Finding(*i));
+            }
+        }
+    }
+    if analysis.findings.is_empty() {
+        ui.label("No findings. Add nodes and flows to see what is wrong with them.");
+        return;
+    }
+    let selected = app.selected_finding.clone();
+    let mut clicked = None;
+    let mut toggle = None;
+    let row_height = ui.spacing().interact_size.y + 2.0;
+    egui::ScrollArea::vertical()
+        .id_salt("finding-list")
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            for row in &rows[range] {
+                match row {
+                    Row::Header(severity, count) => {
+                        let open = !app.panels.collapsed.contains(severity);
+                        let text = RichText::new(format!(
+                            "{} {} ({count})",
+                            if open { "▼" } else { "▶" },
+                            severity.label()
+                        ))
+                        .color(theme.severity(*severity))
+                        .strong();
+                        if ui.selectable_label(false, text).clicked() {
+                            toggle = Some(*severity);
+                        }
+                    }
+                    Row::Family(family) => {
+                        ui.label(RichText::new(family.label()).small().weak());
+                    }
+                    Row::Finding(i) => {
+                        let f = &analysis.findings[*i];
+                        ui.horizontal(|ui| {
+                            ui.add_space(8.0);
+                            let mut text = RichText::new(f.rule.title);
+                            if !f.is_open() {
+                                text = text.strikethrough().weak();
+                            }
+                            let is_selected = selected.as_deref() == Some(f.id.as_str());
+                            if ui.selectable_label(is_selected, text).clicked() {
+                                clicked = Some(f.id.clone());
+                            }
+                            ui.label(RichText::new(&f.id).small().monospace().weak());
+                        });
+                    }
+                }
+            }
+        });
+    if let Some(s) = toggle
+        && !app.panels.collapsed.remove(&s)
+    {
+        app.panels.collapsed.insert(s);
+    }
+    if let Some(id) = clicked {
+        app.push(Command::SelectFinding(Some(id)));
+    }
 }
 
 /// A risk decision being written.
@@ -181,73 +282,7 @@ fn findings(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
             egui::vec2(list_width, ui.available_height()),
             egui::Layout::top_down(egui::Align::Min),
             |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("finding-list")
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        let analysis = app.session.analysis();
-                        let selected = app.selected_finding.clone();
-                        let mut clicked = None;
-                        for severity in Severity::ALL.iter().rev() {
-                            let group: Vec<&Finding> = analysis
-                                .findings
-                                .iter()
-                                .filter(|f| f.severity == *severity && finding_matches(app, f))
-                                .collect();
-                            if group.is_empty() {
-                                continue;
-                            }
-                            egui::CollapsingHeader::new(
-                                RichText::new(format!("{} ({})", severity.label(), group.len()))
-                                    .color(theme.severity(*severity))
-                                    .strong(),
-                            )
-                            .id_salt(("sev", *severity))
-                            .default_open(*severity >= Severity::Medium)
-                            .show(ui, |ui| {
-                                for family in Family::ALL {
-                                    let members: Vec<&&Finding> =
-                                        group.iter().filter(|f| f.rule.family == *family).collect();
-                                    if members.is_empty() {
-                                        continue;
-                                    }
-                                    ui.label(RichText::new(family.label()).small().weak());
-                                    for f in members.iter().take(500) {
-                                        let mut text = RichText::new(f.rule.title);
-                                        if !f.is_open() {
-                                            text = text.strikethrough().weak();
-                                        }
-                                        let is_selected =
-                                            selected.as_deref() == Some(f.id.as_str());
-                                        let response = ui
-                                            .selectable_label(is_selected, text)
-                                            .on_hover_text(&f.id);
-                                        ui.label(RichText::new(&f.id).small().monospace().weak());
-                                        if response.clicked() {
-                                            clicked = Some(f.id.clone());
-                                        }
-                                    }
-                                    if members.len() > 500 {
-                                        ui.label(
-                                            RichText::new(format!(
-                                                "… and {} more (filter to narrow)",
-                                                members.len() - 500
-                                            ))
-                                            .weak(),
-                                        );
-                                    }
-                                }
-                            });
-                        }
-                        if analysis.findings.is_empty() {
-                            ui.label(
-                                "No findings. Add nodes and flows to see what is wrong with them.",
-                            );
-                        }
-                        if let Some(id) = clicked {
-                            app.push(Command::SelectFinding(Some(id)));
-                        }
-                    });
+                finding_list(app, ui, theme);
             },
         );
         ui.separator();
