@@ -19,7 +19,7 @@ fn main() {
         )),
         ..Default::default()
     };
-    let mut frame = |app: &mut RampartApp| {
+    let frame = |app: &mut RampartApp| {
         let output = ctx.run_ui(input(), |ui| app.frame(ui));
         let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
         std::hint::black_box(primitives);
