@@ -639,7 +639,26 @@ impl Canvas {
             .rect_filled(canvas_rect, 0.0, view.theme.canvas);
         let background = ui.painter().add(Shape::Noop);
 
+        let connecting = self.tool == Tool::Connect;
+        let interactions = SettingsInteraction::new()
+            .with_dragging_enabled(!connecting)
+            .with_hover_enabled(true)
+            .with_node_clicking_enabled(true)
+            .with_edge_clicking_enabled(true);
+        // While drawing flows a drag draws, it does not pan.
+        let navigation = SettingsNavigation::new()
+            .with_zoom_and_pan_enabled(!connecting)
+            .with_fit_to_screen_enabled(false);
+        let response = GraphView::<FixedState, FixedLayout>::new()
+            .with_id(Some(VIEW_ID.to_string()))
+            .with_interactions(&interactions)
+            .with_navigations(&navigation)
+            .with_styles(&SettingsStyle::new().with_labels_always(true))
+            .show(ui, &mut self.graph);
+
         // Fit when asked, and whenever the canvas is resized before the user moved the view.
+        // Done after the graph view has drawn, so that its own compensation for a moved
+        // canvas does not apply on top of ours; the new view shows from the next frame.
         if (canvas_rect.size() - self.last_size).length() > 1.0 && !self.user_moved {
             self.fit_pending = true;
         }
@@ -671,23 +690,6 @@ impl Canvas {
                 meta.save(ui);
             }
         }
-        let connecting = self.tool == Tool::Connect;
-        let interactions = SettingsInteraction::new()
-            .with_dragging_enabled(!connecting)
-            .with_hover_enabled(true)
-            .with_node_clicking_enabled(true)
-            .with_edge_clicking_enabled(true);
-        // While drawing flows a drag draws, it does not pan.
-        let navigation = SettingsNavigation::new()
-            .with_zoom_and_pan_enabled(!connecting)
-            .with_fit_to_screen_enabled(false);
-        let response = GraphView::<FixedState, FixedLayout>::new()
-            .with_id(Some(VIEW_ID.to_string()))
-            .with_interactions(&interactions)
-            .with_navigations(&navigation)
-            .with_styles(&SettingsStyle::new().with_labels_always(true))
-            .show(ui, &mut self.graph);
-
         let mut meta = metadata(ui);
         if let Some(ids) = self.focus.take() {
             self.apply_focus(ui, &mut meta, &ids, canvas_rect);

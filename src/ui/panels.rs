@@ -98,7 +98,7 @@ fn finding_list(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
                         let open = !app.panels.collapsed.contains(severity);
                         let text = RichText::new(format!(
                             "{} {} ({count})",
-                            if open { "▼" } else { "▶" },
+                            if open { "−" } else { "+" },
                             severity.label()
                         ))
                         .color(theme.severity(*severity))
@@ -511,6 +511,7 @@ pub fn left(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     egui::Panel::left("outline")
         .resizable(true)
         .default_size(230.0)
+        .size_range(180.0..=420.0)
         .show(ui, |ui| {
             ui.label(RichText::new("Add").strong());
             let boundary_here = match &app.selection {
@@ -710,10 +711,12 @@ pub fn left(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
 pub fn right(app: &mut RampartApp, ui: &mut Ui, theme: &Theme) {
     egui::Panel::right("inspector")
         .resizable(true)
-        .default_size(300.0)
+        .default_size(320.0)
+        .size_range(260.0..=560.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("inspector")
+                .auto_shrink([false, false])
                 .show(ui, |ui| {
                     inspector(app, ui, theme);
                 });
@@ -851,7 +854,7 @@ fn element_findings(app: &mut RampartApp, ui: &mut Ui, theme: &Theme, id: &str) 
         ui.label(RichText::new("None.").weak());
     }
     for (fid, sev, title, open) in list {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             severity_badge(ui, theme, sev);
             let mut text = RichText::new(title);
             if !open {
