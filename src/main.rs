@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rampart::cli::{self, Cli, Command};
+#[cfg(feature = "gui")]
+use rampart::cli::Command;
+use rampart::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
