@@ -55,6 +55,15 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<Severity>,
     },
+    /// Write the PDF report for a design review.
+    Report {
+        file: PathBuf,
+        /// Where to write the PDF.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, value_enum, default_value_t = report::pdf::Paper::A4)]
+        paper: report::pdf::Paper,
+    },
     /// List every rule the analysis checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -129,6 +138,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             fail_on,
         } => analyze(&file, format, fail_on),
         Command::Rules { format } => rules(format),
+        Command::Report {
+            file,
+            output,
+            paper,
+        } => pdf_report(&file, &output, paper),
         Command::Gen {
             nodes,
             seed,
@@ -260,5 +274,31 @@ fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
             writeln!(out, "\n{} rules.", analysis::RULES.len())?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pdf_report(
+    path: &std::path::Path,
+    output: &std::path::Path,
+    paper: report::pdf::Paper,
+) -> anyhow::Result<ExitCode> {
+    let loaded = load_or_report(path)?;
+    let analysis = analysis::analyze(&loaded.model);
+    let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let file = path.display().to_string();
+    let input = report::Input {
+        model: &loaded.model,
+        analysis: &analysis,
+        file: Some(&file),
+        source: None,
+    };
+    let pdf = report::pdf::render(&input, &report::pdf::Options::new(paper, &bytes))?;
+    report::write_file(output, &pdf).with_context(|| format!("{}", output.display()))?;
+    eprintln!(
+        "{}: {} findings, {} KB",
+        output.display(),
+        analysis.findings.len(),
+        pdf.len() / 1024
+    );
     Ok(ExitCode::SUCCESS)
 }

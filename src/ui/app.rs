@@ -80,6 +80,7 @@ pub enum ExportKind {
     Json,
     Sarif,
     Markdown,
+    Pdf,
 }
 
 impl ExportKind {
@@ -88,6 +89,7 @@ impl ExportKind {
             ExportKind::Json => "json",
             ExportKind::Sarif => "sarif",
             ExportKind::Markdown => "md",
+            ExportKind::Pdf => "pdf",
         }
     }
 }
@@ -339,12 +341,28 @@ impl RampartApp {
                     file: file.as_deref(),
                     source: None,
                 };
-                let text = match kind {
-                    ExportKind::Json => report::json::render(&input),
-                    ExportKind::Sarif => report::sarif::render(&input),
-                    ExportKind::Markdown => report::markdown::render(&input),
+                let bytes = match kind {
+                    ExportKind::Json => report::json::render(&input).into_bytes(),
+                    ExportKind::Sarif => report::sarif::render(&input).into_bytes(),
+                    ExportKind::Markdown => report::markdown::render(&input).into_bytes(),
+                    ExportKind::Pdf => {
+                        // Fingerprint the file when it is saved, otherwise the model as it is.
+                        let source = match self.session.path() {
+                            Some(p) if !self.session.is_dirty() => std::fs::read(p).ok(),
+                            _ => None,
+                        }
+                        .unwrap_or_else(|| model::to_text(self.session.model()).into_bytes());
+                        let options = report::pdf::Options::new(report::pdf::Paper::A4, &source);
+                        match report::pdf::render(&input, &options) {
+                            Ok(pdf) => pdf,
+                            Err(e) => {
+                                self.notify(e.to_string(), true);
+                                return;
+                            }
+                        }
+                    }
                 };
-                match report::write_file(&path, text.as_bytes()) {
+                match report::write_file(&path, &bytes) {
                     Ok(()) => self.notify(format!("Exported {}", path.display()), false),
                     Err(e) => self.notify(format!("{}: {e}", path.display()), true),
                 }
@@ -698,6 +716,9 @@ fn menu_bar(app: &mut RampartApp, ui: &mut egui::Ui) {
                 }
                 ui.separator();
                 ui.menu_button("Export", |ui| {
+                    if ui.button("PDF report…").clicked() {
+                        app.push(Command::Export(ExportKind::Pdf));
+                    }
                     if ui.button("Findings as JSON…").clicked() {
                         app.push(Command::Export(ExportKind::Json));
                     }
