@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diagram;
 pub mod editor;
 pub mod model;
+pub mod probe;
 pub mod report;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -64,6 +64,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = report::pdf::Paper::A4)]
         paper: report::pdf::Paper,
     },
+    /// Probe a live endpoint.
+    #[command(subcommand)]
+    Probe(ProbeCommand),
     /// List every rule the analysis checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -80,6 +83,32 @@ pub enum Command {
         /// Output file (standard output when absent).
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// TLS: protocol versions (SSLv3 to TLS 1.3), cipher suites, certificate, client
+    /// certificates, ALPN, HSTS and a grade.
+    Tls {
+        /// HOST:PORT or https://host[:port]/path
+        target: String,
+        /// Server name to send, when it differs from the host.
+        #[arg(long)]
+        sni: Option<String>,
+        /// PEM file of the CA to trust (an internal PKI) instead of the built-in web roots.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// PEM client certificate to offer (with --client-key).
+        #[arg(long, requires = "client_key")]
+        client_cert: Option<PathBuf>,
+        #[arg(long, requires = "client_cert")]
+        client_key: Option<PathBuf>,
+        /// Time limit for the whole probe.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
 }
 
@@ -138,6 +167,42 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             fail_on,
         } => analyze(&file, format, fail_on),
         Command::Rules { format } => rules(format),
+        Command::Probe(ProbeCommand::Tls {
+            target,
+            sni,
+            ca,
+            client_cert,
+            client_key,
+            timeout_ms,
+            format,
+        }) => {
+            let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("{}", p.display()));
+            let options = crate::probe::tls::TlsOptions {
+                sni,
+                ca_pem: ca.as_ref().map(read).transpose()?,
+                client_cert: match (&client_cert, &client_key) {
+                    (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
+                    _ => None,
+                },
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                cancel: crate::probe::Cancel::new(),
+            };
+            let terminal = use_color();
+            let report = crate::probe::tls::probe(&target, &options, &mut |step| {
+                if terminal {
+                    eprint!("\r\x1b[2Kprobing {target}: {step}…");
+                }
+            })?;
+            if terminal {
+                eprint!("\r\x1b[2K");
+            }
+            let text = match format {
+                ListFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                ListFormat::Text => report::probe::tls_text(&report, use_color()),
+            };
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report {
             file,
             output,

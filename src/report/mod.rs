@@ -4,6 +4,7 @@
 pub mod json;
 pub mod markdown;
 pub mod pdf;
+pub mod probe;
 pub mod sarif;
 pub mod text;
 

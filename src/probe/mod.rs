@@ -1,0 +1,316 @@
+//! Live checks of the endpoints behind a model: TLS (`tls`) and JWT handling (`jwt`), with the
+//! network plumbing they share: targets, deadlines, size limits and cancellation. Probes return
+//! plain data; they never print. Probing is always an explicit user action.
+
+pub mod tls;
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::analysis::Severity;
+
+/// A finding from a probe, with a dotted id like `tls.legacy-protocol`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProbeFinding {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    /// What was observed that proves it.
+    pub evidence: String,
+}
+
+impl ProbeFinding {
+    #[must_use]
+    pub fn new(id: &str, severity: Severity, title: &str, evidence: impl Into<String>) -> Self {
+        ProbeFinding {
+            id: id.to_string(),
+            severity,
+            title: title.to_string(),
+            evidence: evidence.into(),
+        }
+    }
+}
+
+/// Why a probe could not start (bad input); failures of the target are results, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("invalid target `{0}`: use HOST:PORT or a URL such as https://host:8443/")]
+    Target(String),
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Where to connect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    /// `https://` or `http://` URL given (for HSTS, JWT requests).
+    pub scheme: Option<String>,
+    /// Path of a URL target, `/` otherwise.
+    pub path: String,
+}
+
+impl Target {
+    /// Parses `HOST:PORT`, `[v6]:PORT` or `scheme://host[:port][/path]`.
+    ///
+    /// # Errors
+    /// The text is none of those.
+    pub fn parse(text: &str) -> Result<Self, ProbeError> {
+        let bad = || ProbeError::Target(text.to_string());
+        let text = text.trim();
+        let (scheme, rest) = match text.split_once("://") {
+            Some((s, r)) => (Some(s.to_ascii_lowercase()), r),
+            None => (None, text),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].to_string()),
+            None => (rest, "/".to_string()),
+        };
+        let default_port = match scheme.as_deref() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            Some(_) => return Err(bad()),
+            None => None,
+        };
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| bad())?,
+                None => default_port.ok_or_else(bad)?,
+            };
+            (h.to_string(), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().map_err(|_| bad())?),
+                _ => (authority.to_string(), default_port.ok_or_else(bad)?),
+            }
+        };
+        if host.is_empty() || port == 0 {
+            return Err(bad());
+        }
+        Ok(Target {
+            host,
+            port,
+            scheme,
+            path,
+        })
+    }
+
+    /// `host:port` for messages.
+    #[must_use]
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The addresses to try. Names are resolved (the user asked to probe them); IP literals
+    /// and `localhost` never leave the machine.
+    ///
+    /// # Errors
+    /// The name does not resolve.
+    pub fn addresses(&self) -> io::Result<Vec<SocketAddr>> {
+        if self.host.eq_ignore_ascii_case("localhost") {
+            return Ok(vec![
+                SocketAddr::from(([127, 0, 0, 1], self.port)),
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, self.port)),
+            ]);
+        }
+        if let Ok(ip) = self.host.parse::<std::net::IpAddr>() {
+            return Ok(vec![SocketAddr::new(ip, self.port)]);
+        }
+        Ok((self.host.as_str(), self.port).to_socket_addrs()?.collect())
+    }
+}
+
+/// A shared flag to stop a probe early (the GUI's Cancel button).
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    #[must_use]
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A point in time after which every network operation of a probe fails.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    #[must_use]
+    pub fn after(d: Duration) -> Self {
+        Deadline(Instant::now() + d)
+    }
+
+    #[must_use]
+    pub fn remaining(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    #[must_use]
+    pub fn passed(self) -> bool {
+        self.remaining().is_zero()
+    }
+
+    /// The earlier of this deadline and `d` from now.
+    #[must_use]
+    pub fn within(self, d: Duration) -> Self {
+        Deadline(self.0.min(Instant::now() + d))
+    }
+}
+
+/// Connects to the first address that answers before the deadline.
+///
+/// # Errors
+/// Every address failed or the deadline passed.
+pub fn connect(target: &Target, deadline: Deadline) -> io::Result<Stream> {
+    let addresses = target.addresses()?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    for addr in addresses {
+        let left = deadline.remaining();
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "timed out connecting",
+            ));
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(Stream {
+                    inner: s,
+                    deadline,
+                    read_limit: DEFAULT_READ_LIMIT,
+                    read: 0,
+                });
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// Bytes a probe reads from one connection at most.
+pub const DEFAULT_READ_LIMIT: usize = 1024 * 1024;
+
+/// A TCP stream whose every read and write fails once the deadline has passed, and whose reads
+/// stop at a byte limit: a slow or endless server cannot hold a probe or fill its memory.
+pub struct Stream {
+    inner: TcpStream,
+    deadline: Deadline,
+    read_limit: usize,
+    read: usize,
+}
+
+impl Stream {
+    pub fn set_read_limit(&mut self, limit: usize) {
+        self.read_limit = limit;
+    }
+
+    fn arm(&self) -> io::Result<()> {
+        let left = self.deadline.remaining();
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+        }
+        self.inner.set_read_timeout(Some(left))?;
+        self.inner.set_write_timeout(Some(left))
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.read >= self.read_limit {
+            return Err(io::Error::other(format!(
+                "the server sent more than {} bytes",
+                self.read_limit
+            )));
+        }
+        self.arm()?;
+        let max = buf.len().min(self.read_limit - self.read);
+        match self.inner.read(&mut buf[..max]) {
+            Ok(n) => {
+                self.read += n;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A short, human description of an I/O failure.
+#[must_use]
+pub fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => "timed out".to_string(),
+        io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        io::ErrorKind::ConnectionReset => "connection reset by the server".to_string(),
+        io::ErrorKind::UnexpectedEof => "the server closed the connection".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t = Target::parse("127.0.0.1:8443").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.scheme.as_deref()),
+            ("127.0.0.1", 8443, None)
+        );
+        let t = Target::parse("https://localhost/api/v1").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("localhost", 443, "/api/v1")
+        );
+        let t = Target::parse("http://[::1]:8080/x").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
+        assert_eq!(t.authority(), "[::1]:8080");
+        for bad in [
+            "",
+            "nohost",
+            "host:",
+            "host:99999",
+            "ftp://x",
+            "[::1",
+            ":443",
+        ] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,1968 @@
+//! The TLS probe. Protocol versions and cipher suites are found the way testssl.sh and sslyze do
+//! it, with hand-built ClientHellos (framed with tls-parser) whose ServerHello or alert is parsed
+//! with tls-parser: that covers SSLv3, TLS 1.0 and 1.1, which rustls will not speak. The
+//! certificate, client-certificate policy, ALPN and HSTS come from real handshakes with rustls.
+//! Findings carry dotted ids (`tls.legacy-protocol`, ...) and the evidence that proves them.
+//!
+//! Every connection is bounded by a deadline and a byte limit; a server that does not answer,
+//! answers garbage, closes mid-handshake or floods is reported per check, never a crash.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use serde::Serialize;
+use tls_parser::{
+    Serialize as _, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherSuite, TlsCipherSuiteID,
+    TlsClientHelloContents, TlsCompressionID, TlsExtension, TlsMessage, TlsMessageHandshake,
+    TlsPlaintext, TlsRecordHeader, TlsRecordType,
+};
+
+use super::{Cancel, Deadline, ProbeError, ProbeFinding, Stream, Target, connect, describe_io};
+use crate::analysis::Severity;
+
+/// Protocol versions, oldest first, with their wire values and report keys.
+pub const VERSIONS: [(u16, &str); 5] = [
+    (0x0300, "SSLv3"),
+    (0x0301, "TLSv1.0"),
+    (0x0302, "TLSv1.1"),
+    (0x0303, "TLSv1.2"),
+    (0x0304, "TLSv1.3"),
+];
+
+/// What to probe with.
+#[derive(Clone, Debug)]
+pub struct TlsOptions {
+    /// Server name to send (defaults to the target's host when it is a name).
+    pub sni: Option<String>,
+    /// PEM of the CA certificates to trust instead of the built-in web roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// PEM certificate chain and key to offer when the server asks for a client certificate.
+    pub client_cert: Option<(Vec<u8>, Vec<u8>)>,
+    /// The whole probe's time limit.
+    pub timeout: Duration,
+    pub cancel: Cancel,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        TlsOptions {
+            sni: None,
+            ca_pem: None,
+            client_cert: None,
+            timeout: Duration::from_secs(10),
+            cancel: Cancel::new(),
+        }
+    }
+}
+
+/// One accepted cipher suite.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SuiteInfo {
+    pub protocol: &'static str,
+    pub name: String,
+    pub id: String,
+    /// NULL, anonymous, EXPORT, RC4, DES, 3DES, CBC, static-RSA, AEAD.
+    pub classes: Vec<&'static str>,
+    pub forward_secrecy: bool,
+    pub bits: u16,
+}
+
+/// What the certificate says, and what Rampart makes of it.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct CertReport {
+    pub subject: String,
+    pub issuer: String,
+    pub names: Vec<String>,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub not_yet_valid: bool,
+    pub key: String,
+    pub key_bits: u32,
+    pub signature: String,
+    pub self_signed: bool,
+    pub trusted: bool,
+    /// Why the chain is not trusted, when it is not.
+    pub trust_error: Option<String>,
+    pub hostname_matches: bool,
+    pub chain_length: usize,
+}
+
+/// The HTTP answer after the handshake (for HSTS).
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpInfo {
+    pub status: String,
+    pub hsts: Option<String>,
+}
+
+/// One check and how it went, in order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub outcome: String,
+    pub ms: u64,
+}
+
+/// The result of probing one endpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsReport {
+    pub target: String,
+    pub reachable: bool,
+    pub speaks_tls: bool,
+    /// `SSLv3` ... `TLSv1.3`: accepted or not.
+    pub protocols: BTreeMap<&'static str, bool>,
+    pub cipher_suites: Vec<SuiteInfo>,
+    /// Whether the server chooses the cipher suite itself (the order of `cipher_suites` is then
+    /// its preference), per protocol; absent where it could not be observed.
+    pub server_preference: BTreeMap<&'static str, bool>,
+    /// TLS 1.3 key-exchange groups the server accepts.
+    pub groups: Vec<String>,
+    /// Size of the server's finite-field Diffie-Hellman group, when it offers DHE.
+    pub dh_bits: Option<u32>,
+    pub certificate: Option<CertReport>,
+    /// `required`, `requested`, `none`, or `unknown`.
+    pub client_cert: &'static str,
+    /// With a client certificate offered: whether the server accepted it.
+    pub client_cert_accepted: Option<bool>,
+    pub alpn: Option<String>,
+    pub http: Option<HttpInfo>,
+    pub grade: String,
+    pub grade_reasons: Vec<String>,
+    pub findings: Vec<ProbeFinding>,
+    pub checks: Vec<Check>,
+    pub duration_ms: u64,
+}
+
+impl TlsReport {
+    /// The highest protocol version accepted.
+    #[must_use]
+    pub fn best_protocol(&self) -> Option<&'static str> {
+        VERSIONS
+            .iter()
+            .rev()
+            .map(|(_, k)| *k)
+            .find(|k| self.protocols.get(k).copied().unwrap_or(false))
+    }
+
+    /// The oldest protocol version accepted.
+    #[must_use]
+    pub fn worst_protocol(&self) -> Option<&'static str> {
+        VERSIONS
+            .iter()
+            .map(|(_, k)| *k)
+            .find(|k| self.protocols.get(k).copied().unwrap_or(false))
+    }
+}
+
+/// Every cipher suite tls-parser knows, except TLS 1.3 suites and signalling values.
+fn legacy_suites() -> &'static [u16] {
+    static SUITES: OnceLock<Vec<u16>> = OnceLock::new();
+    SUITES.get_or_init(|| {
+        (0..=u16::MAX)
+            .filter(|id| {
+                TlsCipherSuite::from_id(*id).is_some_and(|s| s.kx != TlsCipherKx::Tls13)
+                    && !matches!(id, 0x00ff | 0x5600)
+            })
+            .collect()
+    })
+}
+
+const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
+
+/// Named groups offered, most common first.
+const GROUPS: [(u16, &str); 8] = [
+    (0x001d, "x25519"),
+    (0x0017, "secp256r1"),
+    (0x0018, "secp384r1"),
+    (0x0019, "secp521r1"),
+    (0x001e, "x448"),
+    (0x0100, "ffdhe2048"),
+    (0x0101, "ffdhe3072"),
+    (0x11ec, "X25519MLKEM768"),
+];
+
+const SIGNATURE_SCHEMES: [u16; 11] = [
+    0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0807, 0x0401, 0x0501, 0x0601, 0x0201,
+];
+
+/// A TLS extension as bytes: type, length, data.
+fn ext(kind: u16, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + data.len());
+    out.extend_from_slice(&kind.to_be_bytes());
+    out.extend_from_slice(&u16::try_from(data.len()).unwrap_or(0).to_be_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+fn u16_list(values: &[u16], len_bytes: usize) -> Vec<u8> {
+    let body: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let mut out = Vec::new();
+    if len_bytes == 1 {
+        out.push(u8::try_from(body.len()).unwrap_or(0));
+    } else {
+        out.extend_from_slice(&u16::try_from(body.len()).unwrap_or(0).to_be_bytes());
+    }
+    out.extend_from_slice(&body);
+    out
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    let _ = aws_lc_rs::rand::fill(&mut out);
+    out
+}
+
+/// What a hand-built ClientHello is for.
+#[derive(Clone, Copy)]
+struct HelloSpec<'a> {
+    /// `client_version` (0x0303 for TLS 1.3 hellos, which say 1.3 in `supported_versions`).
+    version: u16,
+    tls13: bool,
+    suites: &'a [u16],
+    groups: &'a [u16],
+    /// Send a key share for the first group (TLS 1.3); without one the server answers with a
+    /// HelloRetryRequest naming the group it wants.
+    key_share: bool,
+}
+
+/// A ClientHello record, framed and serialized with tls-parser.
+fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
+    let mut exts = Vec::new();
+    if let Some(name) = sni {
+        let mut entry = vec![0u8];
+        entry.extend_from_slice(&u16::try_from(name.len()).unwrap_or(0).to_be_bytes());
+        entry.extend_from_slice(name.as_bytes());
+        let mut list = u16::try_from(entry.len())
+            .unwrap_or(0)
+            .to_be_bytes()
+            .to_vec();
+        list.extend_from_slice(&entry);
+        exts.extend(ext(0x0000, &list));
+    }
+    if spec.version >= 0x0301 {
+        exts.extend(ext(0x000a, &u16_list(spec.groups, 2)));
+        exts.extend(ext(0x000b, &[1, 0]));
+        exts.extend(ext(0xff01, &[0]));
+    }
+    if spec.version >= 0x0303 {
+        exts.extend(ext(0x000d, &u16_list(&SIGNATURE_SCHEMES, 2)));
+    }
+    if spec.tls13 {
+        exts.extend(ext(0x002b, &u16_list(&[0x0304], 1)));
+        exts.extend(ext(0x002d, &[1, 1]));
+        let mut shares = Vec::new();
+        if spec.key_share && spec.groups.first() == Some(&0x001d) {
+            shares.extend_from_slice(&0x001du16.to_be_bytes());
+            shares.extend_from_slice(&32u16.to_be_bytes());
+            shares.extend_from_slice(&random_bytes::<32>());
+        }
+        let mut data = u16::try_from(shares.len())
+            .unwrap_or(0)
+            .to_be_bytes()
+            .to_vec();
+        data.extend_from_slice(&shares);
+        exts.extend(ext(0x0033, &data));
+    }
+    let random = random_bytes::<32>();
+    let session = random_bytes::<32>();
+    let hello = TlsClientHelloContents {
+        version: tls_parser::TlsVersion(spec.version),
+        random: &random,
+        session_id: Some(&session),
+        ciphers: spec.suites.iter().map(|s| TlsCipherSuiteID(*s)).collect(),
+        comp: vec![TlsCompressionID(0)],
+        ext: Some(&exts),
+    };
+    let record = TlsPlaintext {
+        hdr: TlsRecordHeader {
+            record_type: TlsRecordType::Handshake,
+            version: tls_parser::TlsVersion(spec.version.min(0x0301)),
+            len: 0,
+        },
+        msg: vec![TlsMessage::Handshake(TlsMessageHandshake::ClientHello(
+            hello,
+        ))],
+    };
+    record.serialize().unwrap_or_default()
+}
+
+/// How a server answered a ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Answer {
+    /// A ServerHello: negotiated version (from `supported_versions` for TLS 1.3), suite, and
+    /// the group named by a key share or HelloRetryRequest.
+    Hello {
+        version: u16,
+        suite: u16,
+        group: Option<u16>,
+        /// The rest of the server's first flight (TLS 1.2 and older), when it was read.
+        flight: Vec<(u8, Vec<u8>)>,
+    },
+    Alert(u8),
+    /// Bytes that are not TLS (the first few, for the report).
+    NotTls(Vec<u8>),
+    Closed,
+    Failed(String),
+}
+
+/// The largest handshake message accepted while reading a server's first flight.
+const MAX_HANDSHAKE: usize = 64 * 1024;
+/// The most bytes read for one hello.
+const MAX_FLIGHT: usize = 256 * 1024;
+
+fn record_version_ok(v: u16) -> bool {
+    (0x0300..=0x0304).contains(&v)
+}
+
+/// Sends a hello and reads the answer (the ServerHello, or with `whole_flight` every handshake
+/// message up to ServerHelloDone).
+fn exchange(target: &Target, deadline: Deadline, hello: &[u8], whole_flight: bool) -> Answer {
+    let mut stream = match connect(target, deadline) {
+        Ok(s) => s,
+        Err(e) => return Answer::Failed(format!("cannot connect: {}", describe_io(&e))),
+    };
+    stream.set_read_limit(MAX_FLIGHT);
+    if let Err(e) = stream.write_all(hello) {
+        return Answer::Failed(format!("cannot send the ClientHello: {}", describe_io(&e)));
+    }
+    read_answer(&mut stream, whole_flight)
+}
+
+fn read_answer(stream: &mut Stream, whole_flight: bool) -> Answer {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut handshake: Vec<u8> = Vec::new();
+    let mut messages: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        // Parse every complete record in the buffer.
+        loop {
+            if buf.len() >= 5 {
+                let kind = buf[0];
+                let version = u16::from_be_bytes([buf[1], buf[2]]);
+                let len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
+                if !(20..=24).contains(&kind) || !record_version_ok(version) {
+                    return Answer::NotTls(buf.iter().take(16).copied().collect());
+                }
+                if len > 16384 + 2048 {
+                    return Answer::Failed(format!(
+                        "invalid TLS record of {len} bytes (more than the 18432 allowed)"
+                    ));
+                }
+            }
+            let Ok((rest, record)) = tls_parser::parse_tls_raw_record(&buf) else {
+                break;
+            };
+            let consumed = buf.len() - rest.len();
+            let kind = record.hdr.record_type;
+            let data = record.data.to_vec();
+            buf.drain(..consumed);
+            if kind == TlsRecordType::Alert {
+                let code = data.get(1).copied().unwrap_or(0);
+                if messages.is_empty() {
+                    return Answer::Alert(code);
+                }
+                return hello_answer(&messages);
+            }
+            if kind != TlsRecordType::Handshake {
+                continue;
+            }
+            handshake.extend_from_slice(&data);
+            // Split complete handshake messages.
+            while handshake.len() >= 4 {
+                let mlen = (usize::from(handshake[1]) << 16)
+                    | (usize::from(handshake[2]) << 8)
+                    | usize::from(handshake[3]);
+                if mlen > MAX_HANDSHAKE {
+                    return Answer::Failed(format!(
+                        "the server announced a handshake message of {mlen} bytes (more than the {MAX_HANDSHAKE} accepted)"
+                    ));
+                }
+                if handshake.len() < 4 + mlen {
+                    break;
+                }
+                let msg: Vec<u8> = handshake.drain(..4 + mlen).collect();
+                messages.push((msg[0], msg[4..].to_vec()));
+            }
+            let done = messages
+                .iter()
+                .any(|(t, _)| *t == 14 || (!whole_flight && *t == 2))
+                || messages.first().is_some_and(|(t, body)| {
+                    *t == 2 && server_hello_version(body).is_some_and(|v| v >= 0x0304)
+                });
+            if done {
+                return hello_answer(&messages);
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => {
+                return if messages.is_empty() {
+                    if buf.is_empty() {
+                        Answer::Closed
+                    } else {
+                        Answer::Failed("the server closed the connection mid-record".into())
+                    }
+                } else {
+                    hello_answer(&messages)
+                };
+            }
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) => {
+                return if !messages.is_empty() {
+                    hello_answer(&messages)
+                } else if buf.is_empty() {
+                    Answer::Failed(describe_io(&e))
+                } else {
+                    Answer::Failed(format!("{} after {} bytes", describe_io(&e), buf.len()))
+                };
+            }
+        }
+    }
+}
+
+/// The version a ServerHello body negotiates (from `supported_versions` when present).
+fn server_hello_version(body: &[u8]) -> Option<u16> {
+    parse_server_hello(body).map(|(v, _, _)| v)
+}
+
+/// (version, suite, group) of a ServerHello body, parsed with tls-parser.
+fn parse_server_hello(body: &[u8]) -> Option<(u16, u16, Option<u16>)> {
+    let mut framed = vec![2u8];
+    let len = u32::try_from(body.len()).ok()?.to_be_bytes();
+    framed.extend_from_slice(&len[1..]);
+    framed.extend_from_slice(body);
+    let (_, msg) = tls_parser::parse_tls_message_handshake(&framed).ok()?;
+    let TlsMessage::Handshake(TlsMessageHandshake::ServerHello(hello)) = msg else {
+        return None;
+    };
+    let mut version = hello.version.0;
+    let mut group = None;
+    if let Some(ext) = hello.ext
+        && let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext)
+    {
+        for e in exts {
+            match e {
+                TlsExtension::SupportedVersions(v) => {
+                    if let Some(v) = v.first() {
+                        version = v.0;
+                    }
+                }
+                TlsExtension::KeyShare(data) if data.len() >= 2 => {
+                    group = Some(u16::from_be_bytes([data[0], data[1]]));
+                }
+                _ => {}
+            }
+        }
+    }
+    Some((version, hello.cipher.0, group))
+}
+
+fn hello_answer(messages: &[(u8, Vec<u8>)]) -> Answer {
+    match messages.first() {
+        Some((2, body)) => match parse_server_hello(body) {
+            Some((version, suite, group)) => Answer::Hello {
+                version,
+                suite,
+                group,
+                flight: messages[1..].to_vec(),
+            },
+            None => Answer::Failed("unparseable ServerHello".into()),
+        },
+        Some((t, _)) => Answer::Failed(format!(
+            "unexpected handshake message type {t} instead of a ServerHello"
+        )),
+        None => Answer::Closed,
+    }
+}
+
+fn alert_name(code: u8) -> String {
+    match code {
+        40 => "handshake_failure".into(),
+        42 => "bad_certificate".into(),
+        47 => "illegal_parameter".into(),
+        50 => "decode_error".into(),
+        70 => "protocol_version".into(),
+        71 => "insufficient_security".into(),
+        80 => "internal_error".into(),
+        86 => "inappropriate_fallback".into(),
+        112 => "unrecognized_name".into(),
+        116 => "certificate_required".into(),
+        120 => "no_application_protocol".into(),
+        c => format!("alert {c}"),
+    }
+}
+
+fn describe_answer(a: &Answer) -> String {
+    match a {
+        Answer::Hello { version, suite, .. } => format!(
+            "ServerHello {} {}",
+            version_name(*version),
+            suite_name(*suite)
+        ),
+        Answer::Alert(c) => format!("refused ({})", alert_name(*c)),
+        Answer::NotTls(bytes) => not_tls_text(bytes),
+        Answer::Closed => "the server closed the connection without answering".into(),
+        Answer::Failed(e) => e.clone(),
+    }
+}
+
+fn not_tls_text(bytes: &[u8]) -> String {
+    if bytes.starts_with(b"HTTP/") {
+        "the server answered in plain HTTP, not TLS".to_string()
+    } else {
+        let hex: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!(
+            "the server answered with bytes that are not TLS ({} …)",
+            hex.join(" ")
+        )
+    }
+}
+
+fn version_name(v: u16) -> &'static str {
+    VERSIONS
+        .iter()
+        .find(|(w, _)| *w == v)
+        .map_or("unknown version", |(_, k)| k)
+}
+
+fn suite_name(id: u16) -> String {
+    TlsCipherSuite::from_id(id).map_or_else(|| format!("0x{id:04x}"), |s| s.name.to_string())
+}
+
+fn classify(id: u16, protocol: &'static str) -> SuiteInfo {
+    let mut classes = Vec::new();
+    let (fs, bits) = match TlsCipherSuite::from_id(id) {
+        Some(s) => {
+            let name = s.name;
+            if s.enc == TlsCipherEnc::Null {
+                classes.push("NULL");
+            }
+            if name.contains("_anon_")
+                || matches!(s.kx, TlsCipherKx::Aecdh)
+                || name.contains("ANON")
+            {
+                classes.push("anonymous");
+            }
+            if name.contains("EXPORT") {
+                classes.push("EXPORT");
+            }
+            match s.enc {
+                TlsCipherEnc::Rc4 => classes.push("RC4"),
+                TlsCipherEnc::Des => classes.push("DES"),
+                TlsCipherEnc::TripleDes => classes.push("3DES"),
+                _ => {}
+            }
+            if s.enc_mode == TlsCipherEncMode::Cbc {
+                classes.push("CBC");
+            }
+            if matches!(
+                s.kx,
+                TlsCipherKx::Rsa | TlsCipherKx::Dh | TlsCipherKx::Ecdh | TlsCipherKx::Psk
+            ) {
+                classes.push("static-RSA");
+            }
+            let aead = matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm)
+                || s.enc == TlsCipherEnc::Chacha20_Poly1305
+                || s.kx == TlsCipherKx::Tls13;
+            if aead {
+                classes.push("AEAD");
+            }
+            let fs = matches!(
+                s.kx,
+                TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Tls13
+            );
+            (fs, s.enc_size)
+        }
+        None => (false, 0),
+    };
+    // Keep only the meaningful "static-RSA" (key exchange without forward secrecy).
+    if fs {
+        classes.retain(|c| *c != "static-RSA");
+    }
+    SuiteInfo {
+        protocol,
+        name: suite_name(id),
+        id: format!("0x{id:04X}"),
+        classes,
+        forward_secrecy: fs,
+        bits,
+    }
+}
+
+/// Runs the probe against `target` (`HOST:PORT` or a URL). `progress` hears about each step.
+///
+/// # Errors
+/// Only bad input (an unparseable target or PEM); everything the server does is in the report.
+pub fn probe(
+    target: &str,
+    options: &TlsOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<TlsReport, ProbeError> {
+    let started = Instant::now();
+    let target = Target::parse(target)?;
+    let deadline = Deadline::after(options.timeout);
+    let roots = root_store(options.ca_pem.as_deref())?;
+    let client = match &options.client_cert {
+        Some((cert, key)) => Some(client_identity(cert, key)?),
+        None => None,
+    };
+    let sni = options.sni.clone().or_else(|| {
+        target
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_err()
+            .then(|| target.host.clone())
+    });
+    let per_connection = (options.timeout / 4).max(Duration::from_millis(800));
+    let mut p = Prober {
+        target: &target,
+        deadline,
+        per_connection,
+        sni: sni.clone(),
+        checks: Vec::new(),
+        cancel: options.cancel.clone(),
+        stalled: None,
+    };
+    let mut report = TlsReport {
+        target: target.authority(),
+        reachable: false,
+        speaks_tls: false,
+        protocols: VERSIONS.iter().map(|(_, k)| (*k, false)).collect(),
+        cipher_suites: Vec::new(),
+        server_preference: BTreeMap::new(),
+        groups: Vec::new(),
+        dh_bits: None,
+        certificate: None,
+        client_cert: "unknown",
+        client_cert_accepted: None,
+        alpn: None,
+        http: None,
+        grade: "T".into(),
+        grade_reasons: Vec::new(),
+        findings: Vec::new(),
+        checks: Vec::new(),
+        duration_ms: 0,
+    };
+
+    // 1. Does it speak TLS at all? A TLS 1.2 hello with every suite.
+    progress("protocols");
+    let first = p.hello(
+        "TLSv1.2 ClientHello",
+        HelloSpec {
+            version: 0x0303,
+            tls13: false,
+            suites: legacy_suites(),
+            groups: &group_ids(),
+            key_share: false,
+        },
+        false,
+    );
+    report.reachable = !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect"));
+    match &first {
+        Answer::NotTls(bytes) => {
+            report.findings.push(ProbeFinding::new(
+                "tls.no-tls",
+                Severity::High,
+                "The endpoint does not speak TLS",
+                not_tls_text(bytes),
+            ));
+        }
+        Answer::Closed if !p.answers_tls13(&target) => {
+            report.findings.push(ProbeFinding::new(
+                "tls.no-tls",
+                Severity::High,
+                "The endpoint does not speak TLS",
+                "the server closed the connection without answering a ClientHello",
+            ));
+        }
+        Answer::Failed(e) if e.starts_with("cannot connect") => {
+            report.findings.push(ProbeFinding::new(
+                "tls.unreachable",
+                Severity::High,
+                "The endpoint cannot be reached",
+                e.clone(),
+            ));
+        }
+        Answer::Failed(e) if p.stalled.is_none() => {
+            report.findings.push(ProbeFinding::new(
+                "tls.handshake-failed",
+                Severity::High,
+                "The endpoint did not complete a TLS handshake",
+                e.clone(),
+            ));
+        }
+        _ => {}
+    }
+    if report.findings.is_empty() && p.stalled.is_none() {
+        report.speaks_tls = true;
+        protocols_and_suites(&mut p, &mut report, &first);
+        progress("certificate");
+        handshakes(&mut p, &mut report, &roots, client.as_ref(), &target);
+    } else if let Some(why) = &p.stalled {
+        report.findings.push(ProbeFinding::new(
+            "tls.handshake-failed",
+            Severity::High,
+            "The endpoint did not complete a TLS handshake",
+            why.clone(),
+        ));
+    }
+    progress("grading");
+    findings(&mut report, &target);
+    grade(&mut report);
+    report
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    report.checks = p.checks;
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+fn group_ids() -> Vec<u16> {
+    GROUPS.iter().map(|(g, _)| *g).collect()
+}
+
+/// Connection plumbing with a log of every check.
+struct Prober<'a> {
+    target: &'a Target,
+    deadline: Deadline,
+    per_connection: Duration,
+    sni: Option<String>,
+    checks: Vec<Check>,
+    cancel: Cancel,
+    /// Set when the server stopped answering: later checks are skipped, not waited for.
+    stalled: Option<String>,
+}
+
+impl Prober<'_> {
+    fn log(&mut self, check: &str, outcome: String, started: Instant) {
+        self.checks.push(Check {
+            check: check.to_string(),
+            outcome,
+            ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+
+    /// Whether a check may run; logs why not otherwise.
+    fn may(&mut self, check: &str) -> bool {
+        let why = if self.cancel.is_cancelled() {
+            Some("cancelled".to_string())
+        } else if self.deadline.passed() {
+            Some("skipped: the probe's time limit was reached".to_string())
+        } else {
+            self.stalled.as_ref().map(|s| format!("skipped: {s}"))
+        };
+        match why {
+            Some(outcome) => {
+                self.checks.push(Check {
+                    check: check.to_string(),
+                    outcome,
+                    ms: 0,
+                });
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn hello(&mut self, check: &str, spec: HelloSpec<'_>, whole_flight: bool) -> Answer {
+        if !self.may(check) {
+            return Answer::Failed("skipped".into());
+        }
+        let started = Instant::now();
+        let bytes = client_hello(spec, self.sni.as_deref());
+        let answer = exchange(
+            self.target,
+            self.deadline.within(self.per_connection),
+            &bytes,
+            whole_flight,
+        );
+        if let Answer::Failed(e) = &answer
+            && (e.contains("timed out") || e.contains("more than"))
+        {
+            self.stalled = Some(format!("the server did not answer properly ({e})"));
+        }
+        self.log(check, describe_answer(&answer), started);
+        answer
+    }
+
+    /// A server that closes on a TLS 1.2 hello may still speak TLS 1.3 only.
+    fn answers_tls13(&mut self, _target: &Target) -> bool {
+        let groups = group_ids();
+        let answer = self.hello(
+            "TLSv1.3 ClientHello",
+            HelloSpec {
+                version: 0x0303,
+                tls13: true,
+                suites: &TLS13_SUITES,
+                groups: &groups,
+                key_share: true,
+            },
+            false,
+        );
+        matches!(
+            answer,
+            Answer::Hello {
+                version: 0x0304,
+                ..
+            }
+        )
+    }
+}
+
+/// Protocol versions, then the suites of each, then TLS 1.3 groups and the DH size.
+fn protocols_and_suites(p: &mut Prober<'_>, report: &mut TlsReport, first: &Answer) {
+    let groups = group_ids();
+    for &(version, key) in &VERSIONS[..4] {
+        let answer = if version == 0x0303 {
+            first.clone()
+        } else {
+            p.hello(
+                &format!("{key} ClientHello"),
+                HelloSpec {
+                    version,
+                    tls13: false,
+                    suites: legacy_suites(),
+                    groups: &groups,
+                    key_share: false,
+                },
+                false,
+            )
+        };
+        let accepted = matches!(answer, Answer::Hello { version: v, .. } if v == version);
+        report.protocols.insert(key, accepted);
+        if accepted {
+            enumerate(p, report, version, key, legacy_suites());
+        }
+    }
+    let answer = p.hello(
+        "TLSv1.3 ClientHello",
+        HelloSpec {
+            version: 0x0303,
+            tls13: true,
+            suites: &TLS13_SUITES,
+            groups: &groups,
+            key_share: true,
+        },
+        false,
+    );
+    let tls13 = matches!(
+        answer,
+        Answer::Hello {
+            version: 0x0304,
+            ..
+        }
+    );
+    report.protocols.insert("TLSv1.3", tls13);
+    if tls13 {
+        enumerate(p, report, 0x0304, "TLSv1.3", &TLS13_SUITES);
+        for (group, name) in GROUPS {
+            // Without a key share the server names the group it wants in a HelloRetryRequest,
+            // or refuses when it supports none of those offered.
+            let answer = p.hello(
+                &format!("TLSv1.3 group {name}"),
+                HelloSpec {
+                    version: 0x0303,
+                    tls13: true,
+                    suites: &TLS13_SUITES,
+                    groups: &[group],
+                    key_share: false,
+                },
+                false,
+            );
+            if matches!(answer, Answer::Hello { version: 0x0304, group: Some(g), .. } if g == group)
+            {
+                report.groups.push(name.to_string());
+            }
+        }
+    }
+    // The finite-field DH size, from the ServerKeyExchange of a DHE suite.
+    let dhe: Vec<u16> = report
+        .cipher_suites
+        .iter()
+        .filter(|s| s.name.contains("_DHE_") && s.protocol != "TLSv1.3")
+        .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
+        .collect();
+    if let (Some(first), Some(version)) = (
+        dhe.first(),
+        report.best_protocol().and_then(|b| {
+            VERSIONS
+                .iter()
+                .find(|(_, k)| *k == b)
+                .map(|(v, _)| (*v).min(0x0303))
+        }),
+    ) {
+        let answer = p.hello(
+            "DHE parameters",
+            HelloSpec {
+                version,
+                tls13: false,
+                suites: &[*first],
+                groups: &groups,
+                key_share: false,
+            },
+            true,
+        );
+        if let Answer::Hello { flight, .. } = answer
+            && let Some((_, ske)) = flight.iter().find(|(t, _)| *t == 12)
+            && let Ok((_, params)) = tls_parser::parse_dh_params(ske)
+        {
+            let p_bytes = params.dh_p.iter().skip_while(|b| **b == 0).count();
+            report.dh_bits = u32::try_from(p_bytes * 8).ok();
+        }
+    }
+}
+
+/// Accepted suites of one version: offer all, take what the server picks, repeat without it.
+/// Then offer the accepted ones reversed: if the server still picks the same first, it enforces
+/// its own order.
+fn enumerate(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    version: u16,
+    key: &'static str,
+    candidates: &[u16],
+) {
+    let groups = group_ids();
+    let tls13 = version == 0x0304;
+    let mut remaining: Vec<u16> = candidates.to_vec();
+    let mut accepted: Vec<u16> = Vec::new();
+    while !remaining.is_empty() && accepted.len() < 64 {
+        let answer = p.hello(
+            &format!("{key} cipher suites ({} offered)", remaining.len()),
+            HelloSpec {
+                version: if tls13 { 0x0303 } else { version },
+                tls13,
+                suites: &remaining,
+                groups: &groups,
+                key_share: true,
+            },
+            false,
+        );
+        match answer {
+            Answer::Hello {
+                version: v, suite, ..
+            } if v == version && remaining.contains(&suite) => {
+                accepted.push(suite);
+                remaining.retain(|s| *s != suite);
+            }
+            _ => break,
+        }
+    }
+    if accepted.len() >= 2 {
+        let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
+        let answer = p.hello(
+            &format!("{key} server preference"),
+            HelloSpec {
+                version: if tls13 { 0x0303 } else { version },
+                tls13,
+                suites: &reversed,
+                groups: &groups,
+                key_share: true,
+            },
+            false,
+        );
+        if let Answer::Hello { suite, .. } = answer {
+            report.server_preference.insert(key, suite == accepted[0]);
+        }
+    }
+    report
+        .cipher_suites
+        .extend(accepted.iter().map(|s| classify(*s, key)));
+}
+
+fn root_store(ca_pem: Option<&[u8]>) -> Result<rustls::RootCertStore, ProbeError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            let certs = pem_certs(pem)?;
+            if certs.is_empty() {
+                return Err(ProbeError::Input(
+                    "the CA file holds no PEM certificate".into(),
+                ));
+            }
+            for c in certs {
+                roots
+                    .add(c)
+                    .map_err(|e| ProbeError::Input(format!("unusable CA certificate: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    Ok(roots)
+}
+
+fn pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, ProbeError> {
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ProbeError::Input(format!("invalid PEM certificate: {e}")))
+}
+
+/// A client certificate chain and key.
+type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+fn client_identity(cert: &[u8], key: &[u8]) -> Result<Identity, ProbeError> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = pem_certs(cert)?;
+    if certs.is_empty() {
+        return Err(ProbeError::Input(
+            "the client certificate file holds no certificate".into(),
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key)
+        .map_err(|e| ProbeError::Input(format!("invalid client key: {e}")))?;
+    Ok((certs, key))
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Accepts any server certificate and records the chain: trust is judged afterwards, so the
+/// probe can describe a certificate it would not trust.
+#[derive(Debug)]
+struct Recorder {
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.chain.lock() {
+            chain.clear();
+            chain.push(end_entity.clone().into_owned());
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Notes whether the server asked for a client certificate, and offers one if we have it.
+#[derive(Debug)]
+struct ClientCertWatch {
+    asked: Mutex<bool>,
+    key: Option<Arc<rustls::sign::CertifiedKey>>,
+}
+
+impl rustls::client::ResolvesClientCert for ClientCertWatch {
+    fn resolve(
+        &self,
+        _: &[&[u8]],
+        _: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Ok(mut asked) = self.asked.lock() {
+            *asked = true;
+        }
+        self.key.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// What one rustls handshake showed.
+struct Handshake {
+    chain: Vec<CertificateDer<'static>>,
+    asked_for_cert: bool,
+    /// The server refused us after the handshake, or failed it (with the reason).
+    refused: Option<String>,
+    alpn: Option<String>,
+    http: Option<HttpInfo>,
+}
+
+fn rustls_handshake(
+    p: &mut Prober<'_>,
+    check: &str,
+    identity: Option<&Identity>,
+    host_header: &str,
+    path: &str,
+) -> Option<Handshake> {
+    if !p.may(check) {
+        return None;
+    }
+    let started = Instant::now();
+    let provider = provider();
+    let recorder = Arc::new(Recorder {
+        chain: Mutex::new(Vec::new()),
+        provider: provider.clone(),
+    });
+    let key = identity.and_then(|(certs, key)| {
+        let signing = provider
+            .key_provider
+            .load_private_key(key.clone_key())
+            .ok()?;
+        Some(Arc::new(rustls::sign::CertifiedKey::new(
+            certs.clone(),
+            signing,
+        )))
+    });
+    let watch = Arc::new(ClientCertWatch {
+        asked: Mutex::new(false),
+        key,
+    });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(recorder.clone())
+                .with_client_cert_resolver(watch.clone())
+        });
+    let Ok(mut config) = config else {
+        p.log(check, "cannot configure rustls".into(), started);
+        return None;
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let name = p
+        .sni
+        .clone()
+        .and_then(|s| ServerName::try_from(s).ok())
+        .or_else(|| ServerName::try_from(p.target.host.clone()).ok())
+        .unwrap_or_else(|| ServerName::try_from("localhost").expect("valid name"));
+    let Ok(conn) = rustls::ClientConnection::new(Arc::new(config), name) else {
+        p.log(check, "cannot start a TLS client".into(), started);
+        return None;
+    };
+    let stream = match connect(p.target, p.deadline.within(p.per_connection)) {
+        Ok(s) => s,
+        Err(e) => {
+            p.log(
+                check,
+                format!("cannot connect: {}", describe_io(&e)),
+                started,
+            );
+            return None;
+        }
+    };
+    let mut tls = rustls::StreamOwned::new(conn, stream);
+    let mut result = Handshake {
+        chain: Vec::new(),
+        asked_for_cert: false,
+        refused: None,
+        alpn: None,
+        http: None,
+    };
+    let mut outcome = String::new();
+    while tls.conn.is_handshaking() {
+        if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
+            let why = describe_rustls(&e);
+            outcome = format!("handshake failed: {why}");
+            result.refused = Some(why);
+            break;
+        }
+    }
+    result.chain = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    result.asked_for_cert = watch.asked.lock().map(|a| *a).unwrap_or(false);
+    if result.refused.is_none() {
+        result.alpn = tls
+            .conn
+            .alpn_protocol()
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        // In TLS 1.3 a server that wants a client certificate says so after the handshake, on
+        // the first read; an HTTP request also tells whether it sends HSTS.
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n"
+        );
+        let mut response = Vec::new();
+        let mut buf = [0u8; 4096];
+        let write = if result.alpn.as_deref() == Some("h2") {
+            Ok(())
+        } else {
+            tls.write_all(request.as_bytes())
+        };
+        match write {
+            Ok(()) => loop {
+                match tls.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        response.extend_from_slice(&buf[..n]);
+                        if response.windows(4).any(|w| w == b"\r\n\r\n")
+                            || response.len() > 64 * 1024
+                        {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let why = describe_io_tls(&e);
+                        if why.contains("certificate") || why.contains("alert") {
+                            result.refused = Some(why);
+                        }
+                        break;
+                    }
+                }
+            },
+            Err(e) => result.refused = Some(describe_io_tls(&e)),
+        }
+        if response.starts_with(b"HTTP/") {
+            let text = String::from_utf8_lossy(&response);
+            let status = text.lines().next().unwrap_or_default().trim().to_string();
+            let hsts = text.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("strict-transport-security")
+                    .then(|| v.trim().to_string())
+            });
+            result.http = Some(HttpInfo { status, hsts });
+        }
+        outcome = match &result.refused {
+            Some(why) => format!("handshake completed, then refused: {why}"),
+            None => format!(
+                "handshake completed ({}{})",
+                tls.conn
+                    .protocol_version()
+                    .map_or("?".to_string(), |v| format!("{v:?}")),
+                result
+                    .alpn
+                    .as_ref()
+                    .map(|a| format!(", ALPN {a}"))
+                    .unwrap_or_default()
+            ),
+        };
+    }
+    tls.conn.send_close_notify();
+    let _ = tls.conn.complete_io(&mut tls.sock);
+    p.log(check, outcome, started);
+    Some(result)
+}
+
+fn describe_rustls(e: &std::io::Error) -> String {
+    describe_io_tls(e)
+}
+
+fn describe_io_tls(e: &std::io::Error) -> String {
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match inner {
+            rustls::Error::AlertReceived(a) => format!("alert {a:?} from the server"),
+            other => other.to_string(),
+        };
+    }
+    describe_io(e)
+}
+
+/// The certificate (via rustls), the client-certificate policy, ALPN and HSTS.
+fn handshakes(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    roots: &rustls::RootCertStore,
+    client: Option<&Identity>,
+    target: &Target,
+) {
+    let modern = report.protocols.get("TLSv1.2").copied().unwrap_or(false)
+        || report.protocols.get("TLSv1.3").copied().unwrap_or(false);
+    let host_header = if target.port == 443 {
+        target.host.clone()
+    } else {
+        target.authority()
+    };
+    if modern {
+        if let Some(h) = rustls_handshake(
+            p,
+            "handshake without a client certificate",
+            None,
+            &host_header,
+            &target.path,
+        ) {
+            report.alpn.clone_from(&h.alpn);
+            report.http.clone_from(&h.http);
+            report.client_cert = match (&h.refused, h.asked_for_cert) {
+                (Some(why), true)
+                    if why.contains("ertificate")
+                        || why.contains("alert")
+                        || why.contains("losed") =>
+                {
+                    "required"
+                }
+                (Some(_), true) => "required",
+                (None, true) => "requested",
+                (_, false) => "none",
+            };
+            if h.refused.is_some() && !h.asked_for_cert && h.chain.is_empty() {
+                report.client_cert = "unknown";
+            }
+            if !h.chain.is_empty() {
+                report.certificate = Some(certificate(
+                    &h.chain,
+                    roots,
+                    p.sni.as_deref().unwrap_or(&target.host),
+                ));
+            }
+        }
+        if report.certificate.is_none() {
+            // rustls could not finish (only suites it refuses, such as NULL or static RSA):
+            // read the certificate from a raw handshake instead.
+            raw_certificate(p, report, roots, target);
+        }
+        if let Some(identity) = client
+            && report.client_cert != "none"
+            && let Some(h) = rustls_handshake(
+                p,
+                "handshake with the client certificate",
+                Some(identity),
+                &host_header,
+                &target.path,
+            )
+        {
+            report.client_cert_accepted = Some(h.refused.is_none());
+        }
+    } else if report.protocols.values().any(|v| *v) {
+        // Only legacy protocols: take the certificate from a raw handshake.
+        raw_certificate(p, report, roots, target);
+    }
+}
+
+/// The certificate (and whether a client certificate is requested) from a hand-built
+/// handshake, for servers rustls cannot complete a handshake with.
+fn raw_certificate(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    roots: &rustls::RootCertStore,
+    target: &Target,
+) {
+    // The newest protocol before TLS 1.3 (whose certificate is encrypted), with its suites.
+    let Some((version, key)) = VERSIONS[..4]
+        .iter()
+        .rev()
+        .find(|(_, k)| report.protocols.get(k).copied().unwrap_or(false))
+        .copied()
+    else {
+        return;
+    };
+    let suites: Vec<u16> = report
+        .cipher_suites
+        .iter()
+        .filter(|s| s.protocol == key)
+        .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
+        .collect();
+    if suites.is_empty() {
+        return;
+    }
+    let answer = p.hello(
+        "certificate (raw handshake)",
+        HelloSpec {
+            version,
+            tls13: false,
+            suites: &suites,
+            groups: &group_ids(),
+            key_share: false,
+        },
+        true,
+    );
+    if let Answer::Hello { flight, .. } = answer {
+        if let Some((_, body)) = flight.iter().find(|(t, _)| *t == 11) {
+            let chain = parse_certificate_list(body);
+            if !chain.is_empty() {
+                report.certificate = Some(certificate(
+                    &chain,
+                    roots,
+                    p.sni.as_deref().unwrap_or(&target.host),
+                ));
+            }
+        }
+        report.client_cert = if flight.iter().any(|(t, _)| *t == 13) {
+            "requested"
+        } else {
+            "none"
+        };
+    }
+}
+
+/// The certificates of a TLS 1.2 Certificate message body.
+fn parse_certificate_list(body: &[u8]) -> Vec<CertificateDer<'static>> {
+    let mut out = Vec::new();
+    if body.len() < 3 {
+        return out;
+    }
+    let mut rest = &body[3..];
+    while rest.len() >= 3 {
+        let len = (usize::from(rest[0]) << 16) | (usize::from(rest[1]) << 8) | usize::from(rest[2]);
+        if rest.len() < 3 + len {
+            break;
+        }
+        out.push(CertificateDer::from(rest[3..3 + len].to_vec()));
+        rest = &rest[3 + len..];
+    }
+    out
+}
+
+fn oid_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption".into(),
+        "1.2.840.113549.1.1.10" => "rsassaPss".into(),
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1".into(),
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256".into(),
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384".into(),
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512".into(),
+        "1.3.101.112" => "Ed25519".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Facts about the leaf certificate, and whether the chain is trusted: judged at a moment inside
+/// the validity period and for a name the certificate carries, so that expiry and hostname are
+/// reported as themselves rather than hiding behind a generic trust error.
+fn certificate(
+    chain: &[CertificateDer<'static>],
+    roots: &rustls::RootCertStore,
+    host: &str,
+) -> CertReport {
+    use x509_parser::prelude::*;
+    let mut report = CertReport {
+        chain_length: chain.len(),
+        ..CertReport::default()
+    };
+    let Some(leaf) = chain.first() else {
+        return report;
+    };
+    let Ok((_, cert)) = X509Certificate::from_der(leaf.as_ref()) else {
+        report.trust_error = Some("the certificate is not valid DER".into());
+        return report;
+    };
+    report.subject = cert.subject().to_string();
+    report.issuer = cert.issuer().to_string();
+    let validity = cert.validity();
+    report.not_before = validity.not_before.to_string();
+    report.not_after = validity.not_after.to_string();
+    let now = ::time::OffsetDateTime::now_utc().unix_timestamp();
+    report.days_left = (validity.not_after.timestamp() - now).div_euclid(86_400);
+    report.not_yet_valid = validity.not_before.timestamp() > now;
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(d) => report.names.push((*d).to_string()),
+                GeneralName::IPAddress(ip) => {
+                    let ip = match ip.len() {
+                        4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*ip).unwrap_or_default())
+                            .to_string(),
+                        16 => std::net::IpAddr::from(<[u8; 16]>::try_from(*ip).unwrap_or_default())
+                            .to_string(),
+                        _ => continue,
+                    };
+                    report.names.push(ip);
+                }
+                _ => {}
+            }
+        }
+    }
+    match cert.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+            report.key_bits = u32::try_from(rsa.key_size()).unwrap_or(0);
+            report.key = format!("RSA {}", report.key_bits);
+        }
+        Ok(x509_parser::public_key::PublicKey::EC(ec)) => {
+            report.key_bits = u32::try_from(ec.key_size()).unwrap_or(0);
+            report.key = format!("EC {}", report.key_bits);
+        }
+        Ok(other) => {
+            report.key = format!("{other:?}")
+                .split('(')
+                .next()
+                .unwrap_or("other")
+                .to_string();
+            report.key_bits = 256;
+        }
+        Err(_) => report.key = "unknown".into(),
+    }
+    report.signature = oid_name(&cert.signature_algorithm.algorithm.to_id_string());
+    let ski = cert
+        .tbs_certificate
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        });
+    let aki = cert
+        .tbs_certificate
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                a.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            _ => None,
+        });
+    report.self_signed = cert.subject() == cert.issuer() && (aki.is_none() || aki == ski);
+    report.hostname_matches = hostname_matches(&report.names, host);
+    // Trust, judged in the middle of the validity period, for a name the certificate carries.
+    let mid = validity.not_before.timestamp() / 2 + validity.not_after.timestamp() / 2;
+    let judge_at =
+        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(mid.max(0)).unwrap_or(0)));
+    let name = report
+        .names
+        .iter()
+        .find_map(|n| ServerName::try_from(n.trim_start_matches("*.").to_string()).ok())
+        .or_else(|| ServerName::try_from(host.to_string()).ok());
+    let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots.clone()),
+        provider(),
+    )
+    .build();
+    match (verifier, name) {
+        (Ok(v), Some(name)) => {
+            let result = rustls::client::danger::ServerCertVerifier::verify_server_cert(
+                v.as_ref(),
+                leaf,
+                &chain[1..],
+                &name,
+                &[],
+                judge_at,
+            );
+            report.trusted = result.is_ok();
+            report.trust_error = result.err().map(|e| e.to_string());
+        }
+        _ => report.trust_error = Some("the certificate names no usable host".into()),
+    }
+    report
+}
+
+/// Whether `host` matches one of the certificate's names (DNS names with one left-most
+/// wildcard label, and IP addresses).
+fn hostname_matches(names: &[String], host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    names.iter().any(|n| {
+        let n = n.to_ascii_lowercase();
+        if n == host {
+            return true;
+        }
+        match n.strip_prefix("*.") {
+            Some(suffix) => host
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+            None => false,
+        }
+    })
+}
+
+/// Turns the observations into findings.
+fn findings(report: &mut TlsReport, target: &Target) {
+    if !report.speaks_tls {
+        return;
+    }
+    let legacy: Vec<&str> = ["SSLv3", "TLSv1.0", "TLSv1.1"]
+        .into_iter()
+        .filter(|k| report.protocols.get(k).copied().unwrap_or(false))
+        .collect();
+    if !legacy.is_empty() {
+        let severity = if legacy.contains(&"SSLv3") {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        report.findings.push(ProbeFinding::new(
+            "tls.legacy-protocol",
+            severity,
+            "Deprecated protocol versions accepted",
+            format!("the server accepts {}", legacy.join(", ")),
+        ));
+    }
+    let weak: Vec<&SuiteInfo> = report
+        .cipher_suites
+        .iter()
+        .filter(|s| {
+            s.classes
+                .iter()
+                .any(|c| matches!(*c, "NULL" | "anonymous" | "EXPORT" | "RC4" | "DES" | "3DES"))
+        })
+        .collect();
+    if !weak.is_empty() {
+        let broken = weak.iter().any(|s| {
+            s.classes
+                .iter()
+                .any(|c| matches!(*c, "NULL" | "anonymous" | "EXPORT"))
+        });
+        let mut names: Vec<String> = weak
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.protocol))
+            .collect();
+        names.dedup();
+        report.findings.push(ProbeFinding::new(
+            "tls.weak-cipher",
+            if broken {
+                Severity::Critical
+            } else {
+                Severity::High
+            },
+            "Weak cipher suites accepted",
+            format!("accepted: {}", names.join(", ")),
+        ));
+    }
+    let static_rsa: Vec<&SuiteInfo> = report
+        .cipher_suites
+        .iter()
+        .filter(|s| !s.forward_secrecy && !s.classes.contains(&"anonymous"))
+        .collect();
+    if !static_rsa.is_empty() {
+        let none_fs = !report.cipher_suites.iter().any(|s| s.forward_secrecy);
+        let mut names: Vec<String> = static_rsa.iter().map(|s| s.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        report.findings.push(ProbeFinding::new(
+            "tls.no-forward-secrecy",
+            if none_fs {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            if none_fs {
+                "No forward secrecy"
+            } else {
+                "Key exchanges without forward secrecy accepted"
+            },
+            format!("static key exchange: {}", names.join(", ")),
+        ));
+    }
+    if !report.cipher_suites.is_empty()
+        && !report
+            .cipher_suites
+            .iter()
+            .any(|s| s.classes.contains(&"AEAD"))
+    {
+        report.findings.push(ProbeFinding::new(
+            "tls.no-aead",
+            Severity::Medium,
+            "Only CBC-mode cipher suites",
+            "no AEAD cipher suite (GCM, CCM, ChaCha20-Poly1305) is accepted",
+        ));
+    }
+    if let Some(bits) = report.dh_bits
+        && bits < 2048
+    {
+        report.findings.push(ProbeFinding::new(
+            "tls.weak-dh",
+            if bits < 1024 {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            "Weak Diffie-Hellman group",
+            format!("the server's DHE group is {bits} bits"),
+        ));
+    }
+    if let Some(c) = report.certificate.clone() {
+        let host = &target.host;
+        if c.days_left < 0 {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-expired",
+                Severity::High,
+                "Certificate expired",
+                format!("expired {} ({} days ago)", c.not_after, -c.days_left),
+            ));
+        } else if c.days_left < 30 {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-expiring-soon",
+                Severity::Medium,
+                "Certificate expires soon",
+                format!("expires {} ({} days left)", c.not_after, c.days_left),
+            ));
+        }
+        if c.not_yet_valid {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-not-yet-valid",
+                Severity::High,
+                "Certificate not yet valid",
+                format!("valid from {}", c.not_before),
+            ));
+        }
+        if c.self_signed {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-self-signed",
+                Severity::High,
+                "Self-signed certificate",
+                format!("subject and issuer are both {}", c.subject),
+            ));
+        } else if !c.trusted {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-untrusted",
+                Severity::High,
+                "Certificate chain not trusted",
+                format!(
+                    "issued by {}: {}",
+                    c.issuer,
+                    c.trust_error.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        if !c.hostname_matches {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-hostname-mismatch",
+                Severity::High,
+                "Certificate does not match the host name",
+                format!(
+                    "{host} is not among {}",
+                    if c.names.is_empty() {
+                        "(no names)".to_string()
+                    } else {
+                        c.names.join(", ")
+                    }
+                ),
+            ));
+        }
+        let weak_key = (c.key.starts_with("RSA") && c.key_bits < 2048)
+            || (c.key.starts_with("EC") && c.key_bits < 224);
+        if weak_key {
+            report.findings.push(ProbeFinding::new(
+                "tls.weak-key",
+                if c.key.starts_with("RSA") && c.key_bits < 1024 {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                },
+                "Weak certificate key",
+                format!("{} key", c.key),
+            ));
+        }
+        if c.signature.contains("sha1")
+            || c.signature.contains("SHA1")
+            || c.signature.contains("md5")
+        {
+            report.findings.push(ProbeFinding::new(
+                "tls.weak-signature",
+                Severity::High,
+                "Weak certificate signature",
+                format!("signed with {}", c.signature),
+            ));
+        }
+    }
+    let https = target.scheme.as_deref() == Some("https") || report.http.is_some();
+    if https
+        && let Some(http) = &report.http
+        && http.hsts.is_none()
+    {
+        report.findings.push(ProbeFinding::new(
+            "tls.no-hsts",
+            Severity::Low,
+            "HTTPS without HSTS",
+            format!(
+                "{} answered `{}` without a Strict-Transport-Security header",
+                target.authority(),
+                http.status
+            ),
+        ));
+    }
+}
+
+/// The grade, modelled on SSL Labs' caps (documented in the README):
+/// F: no TLS, SSLv3, NULL/anonymous/EXPORT suites, an RSA key under 1024 bits, or a certificate
+/// problem (expired, not yet valid, self-signed, untrusted, wrong host);
+/// C: RC4, DES or 3DES suites, or a DH group under 1024 bits... capped at C, 1024 to 2047 at B;
+/// B: TLS 1.0 or 1.1, no forward secrecy, no AEAD suite, an RSA key under 2048 bits, a SHA-1
+/// signature; A: none of those; A+: A with HSTS of at least six months.
+fn grade(report: &mut TlsReport) {
+    let mut cap = 'A';
+    let mut reasons: Vec<String> = Vec::new();
+    let mut lower = |grade: char, reason: &str, reasons: &mut Vec<String>| {
+        reasons.push(format!("{grade}: {reason}"));
+        if grade > cap {
+            cap = grade;
+        }
+    };
+    if !report.speaks_tls {
+        report.grade = "F".into();
+        report.grade_reasons = vec!["F: the endpoint does not complete a TLS handshake".into()];
+        return;
+    }
+    let has = |id: &str, r: &TlsReport| r.findings.iter().any(|f| f.id == id);
+    if report.protocols.get("SSLv3").copied().unwrap_or(false) {
+        lower('F', "SSLv3 is accepted", &mut reasons);
+    }
+    if report.cipher_suites.iter().any(|s| {
+        s.classes
+            .iter()
+            .any(|c| matches!(*c, "NULL" | "anonymous" | "EXPORT"))
+    }) {
+        lower(
+            'F',
+            "NULL, anonymous or EXPORT cipher suites are accepted",
+            &mut reasons,
+        );
+    }
+    for (id, why) in [
+        ("tls.cert-expired", "the certificate has expired"),
+        ("tls.cert-not-yet-valid", "the certificate is not yet valid"),
+        ("tls.cert-self-signed", "the certificate is self-signed"),
+        ("tls.cert-untrusted", "the certificate chain is not trusted"),
+        (
+            "tls.cert-hostname-mismatch",
+            "the certificate does not match the host",
+        ),
+    ] {
+        if has(id, report) {
+            lower('F', why, &mut reasons);
+        }
+    }
+    if report
+        .certificate
+        .as_ref()
+        .is_some_and(|c| c.key.starts_with("RSA") && c.key_bits < 1024)
+    {
+        lower('F', "the RSA key is under 1024 bits", &mut reasons);
+    }
+    if report.cipher_suites.iter().any(|s| {
+        s.classes
+            .iter()
+            .any(|c| matches!(*c, "RC4" | "DES" | "3DES"))
+    }) {
+        lower(
+            'C',
+            "RC4, DES or 3DES cipher suites are accepted",
+            &mut reasons,
+        );
+    }
+    if report.dh_bits.is_some_and(|b| b < 1024) {
+        lower('F', "the DH group is under 1024 bits", &mut reasons);
+    } else if report.dh_bits.is_some_and(|b| b < 2048) {
+        lower('B', "the DH group is under 2048 bits", &mut reasons);
+    }
+    if report.protocols.get("TLSv1.0").copied().unwrap_or(false)
+        || report.protocols.get("TLSv1.1").copied().unwrap_or(false)
+    {
+        lower('B', "TLS 1.0 or 1.1 is accepted", &mut reasons);
+    }
+    if has("tls.no-forward-secrecy", report) {
+        lower(
+            'B',
+            "key exchanges without forward secrecy are accepted",
+            &mut reasons,
+        );
+    }
+    if has("tls.no-aead", report) {
+        lower('B', "no AEAD cipher suite is accepted", &mut reasons);
+    }
+    if report
+        .certificate
+        .as_ref()
+        .is_some_and(|c| c.key.starts_with("RSA") && (1024..2048).contains(&c.key_bits))
+    {
+        lower('B', "the RSA key is under 2048 bits", &mut reasons);
+    }
+    if has("tls.weak-signature", report) {
+        lower(
+            'B',
+            "the certificate is signed with SHA-1 or MD5",
+            &mut reasons,
+        );
+    }
+    let hsts_age = report
+        .http
+        .as_ref()
+        .and_then(|h| h.hsts.as_ref())
+        .and_then(|v| {
+            v.split(';').find_map(|p| {
+                let (k, val) = p.trim().split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("max-age")
+                    .then(|| val.trim().trim_matches('"').parse::<u64>().ok())?
+            })
+        });
+    report.grade = if cap == 'A' && hsts_age.is_some_and(|a| a >= 15_768_000) {
+        reasons.push("A+: HSTS with a max-age of at least six months".into());
+        "A+".into()
+    } else {
+        cap.to_string()
+    };
+    report.grade_reasons = reasons;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_round_trips_through_tls_parser() {
+        let bytes = client_hello(
+            HelloSpec {
+                version: 0x0303,
+                tls13: true,
+                suites: &[0x1301, 0xc02f],
+                groups: &[0x001d],
+                key_share: true,
+            },
+            Some("example.test"),
+        );
+        let (rest, record) = tls_parser::parse_tls_plaintext(&bytes).unwrap();
+        assert!(rest.is_empty());
+        let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(hello)) = &record.msg[0] else {
+            panic!("not a ClientHello");
+        };
+        assert_eq!(hello.version.0, 0x0303);
+        assert_eq!(hello.ciphers.len(), 2);
+        let (_, exts) = tls_parser::parse_tls_client_hello_extensions(hello.ext.unwrap()).unwrap();
+        assert!(
+            exts.iter()
+                .any(|e| matches!(e, TlsExtension::SNI(v) if v[0].1 == b"example.test"))
+        );
+        assert!(
+            exts.iter()
+                .any(|e| matches!(e, TlsExtension::SupportedVersions(v) if v[0].0 == 0x0304))
+        );
+    }
+
+    #[test]
+    fn classification() {
+        let s = classify(0x000a, "TLSv1.0"); // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+        assert_eq!(s.classes, ["3DES", "CBC", "static-RSA"]);
+        assert!(!s.forward_secrecy);
+        let s = classify(0xc02f, "TLSv1.2"); // ECDHE-RSA-AES128-GCM-SHA256
+        assert_eq!(s.classes, ["AEAD"]);
+        assert!(s.forward_secrecy);
+        let s = classify(0x003b, "TLSv1.2"); // TLS_RSA_WITH_NULL_SHA256
+        assert!(s.classes.contains(&"NULL"));
+        assert!(legacy_suites().len() > 200);
+    }
+
+    #[test]
+    fn hostnames() {
+        let names = vec!["*.example.com".to_string(), "127.0.0.1".to_string()];
+        assert!(hostname_matches(&names, "api.example.com"));
+        assert!(!hostname_matches(&names, "a.b.example.com"));
+        assert!(!hostname_matches(&names, "example.com"));
+        assert!(hostname_matches(&names, "127.0.0.1"));
+    }
+}

@@ -1,0 +1,177 @@
+//! Probe results as text for terminals.
+
+use std::fmt::Write;
+
+use crate::analysis::Severity;
+use crate::probe::ProbeFinding;
+use crate::probe::tls::TlsReport;
+
+fn paint(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "1;35",
+        Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    }
+}
+
+/// Findings, one per line with their evidence below.
+pub fn findings_text(out: &mut String, findings: &[ProbeFinding], color: bool) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(color, "1", &format!("Findings ({})", findings.len()))
+    );
+    if findings.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "  {}  {:<28} {}",
+            paint(
+                color,
+                severity_code(f.severity),
+                &format!("{:<8}", f.severity.key())
+            ),
+            f.id,
+            f.title
+        );
+        let _ = writeln!(out, "            {}", paint(color, "2", &f.evidence));
+    }
+}
+
+/// A TLS report for a terminal.
+#[must_use]
+pub fn tls_text(r: &TlsReport, color: bool) -> String {
+    let mut out = String::new();
+    let grade_code = match r.grade.as_str() {
+        "A+" | "A" => "1;32",
+        "B" => "1;33",
+        _ => "1;31",
+    };
+    let _ = writeln!(
+        out,
+        "{}   grade {}   ({} ms)",
+        paint(color, "1", &r.target),
+        paint(color, grade_code, &r.grade),
+        r.duration_ms
+    );
+    let protocols: Vec<String> = r
+        .protocols
+        .iter()
+        .map(|(k, v)| format!("{k} {}", if *v { "yes" } else { "no" }))
+        .collect();
+    let _ = writeln!(out, "  Protocols    {}", protocols.join(" · "));
+    let mut by_protocol: Vec<&str> = r.cipher_suites.iter().map(|s| s.protocol).collect();
+    by_protocol.dedup();
+    for (i, p) in by_protocol.iter().enumerate() {
+        let names: Vec<String> = r
+            .cipher_suites
+            .iter()
+            .filter(|s| s.protocol == *p)
+            .map(|s| {
+                let flags: Vec<&str> = s.classes.iter().copied().filter(|c| *c != "AEAD").collect();
+                if flags.is_empty() {
+                    s.name.clone()
+                } else {
+                    format!("{} [{}]", s.name, flags.join(", "))
+                }
+            })
+            .collect();
+        let order = match r.server_preference.get(p) {
+            Some(true) => " (server's order)",
+            Some(false) => " (client's order)",
+            None => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {}{p}{order}: {}",
+            if i == 0 {
+                "Suites       "
+            } else {
+                "             "
+            },
+            names.join(", ")
+        );
+    }
+    if !r.groups.is_empty() {
+        let _ = writeln!(out, "  Groups       {}", r.groups.join(", "));
+    }
+    if let Some(bits) = r.dh_bits {
+        let _ = writeln!(out, "  DH group     {bits} bits");
+    }
+    if let Some(c) = &r.certificate {
+        let _ = writeln!(out, "  Certificate  {}", c.subject);
+        let _ = writeln!(out, "               issued by {}", c.issuer);
+        let _ = writeln!(
+            out,
+            "               {}, {}, valid until {} ({} days), chain of {}",
+            c.key, c.signature, c.not_after, c.days_left, c.chain_length
+        );
+        let _ = writeln!(
+            out,
+            "               names: {}",
+            if c.names.is_empty() {
+                "none".to_string()
+            } else {
+                c.names.join(", ")
+            }
+        );
+        let _ = writeln!(
+            out,
+            "               {}{}",
+            if c.trusted { "trusted" } else { "not trusted" },
+            c.trust_error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Client cert  {}{}",
+        r.client_cert,
+        match r.client_cert_accepted {
+            Some(true) => ", ours accepted",
+            Some(false) => ", ours refused",
+            None => "",
+        }
+    );
+    if let Some(a) = &r.alpn {
+        let _ = writeln!(out, "  ALPN         {a}");
+    }
+    if let Some(h) = &r.http {
+        let _ = writeln!(out, "  HTTP         {}", h.status);
+        let _ = writeln!(
+            out,
+            "  HSTS         {}",
+            h.hsts.as_deref().unwrap_or("none")
+        );
+    }
+    findings_text(&mut out, &r.findings, color);
+    if !r.grade_reasons.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(color, "1", "Grade"));
+        for reason in &r.grade_reasons {
+            let _ = writeln!(out, "  {reason}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(color, "1", &format!("Checks ({})", r.checks.len()))
+    );
+    for c in &r.checks {
+        let _ = writeln!(out, "  {:<44} {:>5} ms  {}", c.check, c.ms, c.outcome);
+    }
+    out
+}

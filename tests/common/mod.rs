@@ -1,0 +1,314 @@
+//! Test servers on 127.0.0.1 that the tests start themselves: a test PKI (rcgen), in-process
+//! rustls servers, `openssl s_server` for what rustls cannot serve, and hostile raw TCP servers.
+
+#![allow(dead_code, clippy::unwrap_used)] // shared by several test binaries; a panic fails the test
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A test certificate authority, written to a temporary folder as PEM.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+    pub ca_pem: String,
+    pub ca_der: CertificateDer<'static>,
+    issuer: Issuer<'static, KeyPair>,
+    ca_key_pem: String,
+}
+
+/// A leaf certificate and its key.
+pub struct Leaf {
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub cert_der: CertificateDer<'static>,
+    pub key_der: PrivateKeyDer<'static>,
+}
+
+pub fn days(n: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc() + time::Duration::days(n)
+}
+
+impl Pki {
+    pub fn new() -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Rampart test CA");
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.not_before = days(-1);
+        params.not_after = days(365);
+        let cert = params.self_signed(&key).unwrap();
+        let ca_key_pem = key.serialize_pem();
+        let dir = tempfile::tempdir().unwrap();
+        let ca_pem = cert.pem();
+        std::fs::write(dir.path().join("ca.pem"), &ca_pem).unwrap();
+        std::fs::write(dir.path().join("ca.key"), &ca_key_pem).unwrap();
+        Pki {
+            dir,
+            ca_pem,
+            ca_der: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+            ca_key_pem,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A leaf for `names` (IPs or DNS names), valid between the given days from now.
+    pub fn leaf(&self, names: &[&str], from: i64, to: i64, client: bool) -> Leaf {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("client"),
+        );
+        params.subject_alt_names = names
+            .iter()
+            .map(|n| match n.parse::<std::net::IpAddr>() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName((*n).try_into().unwrap()),
+            })
+            .collect();
+        params.not_before = days(from);
+        params.not_after = days(to);
+        params.extended_key_usages = vec![if client {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        }];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().clone(),
+            key_der: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        }
+    }
+
+    /// A self-signed leaf (not issued by the CA).
+    pub fn self_signed(&self, names: &[&str]) -> Leaf {
+        let key = KeyPair::generate().unwrap();
+        let mut params =
+            CertificateParams::new(names.iter().map(|s| (*s).to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.distinguished_name.push(DnType::CommonName, names[0]);
+        params.not_before = days(-1);
+        params.not_after = days(200);
+        let cert = params.self_signed(&key).unwrap();
+        Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().clone(),
+            key_der: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        }
+    }
+
+    /// A leaf made by the `openssl` command (RSA of `bits`, signed with `digest`), for what
+    /// rcgen will not make. Returns (cert path, key path).
+    pub fn openssl_leaf(&self, name: &str, bits: u32, digest: &str) -> (PathBuf, PathBuf) {
+        let key = self.path(&format!("{name}.key"));
+        let csr = self.path(&format!("{name}.csr"));
+        let cert = self.path(&format!("{name}.pem"));
+        let ext = self.path(&format!("{name}.ext"));
+        std::fs::write(
+            &ext,
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        run_openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            &format!("rsa:{bits}"),
+            "-nodes",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-out",
+            csr.to_str().unwrap(),
+        ]);
+        run_openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-CA",
+            self.path("ca.pem").to_str().unwrap(),
+            "-CAkey",
+            self.path("ca.key").to_str().unwrap(),
+            "-CAcreateserial",
+            "-days",
+            "90",
+            &format!("-{digest}"),
+            "-extfile",
+            ext.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ]);
+        (cert, key)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+fn run_openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What an in-process rustls server sends after the handshake.
+#[derive(Clone)]
+pub struct HttpReply {
+    pub hsts: Option<&'static str>,
+}
+
+/// A rustls server on 127.0.0.1, answering one HTTP request per connection.
+pub fn rustls_server(config: rustls::ServerConfig, reply: HttpReply) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Arc::new(config);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let config = config.clone();
+            let reply = reply.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+                let Ok(conn) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+                    match tls.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let mut response =
+                    String::from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n");
+                if let Some(h) = reply.hsts {
+                    response.push_str(&format!("Strict-Transport-Security: {h}\r\n"));
+                }
+                response.push_str("\r\nok");
+                let _ = tls.write_all(response.as_bytes());
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    port
+}
+
+/// A rustls server config with this leaf, TLS 1.2 and 1.3, ALPN http/1.1.
+pub fn server_config(leaf: &Leaf, client_auth: Option<(&Pki, bool)>) -> rustls::ServerConfig {
+    let builder = rustls::ServerConfig::builder();
+    let builder = match client_auth {
+        Some((pki, required)) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(pki.ca_der.clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots));
+            let verifier = if required {
+                verifier.build()
+            } else {
+                verifier.allow_unauthenticated().build()
+            };
+            builder.with_client_cert_verifier(verifier.unwrap())
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(vec![leaf.cert_der.clone()], leaf.key_der.clone_key())
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+/// An `openssl s_server` on a free port; killed when dropped.
+pub struct OpenSsl {
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for OpenSsl {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `openssl s_server -www` with extra arguments (protocol flags, cipher strings).
+pub fn openssl_server(cert: &Path, key: &Path, args: &[&str]) -> OpenSsl {
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl is installed");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                    break addr.rsplit(':').next().unwrap().trim().parse().unwrap();
+                }
+            }
+            _ => {
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("openssl s_server {args:?} did not start: {err}");
+            }
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    OpenSsl { port, child }
+}
+
+/// A raw TCP server on 127.0.0.1 that runs `behave` for each connection.
+pub fn raw_server(behave: impl Fn(TcpStream) + Send + Sync + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let behave = Arc::new(behave);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let behave = behave.clone();
+            std::thread::spawn(move || behave(stream));
+        }
+    });
+    port
+}

@@ -1,0 +1,396 @@
+//! The TLS probe against real servers on 127.0.0.1 that these tests start: in-process rustls
+//! servers with rcgen certificates, `openssl s_server` for legacy protocols and ciphers rustls
+//! will not serve, and hostile raw TCP servers. Each server's findings are asserted exactly.
+
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use common::{HttpReply, Pki, openssl_server, raw_server, rustls_server, server_config};
+use rampart::probe::tls::{TlsOptions, TlsReport, probe};
+
+const HSTS: HttpReply = HttpReply {
+    hsts: Some("max-age=31536000; includeSubDomains"),
+};
+
+fn options(pki: &Pki) -> TlsOptions {
+    TlsOptions {
+        ca_pem: Some(pki.ca_pem.clone().into_bytes()),
+        timeout: Duration::from_secs(8),
+        ..TlsOptions::default()
+    }
+}
+
+fn run(port: u16, options: &TlsOptions) -> TlsReport {
+    probe(&format!("127.0.0.1:{port}"), options, &mut |_| {}).unwrap()
+}
+
+fn ids(report: &TlsReport) -> Vec<&str> {
+    let mut ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    ids.sort_unstable();
+    ids
+}
+
+fn assert_findings(report: &TlsReport, expected: &[&str]) {
+    let mut expected = expected.to_vec();
+    expected.sort_unstable();
+    assert_eq!(ids(report), expected, "{report:#?}");
+}
+
+#[test]
+fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1", "localhost"], -1, 200, false);
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_findings(&r, &[]);
+    assert_eq!(r.grade, "A+");
+    assert!(r.protocols["TLSv1.2"] && r.protocols["TLSv1.3"]);
+    assert!(!r.protocols["TLSv1.0"] && !r.protocols["TLSv1.1"] && !r.protocols["SSLv3"]);
+    assert!(
+        r.cipher_suites
+            .iter()
+            .all(|s| s.forward_secrecy && s.classes == ["AEAD"])
+    );
+    assert!(
+        r.cipher_suites
+            .iter()
+            .any(|s| s.name == "TLS_AES_256_GCM_SHA384" && s.protocol == "TLSv1.3")
+    );
+    assert!(r.groups.contains(&"x25519".to_string()));
+    let cert = r.certificate.as_ref().unwrap();
+    assert!(cert.trusted && cert.hostname_matches && !cert.self_signed);
+    assert_eq!(cert.key, "EC 256");
+    assert!((198..=200).contains(&cert.days_left), "{}", cert.days_left);
+    assert_eq!(r.client_cert, "none");
+    assert_eq!(r.alpn.as_deref(), Some("http/1.1"));
+    assert_eq!(
+        r.http.as_ref().unwrap().hsts.as_deref(),
+        Some("max-age=31536000; includeSubDomains")
+    );
+    // JSON keys of the contract.
+    let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+    for key in [
+        "target",
+        "protocols",
+        "cipher_suites",
+        "certificate",
+        "client_cert",
+        "grade",
+        "findings",
+    ] {
+        assert!(!json[key].is_null(), "{key}");
+    }
+    for v in ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+        assert!(json["protocols"][v].is_boolean(), "{v}");
+    }
+    // Without the test CA the same server is untrusted.
+    let mut bare = options(&pki);
+    bare.ca_pem = None;
+    let r = run(port, &bare);
+    assert_findings(&r, &["tls.cert-untrusted"]);
+    assert_eq!(r.grade, "F");
+}
+
+#[test]
+fn certificate_problems_are_named_exactly() {
+    let pki = Pki::new();
+    let expired = pki.leaf(&["127.0.0.1"], -400, -10, false);
+    let port = rustls_server(server_config(&expired, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_findings(&r, &["tls.cert-expired"]);
+    assert_eq!(r.grade, "F");
+
+    let soon = pki.leaf(&["127.0.0.1"], -10, 12, false);
+    let port = rustls_server(server_config(&soon, None), HSTS);
+    assert_findings(&run(port, &options(&pki)), &["tls.cert-expiring-soon"]);
+
+    let future = pki.leaf(&["127.0.0.1"], 5, 100, false);
+    let port = rustls_server(server_config(&future, None), HSTS);
+    assert_findings(&run(port, &options(&pki)), &["tls.cert-not-yet-valid"]);
+
+    let own = pki.self_signed(&["127.0.0.1"]);
+    let port = rustls_server(server_config(&own, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_findings(&r, &["tls.cert-self-signed"]);
+    assert!(r.certificate.unwrap().self_signed);
+
+    let wrong = pki.leaf(&["orders.internal"], -1, 100, false);
+    let port = rustls_server(server_config(&wrong, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_findings(&r, &["tls.cert-hostname-mismatch"]);
+    assert!(r.findings[0].evidence.contains("orders.internal"));
+}
+
+#[test]
+fn client_certificates_required_requested_and_accepted() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    let client = pki.leaf(&["probe-client"], -1, 30, true);
+    let required = rustls_server(server_config(&leaf, Some((&pki, true))), HSTS);
+    let r = run(required, &options(&pki));
+    assert_eq!(r.client_cert, "required");
+    assert_findings(&r, &[]);
+    let mut with_cert = options(&pki);
+    with_cert.client_cert = Some((
+        client.cert_pem.clone().into_bytes(),
+        client.key_pem.clone().into_bytes(),
+    ));
+    let r = run(required, &with_cert);
+    assert_eq!(r.client_cert, "required");
+    assert_eq!(r.client_cert_accepted, Some(true));
+    // A certificate from another CA is refused.
+    let other = Pki::new().leaf(&["intruder"], -1, 30, true);
+    let mut wrong = options(&pki);
+    wrong.client_cert = Some((other.cert_pem.into_bytes(), other.key_pem.into_bytes()));
+    assert_eq!(run(required, &wrong).client_cert_accepted, Some(false));
+
+    let optional = rustls_server(server_config(&leaf, Some((&pki, false))), HSTS);
+    assert_eq!(run(optional, &options(&pki)).client_cert, "requested");
+}
+
+#[test]
+fn legacy_protocols_and_ciphers_from_openssl() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("legacy", 2048, "sha256");
+    // TLS 1.0 and 1.1 only, with a forward-secret CBC suite.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_findings(&r, &["tls.legacy-protocol", "tls.no-aead"]);
+    assert!(r.protocols["TLSv1.1"] && !r.protocols["TLSv1.2"]);
+    assert_eq!(r.cipher_suites.len(), 1);
+    assert_eq!(
+        r.cipher_suites[0].name,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
+    );
+    assert!(r.certificate.as_ref().unwrap().trusted);
+    assert_eq!(r.grade, "B");
+    drop(s);
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert!(r.protocols["TLSv1.0"] && !r.protocols["TLSv1.1"]);
+    assert_findings(&r, &["tls.legacy-protocol", "tls.no-aead"]);
+    drop(s);
+
+    // Static RSA key exchange only (TLS 1.2, AEAD): no forward secrecy at all.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "AES128-GCM-SHA256:AES256-GCM-SHA384"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_findings(&r, &["tls.no-forward-secrecy"]);
+    assert!(
+        r.cipher_suites
+            .iter()
+            .all(|s| s.classes.contains(&"static-RSA"))
+    );
+    assert_eq!(r.findings[0].severity, rampart::analysis::Severity::High);
+    drop(s);
+
+    // CBC only.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384",
+        ],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_findings(&r, &["tls.no-aead"]);
+    assert_eq!(r.cipher_suites.len(), 2);
+    drop(s);
+
+    // NULL encryption (and so no forward secrecy, no AEAD).
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "NULL-SHA256:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_findings(
+        &r,
+        &["tls.no-aead", "tls.no-forward-secrecy", "tls.weak-cipher"],
+    );
+    assert!(r.cipher_suites[0].classes.contains(&"NULL"));
+    assert_eq!(r.grade, "F");
+    drop(s);
+
+    // Server-chosen order is observed.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-cipher",
+            "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.server_preference.get("TLSv1.2"), Some(&true));
+    assert_eq!(
+        r.cipher_suites[0].name,
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    );
+}
+
+#[test]
+fn weak_keys_and_signatures_from_openssl() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("weak", 1024, "sha256");
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.certificate.as_ref().unwrap().key, "RSA 1024");
+    // rustls refuses the 1024-bit key's signature, so no HTTP exchange (and no HSTS check).
+    assert_findings(&r, &["tls.weak-key"]);
+    drop(s);
+    let (cert, key) = pki.openssl_leaf("sha1", 2048, "sha1");
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    // The test CA has an EC key, so the SHA-1 signature is ECDSA.
+    assert_eq!(r.certificate.as_ref().unwrap().signature, "ecdsa-with-SHA1");
+    // SHA-1 chains are not trusted by modern verifiers either.
+    assert_findings(
+        &r,
+        &["tls.cert-untrusted", "tls.no-hsts", "tls.weak-signature"],
+    );
+}
+
+#[test]
+fn plain_http_and_closed_ports_are_reported_not_crashed_on() {
+    let port = raw_server(|mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    });
+    let r = run(port, &TlsOptions::default());
+    assert_findings(&r, &["tls.no-tls"]);
+    assert!(r.findings[0].evidence.contains("plain HTTP"));
+    assert_eq!(r.grade, "F");
+
+    // A closed port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = run(closed, &TlsOptions::default());
+    assert_findings(&r, &["tls.unreachable"]);
+    assert!(!r.reachable);
+}
+
+fn hostile(port: u16) -> (TlsReport, Duration) {
+    let options = TlsOptions {
+        timeout: Duration::from_secs(3),
+        ..TlsOptions::default()
+    };
+    let started = Instant::now();
+    let r = run(port, &options);
+    (r, started.elapsed())
+}
+
+#[test]
+fn hostile_servers_end_within_the_timeout() {
+    // Accepts and never answers.
+    let silent = raw_server(|s| {
+        std::thread::sleep(Duration::from_secs(30));
+        drop(s);
+    });
+    // Answers with random bytes.
+    let noise = raw_server(|mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80)
+            .collect();
+        let _ = s.write_all(&noise);
+    });
+    // Closes in the middle of a handshake record.
+    let cut = raw_server(|mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(&[0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00]);
+    });
+    // Announces a 10 MB handshake message and starts sending it.
+    let flood = raw_server(|mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        let len: u32 = 10 * 1024 * 1024;
+        let mut first = vec![0x16, 0x03, 0x03, 0x40, 0x00, 0x02];
+        first.extend_from_slice(&len.to_be_bytes()[1..]);
+        first.resize(5 + 0x4000, 0);
+        for _ in 0..640 {
+            if s.write_all(&first).is_err() {
+                return;
+            }
+            first = vec![0x16, 0x03, 0x03, 0x40, 0x00];
+            first.resize(5 + 0x4000, 0);
+        }
+    });
+    // Answers a byte at a time, slowly.
+    let slow = raw_server(|mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        for b in [
+            0x16u8, 0x03, 0x03, 0x00, 0x30, 0x02, 0x00, 0x00, 0x2c, 0x03, 0x03,
+        ] {
+            std::thread::sleep(Duration::from_millis(400));
+            if s.write_all(&[b]).is_err() {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let cases = [
+        (silent, "timed out"),
+        (noise, "not TLS"),
+        (cut, "closed the connection mid-record"),
+        (flood, "10485760 bytes"),
+        (slow, "timed out"),
+    ];
+    let handles: Vec<_> = cases
+        .into_iter()
+        .map(|(port, expect)| std::thread::spawn(move || (hostile(port), expect)))
+        .collect();
+    for h in handles {
+        let ((r, took), expect) = h.join().unwrap();
+        assert!(
+            took < Duration::from_millis(4500),
+            "{expect}: took {took:?}"
+        );
+        assert_eq!(r.findings.len(), 1, "{r:#?}");
+        let f = &r.findings[0];
+        assert!(
+            f.id == "tls.handshake-failed" || f.id == "tls.no-tls",
+            "{expect}: {f:?}"
+        );
+        assert!(
+            f.evidence.contains(expect) || r.checks.iter().any(|c| c.outcome.contains(expect)),
+            "{expect}: {r:#?}"
+        );
+        assert_eq!(r.grade, "F");
+        assert!(!r.checks.is_empty());
+    }
+}
