@@ -110,6 +110,34 @@ pub enum ProbeCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// JWT: inspect a token, check the issuer's discovery document and JWKS, crack weak HMAC
+    /// secrets offline, and with --active send forged tokens to the endpoint.
+    Jwt {
+        /// The protected endpoint: http(s)://host[:port]/path
+        url: String,
+        /// A token the endpoint accepts (or @FILE to read it from a file).
+        #[arg(long)]
+        token: Option<String>,
+        /// The OIDC discovery URL (default: derived from the token's `iss`).
+        #[arg(long)]
+        discovery: Option<String>,
+        /// Test environments only: the signing key, to forge expired and wrong-audience
+        /// tokens. An HMAC secret, or @FILE for a PEM private key or a secret in a file.
+        #[arg(long)]
+        key: Option<String>,
+        /// Send forged tokens to the endpoint (alg none, stripped and tampered signatures,
+        /// key confusion, expired, wrong audience). Only against systems you may test.
+        #[arg(long)]
+        active: bool,
+        /// PEM file of the CA to trust for HTTPS (an internal PKI).
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Time limit for the whole probe.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 /// A failure that has already been described to the user on stderr, with its exit code.
@@ -203,6 +231,47 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Probe(ProbeCommand::Jwt {
+            url,
+            token,
+            discovery,
+            key,
+            active,
+            ca,
+            timeout_ms,
+            format,
+        }) => {
+            let options = crate::probe::jwt::JwtOptions {
+                token: token
+                    .as_deref()
+                    .map(|t| at_file(t, "--token"))
+                    .transpose()?,
+                discovery,
+                key: key.as_deref().map(|k| at_file(k, "--key")).transpose()?,
+                active,
+                ca_pem: ca
+                    .as_ref()
+                    .map(|p| std::fs::read(p).with_context(|| format!("{}", p.display())))
+                    .transpose()?,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                ..crate::probe::jwt::JwtOptions::default()
+            };
+            let terminal = use_color();
+            let report = crate::probe::jwt::probe(&url, &options, &mut |step| {
+                if terminal {
+                    eprint!("\r\x1b[2Kprobing {url}: {step}…");
+                }
+            })?;
+            if terminal {
+                eprint!("\r\x1b[2K");
+            }
+            let text = match format {
+                ListFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                ListFormat::Text => report::probe::jwt_text(&report, use_color()),
+            };
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report {
             file,
             output,
@@ -213,6 +282,18 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             seed,
             output,
         } => generate(nodes, seed, output),
+    }
+}
+
+/// A value given on the command line, or read from a file when written `@FILE` (so secrets
+/// stay out of shell history).
+fn at_file(value: &str, option: &str) -> anyhow::Result<String> {
+    match value.strip_prefix('@') {
+        Some(path) => Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("{option} {path}"))?
+            .trim()
+            .to_string()),
+        None => Ok(value.to_string()),
     }
 }
 

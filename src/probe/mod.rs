@@ -2,6 +2,7 @@
 //! network plumbing they share: targets, deadlines, size limits and cancellation. Probes return
 //! plain data; they never print. Probing is always an explicit user action.
 
+pub mod jwt;
 pub mod tls;
 
 use std::io::{self, Read, Write};

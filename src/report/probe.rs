@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::analysis::Severity;
 use crate::probe::ProbeFinding;
+use crate::probe::jwt::JwtReport;
 use crate::probe::tls::TlsReport;
 
 fn paint(on: bool, code: &str, text: &str) -> String {
@@ -174,4 +175,127 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         let _ = writeln!(out, "  {:<44} {:>5} ms  {}", c.check, c.ms, c.outcome);
     }
     out
+}
+
+/// A JWT report for a terminal.
+#[must_use]
+pub fn jwt_text(r: &JwtReport, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}   {} requests   ({} ms)",
+        paint(color, "1", &r.target),
+        r.requests,
+        r.duration_ms
+    );
+    if let Some(t) = &r.token {
+        let _ = writeln!(out, "  Token        {}", t.token);
+        let _ = writeln!(
+            out,
+            "               alg {}{}{}",
+            t.alg,
+            t.kid
+                .as_ref()
+                .map(|k| format!(", kid {k}"))
+                .unwrap_or_default(),
+            t.typ
+                .as_ref()
+                .map(|k| format!(", typ {k}"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            out,
+            "               iss {}, aud {}",
+            t.iss.as_deref().unwrap_or("none"),
+            t.aud
+                .as_ref()
+                .map_or("none".to_string(), ToString::to_string)
+        );
+        let stamp = |v: Option<i64>| {
+            v.and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                .map_or("none".to_string(), |d| {
+                    format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute())
+                })
+        };
+        let _ = writeln!(
+            out,
+            "               issued {}, expires {}{}",
+            stamp(t.iat),
+            stamp(t.exp),
+            t.lifetime_seconds
+                .map(|l| format!(" (lifetime {})", duration(l)))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(out, "               claims: {}", t.claims.join(", "));
+    }
+    if let Some(i) = &r.issuer {
+        let _ = writeln!(
+            out,
+            "  Issuer       {}",
+            i.issuer.as_deref().unwrap_or("(no discovery document)")
+        );
+        if let Some(u) = &i.jwks_uri {
+            let _ = writeln!(out, "               JWKS {u}");
+        }
+        if !i.signing_algs.is_empty() {
+            let _ = writeln!(
+                out,
+                "               algorithms: {}",
+                i.signing_algs.join(", ")
+            );
+        }
+        for k in &i.keys {
+            let _ = writeln!(
+                out,
+                "               key {} {}{}{}",
+                k.kid.as_deref().unwrap_or("(no kid)"),
+                k.kty,
+                k.bits.map(|b| format!(" {b} bits")).unwrap_or_default(),
+                k.alg.as_ref().map(|a| format!(", {a}")).unwrap_or_default()
+            );
+        }
+    }
+    if let Some(s) = &r.weak_secret {
+        let _ = writeln!(out, "  HMAC secret  cracked: {s}");
+    }
+    findings_text(&mut out, &r.findings, color);
+    if !r.attempts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(color, "1", &format!("Requests ({})", r.attempts.len()))
+        );
+        for a in &r.attempts {
+            let status = a.status.map_or("no answer".to_string(), |s| s.to_string());
+            let verdict = match (a.accepted, a.must_refuse) {
+                (true, true) => paint(color, "1;31", "accepted"),
+                (true, false) => "accepted".to_string(),
+                (false, true) => "refused".to_string(),
+                (false, false) => paint(color, "33", "refused"),
+            };
+            let _ = writeln!(out, "  {:<46} {:>9}  {verdict}", a.check, status);
+        }
+    }
+    if !r.not_tested.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(color, "1", "Not tested"));
+        for (check, why) in &r.not_tested {
+            let _ = writeln!(out, "  {check}: {why}");
+        }
+    }
+    if !r.errors.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(color, "1", "Problems"));
+        for e in &r.errors {
+            let _ = writeln!(out, "  {e}");
+        }
+    }
+    out
+}
+
+fn duration(seconds: i64) -> String {
+    match seconds {
+        s if s >= 86_400 => format!("{} days", s / 86_400),
+        s if s >= 3600 => format!("{} h", s / 3600),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }

@@ -16,6 +16,8 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+pub mod jwt;
+
 /// A test certificate authority, written to a temporary folder as PEM.
 pub struct Pki {
     pub dir: tempfile::TempDir,
@@ -312,3 +314,156 @@ pub fn raw_server(behave: impl Fn(TcpStream) + Send + Sync + 'static) -> u16 {
     });
     port
 }
+
+/// An HTTP request as the test servers see it.
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The token of an `Authorization: Bearer` header.
+    pub fn bearer(&self) -> Option<&str> {
+        self.header("authorization")?.strip_prefix("Bearer ")
+    }
+}
+
+/// An HTTP response from a test server.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn json(value: &serde_json::Value) -> Self {
+        let mut r = Response::new(200, serde_json::to_vec(value).unwrap());
+        r.headers
+            .push(("Content-Type".into(), "application/json".into()));
+        r
+    }
+}
+
+/// A test HTTP(S) server on 127.0.0.1 and the number of requests it has answered.
+pub struct HttpServer {
+    pub port: u16,
+    pub requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl HttpServer {
+    pub fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn read_request(stream: &mut (impl Read + ?Sized)) -> Option<Request> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        if raw.len() > 64 * 1024 {
+            return None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_string();
+    let path = first.next()?.to_string();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some(Request {
+        method,
+        path,
+        headers,
+    })
+}
+
+fn write_response(stream: &mut (impl Write + ?Sized), r: &Response) {
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        r.status,
+        r.body.len()
+    );
+    for (k, v) in &r.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&r.body);
+    let _ = stream.flush();
+}
+
+/// An HTTP server (HTTPS with `tls`) on 127.0.0.1, one request per connection. `make` receives
+/// the port before the first request, so handlers can know their own URL (an issuer does).
+pub fn http_server<H>(tls: Option<rustls::ServerConfig>, make: impl FnOnce(u16) -> H) -> HttpServer
+where
+    H: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = Arc::new(make(port));
+    let tls = tls.map(Arc::new);
+    let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+            let (handler, tls, counter) = (handler.clone(), tls.clone(), counter.clone());
+            std::thread::spawn(move || {
+                let answer = |stream: &mut dyn ReadWrite| {
+                    if let Some(request) = read_request(stream) {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        write_response(stream, &handler(&request));
+                    }
+                };
+                match tls {
+                    Some(config) => {
+                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        let mut s = rustls::StreamOwned::new(conn, stream);
+                        answer(&mut s);
+                        s.conn.send_close_notify();
+                        let _ = s.flush();
+                    }
+                    None => {
+                        let mut s = stream;
+                        answer(&mut s);
+                    }
+                }
+            });
+        }
+    });
+    HttpServer { port, requests }
+}
+
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
