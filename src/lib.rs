@@ -14,3 +14,4 @@ pub mod probe;
 pub mod report;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod verify;

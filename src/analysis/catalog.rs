@@ -2,7 +2,7 @@
 //! the GUI's rule browser and the PDF appendix all read it; nothing else lists rules.
 
 use super::Rule;
-use super::rules::{auth, hygiene, links, privilege};
+use super::rules::{auth, drift, hygiene, links, privilege};
 
 /// Every rule, by family, in the order reports list them.
 pub static RULES: &[&Rule] = &[
@@ -39,6 +39,14 @@ pub static RULES: &[&Rule] = &[
     &hygiene::REGULATED_DATA_TO_THIRD_PARTY,
     &hygiene::PRIVILEGED_RUNTIME,
     &hygiene::INCOMPLETE_MODEL,
+    // Drift from the deployed system (reported by `rampart verify`)
+    &drift::PLAINTEXT_WHERE_TLS_DECLARED,
+    &drift::TLS_VERSION_BELOW_DECLARED,
+    &drift::MTLS_NOT_ENFORCED,
+    &drift::AUTH_NOT_ENFORCED,
+    &drift::FORGED_TOKEN_ACCEPTED,
+    &drift::CERTIFICATE_PROBLEM,
+    &drift::ENDPOINT_UNREACHABLE,
 ];
 
 /// A rule by id.

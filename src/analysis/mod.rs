@@ -14,6 +14,7 @@ use crate::model::{Model, RiskDecision, Status};
 
 pub use catalog::{RULES, rule};
 pub use context::Ctx;
+pub use rules::drift as rules_drift;
 
 macro_rules! ordered_vocabulary {
     ($(#[$m:meta])* pub enum $name:ident { $($v:ident = $key:literal, $label:literal),+ $(,)? }) => {
@@ -64,6 +65,7 @@ ordered_vocabulary! {
         MissingAuthentication = "missing-authentication", "Missing authentication",
         OverPrivilege = "over-privileged-paths", "Over-privileged paths",
         Compliance = "compliance-hygiene", "Compliance and hygiene",
+        Drift = "drift", "Drift from the deployed system",
     }
 }
 
@@ -307,6 +309,22 @@ pub fn analyze(model: &Model) -> Analysis {
         blast_radius,
         compliance,
         unused_decisions,
+    }
+}
+
+impl Analysis {
+    /// Merges drift findings from a verification run: decisions apply to them like to any
+    /// other finding, they count in the compliance matrix, and the list stays sorted (drift
+    /// rules come last in the catalog, so a stable sort by severity keeps catalog order).
+    pub fn add_drift(&mut self, model: &Model, drift: Vec<Finding>) {
+        if drift.is_empty() {
+            return;
+        }
+        self.findings.extend(drift);
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        self.findings.dedup_by(|a, b| a.id == b.id);
+        self.unused_decisions = apply_decisions(model, &mut self.findings);
+        self.compliance = compliance::evaluate(model, &self.findings);
     }
 }
 

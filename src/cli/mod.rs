@@ -55,6 +55,27 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<Severity>,
     },
+    /// Probe every endpoint the model declares and report where the deployed system differs
+    /// from the model (drift findings, merged with the analysis). Results are kept in
+    /// NAME.verify.json beside the model.
+    Verify {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = report::Format::Text)]
+        format: report::Format,
+        /// Exit with code 1 when an open finding (drift or analysis) is at or above this
+        /// severity.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<Severity>,
+        /// Endpoints probed at the same time.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Time limit per endpoint and probe.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+        /// Do not write the NAME.verify.json sidecar.
+        #[arg(long)]
+        no_save: bool,
+    },
     /// Write the PDF report for a design review.
     Report {
         file: PathBuf,
@@ -214,6 +235,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 },
                 timeout: std::time::Duration::from_millis(timeout_ms),
                 cancel: crate::probe::Cancel::new(),
+                quick: false,
             };
             let terminal = use_color();
             let report = crate::probe::tls::probe(&target, &options, &mut |step| {
@@ -272,6 +294,24 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify {
+            file,
+            format,
+            fail_on,
+            concurrency,
+            timeout_ms,
+            no_save,
+        } => verify(
+            &file,
+            format,
+            fail_on,
+            &crate::verify::Options {
+                concurrency,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                cancel: crate::probe::Cancel::new(),
+            },
+            !no_save,
+        ),
         Command::Report {
             file,
             output,
@@ -375,6 +415,84 @@ fn analyze(
         source: source.as_ref(),
     };
     let text = report::render(format, &input, use_color());
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to standard output")?;
+    Ok(exit_for(&analysis, fail_on))
+}
+
+fn verify(
+    path: &std::path::Path,
+    format: report::Format,
+    fail_on: Option<Severity>,
+    options: &crate::verify::Options,
+    save: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let loaded = load_or_report(path)?;
+    let source = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let terminal = std::io::stderr().is_terminal();
+    let declared = crate::verify::declared(&loaded.model).len();
+    if declared == 0 {
+        eprintln!(
+            "rampart: {}: no flow or node declares an `endpoint`, so there is nothing to verify",
+            path.display()
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    let progress = |done: usize, total: usize, r: &crate::verify::EndpointResult| {
+        if terminal {
+            eprint!(
+                "\r\x1b[2Kverifying: {done}/{total}  {} {}",
+                r.element,
+                r.status.label()
+            );
+        }
+    };
+    let base = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let verification = crate::verify::verify(
+        &loaded.model,
+        Some(base.unwrap_or_else(|| std::path::Path::new("."))),
+        Some(&source),
+        options,
+        &progress,
+    );
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    if save {
+        let sidecar = verification.save(path).with_context(|| {
+            format!(
+                "writing {}",
+                crate::verify::Verification::sidecar(path).display()
+            )
+        })?;
+        if terminal {
+            eprintln!("results saved to {}", sidecar.display());
+        }
+    }
+    let mut analysis = analysis::analyze(&loaded.model);
+    analysis.add_drift(&loaded.model, verification.findings(&loaded.model));
+    let file = path.display().to_string();
+    let source_map = (format == report::Format::Sarif).then(|| loaded.source_map());
+    let input = report::Input {
+        model: &loaded.model,
+        analysis: &analysis,
+        file: Some(&file),
+        source: source_map.as_ref(),
+    };
+    let text = match format {
+        report::Format::Text => report::text::verification(&input, &verification, use_color()),
+        report::Format::Json => {
+            let mut doc: serde_json::Value = serde_json::from_str(&report::json::render(&input))?;
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("verification".into(), serde_json::to_value(&verification)?);
+            }
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        other => report::render(other, &input, use_color()),
+    };
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())

@@ -219,6 +219,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     }
 
     for (i, node) in file.nodes.iter().enumerate() {
+        endpoint(&mut c, "nodes", i, &node.id, node.endpoint.as_ref());
         claim(&mut c, &mut seen, &node.id, "node", at("nodes", i, "id"));
         if let Some(b) = &node.boundary
             && !boundaries.contains_key(b.as_str())
@@ -280,6 +281,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
                 format!("flow `{id}` goes from `{}` to itself", flow.from),
             );
         }
+        endpoint(&mut c, "flows", i, id, flow.endpoint.as_ref());
         if flow.tls_min.is_some() && flow.encryption == Encryption::None {
             c.push(
                 at("flows", i, "tls_min"),
@@ -362,6 +364,22 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
         }
     }
     c.problems
+}
+
+/// An endpoint's address must be one the probes can use.
+fn endpoint(
+    c: &mut Checker,
+    section: &'static str,
+    index: usize,
+    id: &str,
+    endpoint: Option<&super::types::Endpoint>,
+) {
+    let Some(e) = endpoint else { return };
+    if let Err(err) = crate::probe::Target::parse(&e.url) {
+        let mut path = at(section, index, "endpoint");
+        path.push(PathSeg::Field("url"));
+        c.push(path, Some(id), format!("endpoint of `{id}`: {err}"));
+    }
 }
 
 /// `YYYY-MM-DD` naming a real calendar day.

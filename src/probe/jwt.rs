@@ -31,6 +31,9 @@ pub struct JwtOptions {
     pub key: Option<String>,
     /// Send forged tokens to the endpoint.
     pub active: bool,
+    /// Send one request without a token (and, with a token, one with it) to check that the
+    /// endpoint requires authentication at all. Implied by `active`.
+    pub check_anonymous: bool,
     /// PEM CA certificates to trust for HTTPS (an internal PKI).
     pub ca_pem: Option<Vec<u8>>,
     pub timeout: Duration,
@@ -46,6 +49,7 @@ impl Default for JwtOptions {
             discovery: None,
             key: None,
             active: false,
+            check_anonymous: false,
             ca_pem: None,
             timeout: Duration::from_secs(10),
             max_requests: 40,
@@ -593,9 +597,13 @@ pub fn probe(
         ));
     }
 
-    // Active.
-    if options.active {
-        progress("active checks");
+    // Active (or only the baselines).
+    if options.active || options.check_anonymous {
+        progress(if options.active {
+            "active checks"
+        } else {
+            "authentication"
+        });
         active(
             &mut http,
             &target,
@@ -1089,6 +1097,14 @@ fn active(
             );
             return;
         }
+    }
+    if !options.active {
+        skip(
+            report,
+            "forged tokens",
+            "active checks were not requested (--active)",
+        );
+        return;
     }
     let claims = Value::Object(jws.claims.clone());
     // Signature stripped, and payload tampered under the original signature.

@@ -195,3 +195,76 @@ pub fn render(input: &Input<'_>, color: bool) -> String {
     }
     out
 }
+
+/// `rampart verify` for a terminal: each endpoint with its status, what matched and what
+/// drifted, then the drift findings in full and the merged summary.
+#[must_use]
+pub fn verification(input: &Input<'_>, v: &crate::verify::Verification, color: bool) -> String {
+    use crate::verify::EndpointStatus;
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let [ok, drift, unreachable, skipped] = v.counts();
+    let _ = writeln!(
+        out,
+        "{}{}",
+        p.bold(&format!("Verification of {}", input.model.name)),
+        input.file.map(|f| format!("  ({f})")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "{} endpoints in {} ms: {ok} verified, {drift} drift, {unreachable} unreachable, {skipped} not probed\n",
+        v.endpoints.len(),
+        v.duration_ms
+    );
+    for e in &v.endpoints {
+        let badge = match e.status {
+            EndpointStatus::Verified => p.wrap("1;32", "verified   "),
+            EndpointStatus::Drift => p.wrap("1;31", "drift      "),
+            EndpointStatus::Unreachable => p.wrap("33", "unreachable"),
+            EndpointStatus::NotProbed => p.dim("not probed "),
+        };
+        let _ = writeln!(out, "  {badge}  {}  {}", p.bold(&e.element), e.url);
+        let _ = writeln!(
+            out,
+            "               {}",
+            p.dim(&format!("declared: {}", e.expected.describe()))
+        );
+        for d in &e.drift {
+            let _ = writeln!(out, "               ✗ {}: {}", d.rule, d.message);
+        }
+        for m in &e.matched {
+            let _ = writeln!(out, "               ✓ {m}");
+        }
+        for n in &e.notes {
+            let _ = writeln!(out, "               {}", p.dim(&format!("– {n}")));
+        }
+    }
+    let in_scope: Vec<&str> = input
+        .analysis
+        .compliance
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    let drift: Vec<&Finding> = input
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule.family == crate::analysis::Family::Drift)
+        .collect();
+    if !drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!("DRIFT FINDINGS ({})", drift.len()))
+        );
+        for f in drift {
+            finding(&mut out, &p, f, &in_scope);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nWith the model's own analysis: {} (`rampart analyze` lists them all).",
+        summary(input)
+    );
+    out
+}

@@ -376,7 +376,9 @@ impl HttpServer {
     }
 }
 
-fn read_request(stream: &mut (impl Read + ?Sized)) -> Option<Request> {
+/// Reads a request head. Like a real server, answers 400 at once to bytes that cannot start
+/// an HTTP request (a TLS ClientHello, for one).
+fn read_request(stream: &mut (impl Read + Write + ?Sized)) -> Option<Request> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 1024];
     while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -386,6 +388,15 @@ fn read_request(stream: &mut (impl Read + ?Sized)) -> Option<Request> {
         match stream.read(&mut buf) {
             Ok(0) | Err(_) => return None,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+        let method = raw
+            .iter()
+            .position(|b| *b == b' ')
+            .unwrap_or(raw.len())
+            .min(8);
+        if !raw[..method].iter().all(u8::is_ascii_uppercase) {
+            write_response(stream, &Response::new(400, "bad request"));
+            return None;
         }
     }
     let text = String::from_utf8_lossy(&raw);

@@ -2,6 +2,7 @@
 //! (`catalog.rs`) lists them in order.
 
 pub mod auth;
+pub mod drift;
 pub mod hygiene;
 pub mod links;
 pub mod privilege;
