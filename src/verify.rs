@@ -255,7 +255,10 @@ pub fn verify(
     progress: &(dyn Fn(usize, usize, &EndpointResult) + Sync),
 ) -> Verification {
     let started = Instant::now();
-    let started_at = time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc();
+    let started_at = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let plan = declared(model);

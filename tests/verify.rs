@@ -270,6 +270,21 @@ fn verify_reports_exactly_the_drift_and_keeps_results_beside_the_model() {
             .contains(token)
     );
 
+    // The PDF report carries the verification and the drift findings.
+    let pdf = w.pki.path("report.pdf");
+    let (code, _, err) = rampart(&["report", model, "-o", pdf.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Verification against live endpoints"));
+    assert!(text.contains("2 verified, 6 with drift, 1 unreachable"), "{text}");
+    for id in &drift {
+        assert!(text.contains(id), "the report lists {id}");
+    }
+
     // --fail-on gates on the merged findings.
     let (code, _, _) = rampart(&["verify", model, "--fail-on", "critical", "--no-save"]);
     assert_eq!(code, 1);

@@ -547,8 +547,21 @@ fn pdf_report(
     paper: report::pdf::Paper,
 ) -> anyhow::Result<ExitCode> {
     let loaded = load_or_report(path)?;
-    let analysis = analysis::analyze(&loaded.model);
+    let mut analysis = analysis::analyze(&loaded.model);
     let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let mut options = report::pdf::Options::new(paper, &bytes);
+    // The last verification, when there is one: its section always, its drift findings only
+    // when it verified this very model.
+    match crate::verify::Verification::load(path) {
+        Ok(Some(v)) => {
+            if v.is_for(&bytes) {
+                analysis.add_drift(&loaded.model, v.findings(&loaded.model));
+            }
+            options.verification = Some(v);
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("rampart: warning: {e} (the report leaves verification out)"),
+    }
     let file = path.display().to_string();
     let input = report::Input {
         model: &loaded.model,
@@ -556,7 +569,7 @@ fn pdf_report(
         file: Some(&file),
         source: None,
     };
-    let pdf = report::pdf::render(&input, &report::pdf::Options::new(paper, &bytes))?;
+    let pdf = report::pdf::render(&input, &options)?;
     report::write_file(output, &pdf).with_context(|| format!("{}", output.display()))?;
     eprintln!(
         "{}: {} findings, {} KB",

@@ -50,6 +50,8 @@ pub struct Options {
     pub date: time::Date,
     /// SHA-256 of the model file (or of the canonical model text), shown shortened on the cover.
     pub model_hash: String,
+    /// The last verification against the live endpoints, if there is one.
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl Options {
@@ -67,6 +69,7 @@ impl Options {
             paper,
             date: now.date(),
             model_hash,
+            verification: None,
         }
     }
 }
@@ -679,6 +682,7 @@ pub fn render(input: &Input<'_>, options: &Options) -> Result<Vec<u8>, PdfError>
     findings(&mut w, input);
     compliance(&mut w, input);
     decisions(&mut w, input);
+    verification(&mut w, input, options);
     appendix(&mut w, input);
     contents(&mut w, contents_page);
     running_headers(&mut w, title, options);
@@ -1703,6 +1707,85 @@ fn decisions(w: &mut Writer, input: &Input<'_>) {
             ("Date", 1.1),
             ("Justification", 3.5),
             ("Findings", 0.8),
+        ],
+        &rows,
+        8.0,
+    );
+}
+
+fn verification(w: &mut Writer, input: &Input<'_>, options: &Options) {
+    use crate::verify::EndpointStatus;
+    w.heading(1, "Verification against live endpoints");
+    let declared = crate::verify::declared(input.model).len();
+    let Some(v) = &options.verification else {
+        w.para(
+            &if declared == 0 {
+                "The model declares no live endpoints, so nothing was verified against the deployed system. Give flows or nodes an `endpoint` and run `rampart verify` to check that the system matches the diagram.".to_string()
+            } else {
+                format!("The model declares {declared} live endpoint{}, but no verification has been recorded: the findings above describe the diagram, not the deployed system. Run `rampart verify` to check them.", if declared == 1 { "" } else { "s" })
+            },
+            BODY,
+            false,
+            BLACK,
+            0.0,
+        );
+        return;
+    };
+    let [ok, drift, unreachable, skipped] = v.counts();
+    let same = v.model_sha256 == options.model_hash;
+    w.para(
+        &format!(
+            "Verified on {} (in {:.1} s) against the model with hash {}{} {} endpoint{}: {ok} verified, {drift} with drift, {unreachable} unreachable, {skipped} not probed.",
+            v.started.replace('T', " ").replace('Z', " UTC"),
+            v.duration_ms as f32 / 1000.0,
+            v.model_sha256.get(..12).unwrap_or("(unsaved)"),
+            if same {
+                ", the model of this report."
+            } else {
+                "; the model has changed since, so its drift findings are not counted above."
+            },
+            v.endpoints.len(),
+            if v.endpoints.len() == 1 { "" } else { "s" },
+        ),
+        BODY,
+        false,
+        BLACK,
+        0.0,
+    );
+    w.gap(6.0);
+    let rows: Vec<Vec<Cell>> = v
+        .endpoints
+        .iter()
+        .map(|e| {
+            let (label, c) = match e.status {
+                EndpointStatus::Verified => ("Verified", verdict_color(Verdict::Met)),
+                EndpointStatus::Drift => ("Drift", severity_color(Severity::High)),
+                EndpointStatus::Unreachable => ("Unreachable", severity_color(Severity::Medium)),
+                EndpointStatus::NotProbed => ("Not probed", GREY),
+            };
+            let mut seen: Vec<String> = e
+                .drift
+                .iter()
+                .map(|d| format!("✗ {}", d.message))
+                .collect();
+            seen.extend(e.matched.iter().map(|m| format!("✓ {m}")));
+            seen.extend(e.notes.iter().map(|n| format!("– {n}")));
+            vec![
+                cell(e.element.clone()),
+                cell(e.url.clone()),
+                cell(e.expected.describe()),
+                cell_colored(label, c),
+                cell(seen.join("\n")),
+            ]
+        })
+        .collect();
+    w.table(
+        &[
+            ("Element", 1.3),
+            ("Endpoint", 1.9),
+            ("Declared", 1.7),
+            ("Status", 1.25),
+            ("What was seen", 4.4),
         ],
         &rows,
         8.0,
