@@ -3,13 +3,14 @@
 //! reads the session; everything here is tested without a window.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use crate::analysis::{self, Analysis};
 use crate::model::{
     self, Boundary, BoundaryKind, Classification, DataAsset, EditError, Flow, LoadError, Model,
     Node, NodeKind, Pos, Problem, Rect, RiskDecision, SaveError, Status,
 };
+use crate::verify::Verification;
 
 /// Undo history is capped so a long session does not grow without bound.
 pub const UNDO_LIMIT: usize = 200;
@@ -95,13 +96,24 @@ pub struct Session {
     analysis_revision: u64,
     problems: Vec<Problem>,
     worker: Option<(u64, mpsc::Receiver<Analysis>)>,
+    /// The last verification against the live endpoints; its drift findings join the analysis.
+    verification: Option<Arc<Verification>>,
+}
+
+/// The analysis of a model with the drift findings of a verification that still apply to it.
+fn analyse(model: &Model, verification: Option<&Verification>) -> Analysis {
+    let mut a = analysis::analyze(model);
+    if let Some(v) = verification {
+        a.add_drift(model, v.findings(model));
+    }
+    a
 }
 
 impl Session {
     /// A session on a model; `path` is where it was loaded from, if anywhere.
     #[must_use]
     pub fn new(model: Model, path: Option<PathBuf>) -> Self {
-        let analysis = analysis::analyze(&model);
+        let analysis = analyse(&model, None);
         let problems = model.problems();
         Session {
             model,
@@ -116,6 +128,7 @@ impl Session {
             analysis_revision: 0,
             problems,
             worker: None,
+            verification: None,
         }
     }
 
@@ -125,7 +138,25 @@ impl Session {
     /// Every problem in the file, with line and column.
     pub fn open(path: &Path) -> Result<Self, LoadError> {
         let loaded = model::load(path)?;
-        Ok(Session::new(loaded.model, Some(path.to_path_buf())))
+        let mut session = Session::new(loaded.model, Some(path.to_path_buf()));
+        // The last verification, kept beside the model. A broken sidecar is not the model's
+        // problem: the model opens without it.
+        if let Ok(Some(v)) = Verification::load(path) {
+            session.set_verification(Some(v));
+        }
+        Ok(session)
+    }
+
+    /// The last verification against the live endpoints.
+    #[must_use]
+    pub fn verification(&self) -> Option<&Verification> {
+        self.verification.as_deref()
+    }
+
+    /// Replaces the verification and re-runs the analysis with its drift findings.
+    pub fn set_verification(&mut self, verification: Option<Verification>) {
+        self.verification = verification.map(Arc::new);
+        self.changed();
     }
 
     #[must_use]
@@ -341,7 +372,7 @@ impl Session {
     fn changed(&mut self) {
         self.problems = self.model.problems();
         if self.model.node_count() <= BACKGROUND_ANALYSIS_NODES {
-            self.analysis = analysis::analyze(&self.model);
+            self.analysis = analyse(&self.model, self.verification.as_deref());
             self.analysis_revision = self.revision;
             self.worker = None;
         } else if self.worker.is_none() {
@@ -353,8 +384,9 @@ impl Session {
         let (tx, rx) = mpsc::channel();
         let model = self.model.clone();
         let revision = self.revision;
+        let verification = self.verification.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(analysis::analyze(&model));
+            let _ = tx.send(analyse(&model, verification.as_deref()));
         });
         self.worker = Some((revision, rx));
     }

@@ -427,7 +427,11 @@ fn probe_endpoint(run: &mut Run<'_>, base: Option<&Path>, options: &Options) -> 
         return Ok(());
     }
     if d.expect.authenticates() {
-        if scheme.is_none() {
+        if scheme == Some("https") && run.r.observed.speaks_tls == Some(false) {
+            run.r
+                .notes
+                .push("authentication not checked: the https endpoint does not speak TLS".into());
+        } else if scheme.is_none() {
             run.r.notes.push(
                 "authentication not checked: the endpoint is HOST:PORT, not an http(s) URL".into(),
             );
@@ -741,14 +745,39 @@ impl Verification {
         self.model_sha256 == sha256_hex(source)
     }
 
-    /// The drift findings, for elements the model still has.
+    /// The results that still describe the model: the element still declares the same
+    /// endpoint with the same expectations. (After an edit that changes them, the old result
+    /// says nothing about the new declaration.)
+    pub fn current<'a>(&'a self, model: &Model) -> impl Iterator<Item = &'a EndpointResult> {
+        let now: std::collections::HashMap<String, (String, Expectation)> = declared(model)
+            .into_iter()
+            .map(|d| (d.element, (d.endpoint.url, d.expect)))
+            .collect();
+        self.endpoints.iter().filter(move |e| {
+            now.get(&e.element)
+                .is_some_and(|(url, expect)| *url == e.url && *expect == e.expected)
+        })
+    }
+
+    /// Each declared endpoint's status: its result's, or "not probed" when this run did not
+    /// probe it as it is declared now.
+    #[must_use]
+    pub fn statuses(&self, model: &Model) -> std::collections::HashMap<String, EndpointStatus> {
+        let mut out: std::collections::HashMap<String, EndpointStatus> = declared(model)
+            .into_iter()
+            .map(|d| (d.element, EndpointStatus::NotProbed))
+            .collect();
+        for e in self.current(model) {
+            out.insert(e.element.clone(), e.status);
+        }
+        out
+    }
+
+    /// The drift findings that still apply to the model (see [`Verification::current`]).
     #[must_use]
     pub fn findings(&self, model: &Model) -> Vec<Finding> {
         let mut out = Vec::new();
-        for e in &self.endpoints {
-            if model.node(&e.element).is_none() && model.flow(&e.element).is_none() {
-                continue;
-            }
+        for e in self.current(model) {
             for d in &e.drift {
                 let Some(rule) = crate::analysis::rule(&d.rule) else {
                     continue;

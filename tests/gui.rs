@@ -310,3 +310,144 @@ fn a_malformed_file_shows_its_errors_and_keeps_the_model() {
     harness.run_steps(3);
     assert_eq!(harness.state().session.model().node_count(), 300);
 }
+
+mod common;
+
+/// Runs frames until the background probe or verification has ended.
+fn wait_for_job(harness: &mut Harness<'_, RampartApp>) {
+    for _ in 0..300 {
+        harness.run_steps(1);
+        if harness.state().probes.job.is_none() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    panic!("the job did not end");
+}
+
+#[test]
+fn verify_and_probe_from_the_gui() {
+    use common::{HttpReply, Pki, Response, http_server, rustls_server, server_config};
+    use rampart::verify::EndpointStatus;
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 90, false);
+    let tls = rustls_server(server_config(&leaf, None), HttpReply { hsts: None });
+    let plain = http_server(None, |_| |_: &common::Request| Response::new(200, "hi"));
+    let text = format!(
+        r#"(
+  rampart: 1,
+  name: "Probed",
+  boundaries: [(id: "app", kind: internal_network)],
+  nodes: [
+    (id: "web", kind: service, boundary: "app"),
+    (id: "api", kind: service, boundary: "app"),
+    (id: "db", kind: data_store, boundary: "app"),
+  ],
+  flows: [
+    (id: "good", from: "web", to: "api", protocol: "https", encryption: tls, authentication: mtls,
+      endpoint: (url: "127.0.0.1:{tls}", ca: "ca.pem")),
+    (id: "plain", from: "api", to: "db", protocol: "postgres", encryption: tls, authentication: mtls,
+      endpoint: (url: "127.0.0.1:{}")),
+  ],
+)
+"#,
+        plain.port
+    );
+    let path = pki.write("probed.ron", &text);
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::OpenPath(path.clone()));
+    harness.run_steps(3);
+
+    // Verify > Verify against live endpoints runs in the background.
+    harness.get_by_label("Verify").click();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Verify against live endpoints")
+        .click();
+    harness.run_steps(1);
+    assert!(harness.state().probes.job.is_some());
+    wait_for_job(&mut harness);
+    let statuses = harness.state().probes.badges.1.clone();
+    // mTLS is declared on both: the one-way TLS server drifts too.
+    assert_eq!(statuses.get("good"), Some(&EndpointStatus::Drift));
+    assert_eq!(statuses.get("plain"), Some(&EndpointStatus::Drift));
+    assert!(finding_listed(
+        &harness,
+        "drift.plaintext-where-tls-declared@plain"
+    ));
+    assert!(finding_listed(&harness, "drift.mtls-not-enforced@good"));
+    // The results are kept beside the model, which is untouched.
+    assert!(rampart::verify::Verification::sidecar(&path).exists());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert!(!harness.state().session.is_dirty());
+
+    // Probe the flow's endpoint from its inspector; the result attaches to the flow.
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::Select(Selection::Element(
+            "good".into(),
+        )));
+    harness.run_steps(2);
+    harness.get_by_label("Probe TLS…").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Probe endpoint").is_some());
+    assert!(
+        harness
+            .state()
+            .probes
+            .form
+            .target
+            .ends_with(&tls.to_string())
+    );
+    harness.get_by_label("Run probe").click();
+    harness.run_steps(1);
+    wait_for_job(&mut harness);
+    let attached = harness
+        .state()
+        .probes
+        .attached
+        .get("good")
+        .map(|a| a.summary());
+    assert!(
+        attached
+            .as_deref()
+            .is_some_and(|s| s.starts_with("TLS probe: grade A")),
+        "{attached:?}"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("TLS probe: grade")
+            .is_some()
+    );
+
+    // Active JWT checks ask first; an unusable endpoint is a message, not a crash.
+    {
+        let form = &mut harness.state_mut().probes.form;
+        form.kind = rampart::ui::ProbeKind::Jwt;
+        form.target = "not an endpoint".into();
+        form.active = true;
+    }
+    harness.run_steps(2);
+    harness.get_by_label("Run probe").click();
+    harness.run_steps(2);
+    assert!(harness.state().probes.form.confirming);
+    assert!(harness.query_by_label("Send forged tokens?").is_some());
+    harness.run_steps(10);
+    harness.get_by_label("Send forged tokens").click();
+    harness.run_steps(2);
+    assert!(harness.state().probes.job.is_none());
+    let notice = harness
+        .state()
+        .notice
+        .as_ref()
+        .map(|n| (n.text.clone(), n.error));
+    assert!(
+        notice
+            .as_ref()
+            .is_some_and(|(t, e)| *e && t.contains("invalid target")),
+        "{notice:?}"
+    );
+}

@@ -280,7 +280,10 @@ fn verify_reports_exactly_the_drift_and_keeps_results_beside_the_model() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Verification against live endpoints"));
-    assert!(text.contains("2 verified, 6 with drift, 1 unreachable"), "{text}");
+    assert!(
+        text.contains("2 verified, 6 with drift, 1 unreachable"),
+        "{text}"
+    );
     for id in &drift {
         assert!(text.contains(id), "the report lists {id}");
     }

@@ -513,8 +513,22 @@ fn describe_answer(a: &Answer) -> String {
 }
 
 fn not_tls_text(bytes: &[u8]) -> String {
+    let head: Vec<u8> = bytes.iter().copied().take(24).collect();
+    let printable = !head.is_empty()
+        && head
+            .iter()
+            .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'));
     if bytes.starts_with(b"HTTP/") {
         "the server answered in plain HTTP, not TLS".to_string()
+    } else if printable {
+        let text: String = String::from_utf8_lossy(&head)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        format!(
+            "the server answered in plaintext, not TLS (\"{}…\")",
+            text.trim_end()
+        )
     } else {
         let hex: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!(

@@ -1763,11 +1763,8 @@ fn verification(w: &mut Writer, input: &Input<'_>, options: &Options) {
                 EndpointStatus::Unreachable => ("Unreachable", severity_color(Severity::Medium)),
                 EndpointStatus::NotProbed => ("Not probed", GREY),
             };
-            let mut seen: Vec<String> = e
-                .drift
-                .iter()
-                .map(|d| format!("✗ {}", d.message))
-                .collect();
+            let mut seen: Vec<String> =
+                e.drift.iter().map(|d| format!("✗ {}", d.message)).collect();
             seen.extend(e.matched.iter().map(|m| format!("✓ {m}")));
             seen.extend(e.notes.iter().map(|n| format!("– {n}")));
             vec![

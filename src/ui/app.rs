@@ -72,6 +72,14 @@ pub enum Command {
     Find,
     RecoverAutosave,
     DiscardAutosave,
+    /// Opens the probe window, filled from this element's endpoint if given.
+    OpenProbe(Option<String>, super::probe::ProbeKind),
+    /// Runs the probe the window describes (active JWT checks only after confirmation).
+    RunProbe,
+    /// Verifies every declared endpoint in the background.
+    Verify,
+    /// Stops the running probe or verification.
+    CancelJob,
 }
 
 /// Report formats the Export menu writes.
@@ -143,6 +151,8 @@ pub struct RampartApp {
     worst_cache: (Option<u64>, HashMap<String, Severity>),
     /// Highlighted elements, for the (revision, finding) they were computed for.
     highlight_cache: (Option<(u64, Option<String>)>, HashSet<String>),
+    /// Probes and verification: the probe window, the running job, results per element.
+    pub probes: super::probe::ProbeState,
 }
 
 impl RampartApp {
@@ -174,6 +184,7 @@ impl RampartApp {
             frame_time: Duration::ZERO,
             worst_cache: (None, HashMap::new()),
             highlight_cache: (None, HashSet::new()),
+            probes: super::probe::ProbeState::default(),
         }
     }
 
@@ -233,6 +244,15 @@ impl RampartApp {
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
                     .collect(),
+            );
+        }
+        if self.probes.badges.0 != Some(revision) {
+            self.probes.badges = (
+                Some(revision),
+                self.session
+                    .verification()
+                    .map(|v| v.statuses(self.session.model()))
+                    .unwrap_or_default(),
             );
         }
         let key = Some((revision, self.selected_finding.clone()));
@@ -469,6 +489,121 @@ impl RampartApp {
                     let _ = std::fs::remove_file(path.with_extension("path"));
                 }
             }
+            Command::OpenProbe(element, kind) => {
+                let form = &mut self.probes.form;
+                form.open = true;
+                form.kind = kind;
+                form.confirming = false;
+                let model = self.session.model();
+                let endpoint = element.as_deref().and_then(|id| {
+                    model
+                        .node(id)
+                        .and_then(|n| n.endpoint.as_ref())
+                        .or_else(|| model.flow(id).and_then(|f| f.endpoint.as_ref()))
+                });
+                match (&element, endpoint) {
+                    (Some(id), Some(e)) => {
+                        let base = self.session.path().and_then(Path::parent);
+                        form.fill_from(id, e, base);
+                    }
+                    _ => form.element = element,
+                }
+            }
+            Command::RunProbe => {
+                if self.probes.job.is_some() {
+                    self.notify("A probe is already running", true);
+                } else if self.probes.form.kind == super::probe::ProbeKind::Jwt
+                    && self.probes.form.active
+                    && !self.probes.form.confirming
+                {
+                    self.probes.form.confirming = true;
+                } else {
+                    self.probes.form.confirming = false;
+                    match super::probe::start_probe(&self.probes.form, ctx) {
+                        Ok(job) => self.probes.job = Some(job),
+                        Err(e) => self.notify(e, true),
+                    }
+                }
+            }
+            Command::Verify => {
+                let model = self.session.model();
+                if self.probes.job.is_some() {
+                    self.notify("A probe is already running", true);
+                } else if crate::verify::declared(model).is_empty() {
+                    self.notify(
+                        "No flow or node declares a live endpoint: give one an endpoint in the inspector first",
+                        true,
+                    );
+                } else {
+                    let base = self
+                        .session
+                        .path()
+                        .and_then(Path::parent)
+                        .map(Path::to_path_buf);
+                    let source = match self.session.path() {
+                        Some(p) if !self.session.is_dirty() => std::fs::read(p).ok(),
+                        _ => None,
+                    };
+                    self.probes.job =
+                        Some(super::probe::start_verify(model.clone(), base, source, ctx));
+                }
+            }
+            Command::CancelJob => {
+                if let Some(job) = &self.probes.job {
+                    job.cancel.cancel();
+                }
+            }
+        }
+    }
+
+    /// Picks up a finished probe or verification.
+    fn poll_job(&mut self, ctx: &egui::Context) {
+        use super::probe::{Attached, Outcome};
+        let Some(job) = &self.probes.job else { return };
+        let Some(outcome) = job.poll() else {
+            ctx.request_repaint_after(Duration::from_millis(200));
+            return;
+        };
+        let element = job.element.clone();
+        let cancelled = job.cancel.is_cancelled();
+        self.probes.job = None;
+        let attach = |probes: &mut super::probe::ProbeState, a: Attached, b: Attached| {
+            if let Some(id) = &element {
+                probes.attached.insert(id.clone(), b);
+            }
+            probes.last = Some((element.clone(), a));
+        };
+        match outcome {
+            Outcome::Tls(r) => {
+                let copy = Attached::Tls(r.clone());
+                attach(&mut self.probes, Attached::Tls(r), copy);
+            }
+            Outcome::Jwt(r) => {
+                let copy = Attached::Jwt(r.clone());
+                attach(&mut self.probes, Attached::Jwt(r), copy);
+            }
+            Outcome::Failed(e) => self.notify(e, true),
+            Outcome::Verify(v) => {
+                let [ok, drift, unreachable, skipped] = v.counts();
+                let mut text = format!(
+                    "Verified {} endpoints: {ok} verified, {drift} drift, {unreachable} unreachable, {skipped} not probed{}",
+                    v.endpoints.len(),
+                    if cancelled { " (cancelled)" } else { "" }
+                );
+                // Keep the results beside a saved model, as `rampart verify` does.
+                if let Some(path) = self.session.path().filter(|p| p.exists()) {
+                    match v.save(path) {
+                        Ok(p) => text.push_str(&format!("; saved to {}", p.display())),
+                        Err(e) => text.push_str(&format!("; could not save the results: {e}")),
+                    }
+                }
+                self.session.set_verification(Some(*v));
+                self.worst_cache = (None, HashMap::new());
+                self.highlight_cache = (None, HashSet::new());
+                self.probes.badges = (None, HashMap::new());
+                self.canvas.invalidate();
+                self.notify(text, false);
+            }
         }
     }
 
@@ -601,6 +736,7 @@ impl RampartApp {
         if self.session.poll() {
             self.fix_selection();
         }
+        self.poll_job(&ctx);
         self.shortcuts(&ctx);
         let theme = Theme::new(self.settings.dark);
         menu_bar(self, ui);
@@ -621,6 +757,7 @@ impl RampartApp {
                     worst,
                     selected: selected.as_deref(),
                     highlighted,
+                    badges: &self.probes.badges.1,
                     theme,
                     show_labels: self.settings.show_flow_labels,
                 };
@@ -758,6 +895,31 @@ fn menu_bar(app: &mut RampartApp, ui: &mut egui::Ui) {
                 }
                 if ui.button("Find element   Ctrl+F").clicked() {
                     app.push(Command::Find);
+                }
+            });
+            ui.menu_button("Verify", |ui| {
+                let idle = app.probes.job.is_none();
+                if ui
+                    .add_enabled(idle, egui::Button::new("Verify against live endpoints"))
+                    .on_hover_text("Probe every endpoint the model declares and report where the deployed system differs from the model")
+                    .clicked()
+                {
+                    app.push(Command::Verify);
+                }
+                ui.separator();
+                let selected = app.selected_id().map(str::to_string);
+                if ui.button("Probe TLS…").clicked() {
+                    app.push(Command::OpenProbe(selected.clone(), super::probe::ProbeKind::Tls));
+                }
+                if ui.button("Probe JWT…").clicked() {
+                    app.push(Command::OpenProbe(selected, super::probe::ProbeKind::Jwt));
+                }
+                if let Some(v) = app.session.verification() {
+                    ui.separator();
+                    ui.label(
+                        egui::RichText::new(format!("Last verified {}", v.started.replace('T', " ")))
+                            .weak(),
+                    );
                 }
             });
             ui.menu_button("View", |ui| {

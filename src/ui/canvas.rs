@@ -458,6 +458,8 @@ pub struct View<'a> {
     pub worst: &'a HashMap<String, Severity>,
     pub selected: Option<&'a str>,
     pub highlighted: &'a HashSet<String>,
+    /// Verification status of elements with an endpoint (badges).
+    pub badges: &'a HashMap<String, crate::verify::EndpointStatus>,
     pub theme: Theme,
     pub show_labels: bool,
 }
@@ -851,11 +853,70 @@ impl Canvas {
             }
         }
 
+        let badges = if !view.badges.is_empty() && draw_meta.zoom >= 0.3 {
+            self.draw_badges(ui, &draw_meta, canvas_rect, view)
+        } else {
+            Vec::new()
+        };
         if view.show_labels && draw_meta.zoom >= 0.45 {
-            self.draw_flow_labels(ui, &draw_meta, canvas_rect, &view.theme);
+            self.draw_flow_labels(ui, &draw_meta, canvas_rect, &view.theme, &badges);
         }
-        legend(ui, canvas_rect, &view.theme);
+        legend(ui, canvas_rect, &view.theme, !view.badges.is_empty());
         outcome
+    }
+
+    /// A verification badge on every element with an endpoint: a disc by the node's top-right
+    /// corner or on the flow near its caller, coloured and marked by status, with a tooltip.
+    /// Returns where the badges are, so that flow labels keep clear of them.
+    fn draw_badges(
+        &self,
+        ui: &egui::Ui,
+        meta: &MetadataFrame,
+        canvas: egui::Rect,
+        view: &View<'_>,
+    ) -> Vec<egui::Rect> {
+        let mut drawn = Vec::new();
+        use crate::verify::EndpointStatus;
+        let painter = ui.painter();
+        let r = (8.0 * meta.zoom).clamp(6.0, 10.0);
+        let mut spots: Vec<(Pos2, EndpointStatus, &str)> = Vec::new();
+        for (_, n) in self.graph.nodes_iter() {
+            let id = &n.payload().id;
+            if let Some(s) = view.badges.get(id.as_ref()) {
+                let c = meta.canvas_to_screen_pos(n.location());
+                let corner = half() * meta.zoom;
+                spots.push((c + Vec2::new(corner.x, -corner.y), *s, id));
+            }
+        }
+        for (e, edge) in self.graph.edges_iter() {
+            let id = &edge.payload().id;
+            let Some(s) = view.badges.get(id.as_ref()) else {
+                continue;
+            };
+            let Some((a, b)) = self.graph.edge_endpoints(e) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (self.graph.node(a), self.graph.node(b)) else {
+                continue;
+            };
+            let (p, q) = edge.display().segment(a.display(), b.display());
+            // Near the caller's end: flow labels sit between 0.22 and 0.78 of the way.
+            let at = meta
+                .canvas_to_screen_pos(p)
+                .lerp(meta.canvas_to_screen_pos(q), 0.14);
+            spots.push((at, *s, id));
+        }
+        for (at, status, id) in spots {
+            if !canvas.contains(at) {
+                continue;
+            }
+            badge(painter, at, r, status, &view.theme);
+            let rect = egui::Rect::from_center_size(at, Vec2::splat(r * 2.0));
+            let resp = ui.interact(rect, ui.id().with(("badge", id)), Sense::hover());
+            resp.on_hover_text(format!("Endpoint of `{id}`: {}", status.label()));
+            drawn.push(rect);
+        }
+        drawn
     }
 
     /// Flow labels, placed greedily along their flows where they overlap neither a node nor
@@ -866,6 +927,7 @@ impl Canvas {
         meta: &MetadataFrame,
         canvas: egui::Rect,
         theme: &Theme,
+        reserved: &[egui::Rect],
     ) {
         const CELL: f32 = 64.0;
         let mut grid: HashMap<(i32, i32), Vec<egui::Rect>> = HashMap::new();
@@ -886,6 +948,11 @@ impl Canvas {
                     .is_some_and(|list| list.iter().any(|o| o.intersects(r)))
             })
         };
+        for r in reserved {
+            for c in cells(*r) {
+                grid.entry(c).or_default().push(*r);
+            }
+        }
         for (_, n) in self.graph.nodes_iter() {
             let r = egui::Rect::from_center_size(
                 meta.canvas_to_screen_pos(n.location()),
@@ -1047,17 +1114,51 @@ fn innermost(regions: &[diagram::Region], p: Pos) -> Option<&str> {
         .map(|r| r.id.as_str())
 }
 
-fn legend(ui: &egui::Ui, canvas: egui::Rect, theme: &Theme) {
+/// A verification badge: a disc coloured and marked by status.
+fn badge(
+    painter: &egui::Painter,
+    at: Pos2,
+    r: f32,
+    status: crate::verify::EndpointStatus,
+    theme: &Theme,
+) {
+    use crate::verify::EndpointStatus;
+    painter.circle_filled(at, r, theme.endpoint(status));
+    painter.circle_stroke(at, r, Stroke::new(1.0, theme.canvas));
+    let glyph = match status {
+        EndpointStatus::Verified => "✔",
+        EndpointStatus::Drift => "!",
+        EndpointStatus::Unreachable => "?",
+        EndpointStatus::NotProbed => "–",
+    };
+    painter.text(
+        at,
+        Align2::CENTER_CENTER,
+        glyph,
+        FontId::proportional(r * 1.4),
+        egui::Color32::WHITE,
+    );
+}
+
+fn legend(ui: &egui::Ui, canvas: egui::Rect, theme: &Theme, endpoints: bool) {
+    use crate::verify::EndpointStatus;
     let painter = ui.painter();
     let rows: [(&str, Encryption); 3] = [
         ("mutual TLS", Encryption::Mtls),
         ("TLS", Encryption::Tls),
         ("plaintext", Encryption::None),
     ];
+    let statuses = [
+        EndpointStatus::Verified,
+        EndpointStatus::Drift,
+        EndpointStatus::Unreachable,
+        EndpointStatus::NotProbed,
+    ];
     let origin = canvas.left_bottom() + Vec2::new(12.0, -12.0 - rows.len() as f32 * 18.0 - 22.0);
+    let width = if endpoints { 340.0 } else { 150.0 };
     let box_rect = egui::Rect::from_min_size(
         origin - Vec2::new(6.0, 6.0),
-        Vec2::new(150.0, rows.len() as f32 * 18.0 + 34.0),
+        Vec2::new(width, rows.len() as f32 * 18.0 + 34.0),
     );
     painter.rect_filled(box_rect, 6.0, theme.label_bg);
     painter.text(
@@ -1067,6 +1168,29 @@ fn legend(ui: &egui::Ui, canvas: egui::Rect, theme: &Theme) {
         FontId::proportional(12.0),
         theme.text,
     );
+    if endpoints {
+        // A second column: the verification badges, two by two.
+        let left = origin.x + 150.0;
+        painter.text(
+            Pos2::new(left, origin.y),
+            Align2::LEFT_TOP,
+            "Endpoints (last verify)",
+            FontId::proportional(12.0),
+            theme.text,
+        );
+        for (i, s) in statuses.iter().enumerate() {
+            let x = left + (i % 2) as f32 * 92.0;
+            let y = origin.y + 22.0 + (i / 2) as f32 * 18.0;
+            badge(painter, Pos2::new(x + 7.0, y + 6.0), 7.0, *s, theme);
+            painter.text(
+                Pos2::new(x + 18.0, y),
+                Align2::LEFT_TOP,
+                s.label(),
+                FontId::proportional(12.0),
+                theme.text,
+            );
+        }
+    }
     for (i, (label, enc)) in rows.iter().enumerate() {
         let y = origin.y + 22.0 + i as f32 * 18.0;
         let a = Pos2::new(origin.x, y + 6.0);

@@ -4,12 +4,14 @@
 mod app;
 mod canvas;
 mod panels;
+mod probe;
 mod theme;
 
 use std::path::PathBuf;
 
 pub use app::{Command, ExportKind, RampartApp, Selection, Settings};
 pub use canvas::Tool;
+pub use probe::{Attached, ProbeKind, ProbeState};
 
 use crate::editor::Session;
 use crate::model::{self, Model};

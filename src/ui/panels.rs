@@ -169,6 +169,20 @@ pub fn status_bar(app: &mut RampartApp, ui: &mut Ui) {
                 ui.spinner();
                 ui.label("analysing…");
             }
+            let mut cancel = false;
+            if let Some(job) = &app.probes.job {
+                ui.separator();
+                ui.spinner();
+                ui.label(format!("{}: {}", job.title, job.step()));
+                if job.cancel.is_cancelled() {
+                    ui.label(RichText::new("cancelling…").weak());
+                } else if ui.small_button("Cancel").clicked() {
+                    cancel = true;
+                }
+            }
+            if cancel {
+                app.push(Command::CancelJob);
+            }
             if let Some(n) = &app.notice
                 && n.at.elapsed().as_secs() < 8
             {
@@ -936,6 +950,25 @@ fn endpoint_editor(ui: &mut Ui, id: &str, endpoint: &mut Option<Endpoint>) -> bo
                 e.sni = (!sni.is_empty()).then_some(sni);
                 changed = true;
             }
+            let mut ca = e.ca.clone().unwrap_or_default();
+            if text_field(
+                ui,
+                "CA file, relative to the model (optional)",
+                &mut ca,
+                false,
+            ) {
+                e.ca = (!ca.is_empty()).then_some(ca);
+                changed = true;
+            }
+            let mut token = e.token.clone().unwrap_or_default();
+            ui.label("Test token for the JWT probe (optional)");
+            if ui
+                .add(egui::TextEdit::singleline(&mut token).password(true))
+                .changed()
+            {
+                e.token = (!token.is_empty()).then_some(token);
+                changed = true;
+            }
             let mut iss = e.issuer.clone().unwrap_or_default();
             if text_field(ui, "Expected JWT issuer (optional)", &mut iss, false) {
                 e.issuer = (!iss.is_empty()).then_some(iss);
@@ -952,6 +985,65 @@ fn endpoint_editor(ui: &mut Ui, id: &str, endpoint: &mut Option<Endpoint>) -> bo
         });
     }
     changed
+}
+
+/// Below an element's endpoint: its last verification and probe results, and probe buttons.
+fn endpoint_status(app: &mut RampartApp, ui: &mut Ui, theme: &Theme, id: &str, has: bool) {
+    if !has {
+        return;
+    }
+    if let Some(v) = app.session.verification() {
+        let model = app.session.model();
+        match v.current(model).find(|e| e.element == id) {
+            Some(e) => {
+                ui.label(
+                    RichText::new(format!("Verification: {}", e.status.label()))
+                        .strong()
+                        .color(theme.endpoint(e.status)),
+                );
+                for d in &e.drift {
+                    ui.label(RichText::new(format!("✗ {}", d.message)).small());
+                }
+                for m in &e.matched {
+                    ui.label(RichText::new(format!("✓ {m}")).small());
+                }
+                for n in &e.notes {
+                    ui.label(RichText::new(format!("– {n}")).small().weak());
+                }
+            }
+            None => {
+                ui.label(
+                    RichText::new("Verification: not probed as declared now (run Verify again)")
+                        .weak(),
+                );
+            }
+        }
+    }
+    if let Some(result) = app.probes.attached.get(id) {
+        ui.label(RichText::new(result.summary()).strong());
+        super::probe::findings_ui(ui, theme, result.findings());
+    }
+    let busy = app.probes.job.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Probe TLS…"))
+            .clicked()
+        {
+            app.push(Command::OpenProbe(
+                Some(id.to_string()),
+                super::probe::ProbeKind::Tls,
+            ));
+        }
+        if ui
+            .add_enabled(!busy, egui::Button::new("Probe JWT…"))
+            .clicked()
+        {
+            app.push(Command::OpenProbe(
+                Some(id.to_string()),
+                super::probe::ProbeKind::Jwt,
+            ));
+        }
+    });
 }
 
 #[allow(clippy::too_many_lines)] // one widget per property
@@ -1148,6 +1240,7 @@ fn node_inspector(app: &mut RampartApp, ui: &mut Ui, theme: &Theme, mut node: No
         }
     }
     changed |= endpoint_editor(ui, &id, &mut node.endpoint);
+    endpoint_status(app, ui, theme, &id, node.endpoint.is_some());
     if typing {
         app.push(Command::EditTyping(
             Edit::UpdateNode(Box::new(node.clone())),
@@ -1241,6 +1334,7 @@ fn flow_inspector(app: &mut RampartApp, ui: &mut Ui, theme: &Theme, mut flow: Fl
         }
     });
     changed |= endpoint_editor(ui, &id, &mut flow.endpoint);
+    endpoint_status(app, ui, theme, &id, flow.endpoint.is_some());
     if typing {
         app.push(Command::EditTyping(
             Edit::UpdateFlow(Box::new(flow.clone())),
@@ -1495,4 +1589,6 @@ pub fn windows(app: &mut RampartApp, ctx: &egui::Context) {
             });
     }
     let _ = ExportKind::Json;
+    let theme = Theme::new(app.settings.dark);
+    super::probe::window(app, ctx, &theme);
 }

@@ -139,6 +139,18 @@ impl Theme {
         }
     }
 
+    /// The colour of an endpoint's verification status.
+    #[must_use]
+    pub fn endpoint(&self, s: crate::verify::EndpointStatus) -> Color32 {
+        use crate::verify::EndpointStatus;
+        match s {
+            EndpointStatus::Verified => self.flow_mtls,
+            EndpointStatus::Drift => self.severity(Severity::High),
+            EndpointStatus::Unreachable => self.severity(Severity::Medium),
+            EndpointStatus::NotProbed => self.muted,
+        }
+    }
+
     /// Opaque version of a boundary fill, for its outline and label.
     #[must_use]
     pub fn boundary_outline(&self, fill: Color32) -> Color32 {

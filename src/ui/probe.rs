@@ -1,0 +1,516 @@
+//! Probes and verification in the GUI: the probe window (TLS and JWT tabs) and "Verify against
+//! live endpoints". Each runs on a background thread with progress and a Cancel button; a probe
+//! run for an element is attached to it and shown in its inspector. A probe thread that fails
+//! in any way ends the job with a message; it never takes the window down.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+
+use super::theme::Theme;
+use crate::analysis::Severity;
+use crate::model::Endpoint;
+use crate::probe::{Cancel, ProbeFinding, jwt, tls};
+use crate::verify::{self, EndpointStatus, Verification};
+
+/// Which probe the window runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProbeKind {
+    #[default]
+    Tls,
+    Jwt,
+}
+
+/// The probe window's fields.
+#[derive(Clone, Debug, Default)]
+pub struct ProbeForm {
+    pub open: bool,
+    pub kind: ProbeKind,
+    /// The element the result attaches to (the one whose endpoint was picked).
+    pub element: Option<String>,
+    pub target: String,
+    pub sni: String,
+    /// A PEM CA file (an internal PKI).
+    pub ca: String,
+    pub token: String,
+    pub key: String,
+    pub active: bool,
+    /// The "send forged tokens?" confirmation is showing.
+    pub confirming: bool,
+}
+
+impl ProbeForm {
+    /// Fills the form from an element's declared endpoint.
+    pub fn fill_from(&mut self, element: &str, e: &Endpoint, base: Option<&std::path::Path>) {
+        self.element = Some(element.to_string());
+        self.target.clone_from(&e.url);
+        self.sni = e.sni.clone().unwrap_or_default();
+        self.ca =
+            e.ca.as_ref()
+                .map(|c| base.map_or_else(|| PathBuf::from(c), |b| b.join(c)))
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+        self.token = e.token.clone().unwrap_or_default();
+        self.active = false;
+    }
+}
+
+/// What a background job produced.
+pub enum Outcome {
+    Tls(Box<tls::TlsReport>),
+    Jwt(Box<jwt::JwtReport>),
+    Verify(Box<Verification>),
+    Failed(String),
+}
+
+/// A probe or verification running on a background thread.
+pub struct Job {
+    pub title: String,
+    pub element: Option<String>,
+    pub cancel: Cancel,
+    pub progress: Arc<Mutex<String>>,
+    pub started: Instant,
+    rx: mpsc::Receiver<Outcome>,
+}
+
+impl Job {
+    /// Starts `work` on a thread; it reports progress through the function it is given.
+    pub fn spawn(
+        title: String,
+        element: Option<String>,
+        ctx: &egui::Context,
+        work: impl FnOnce(&(dyn Fn(String) + Sync), Cancel) -> Outcome + Send + 'static,
+    ) -> Job {
+        let (tx, rx) = mpsc::channel();
+        let cancel = Cancel::new();
+        let progress = Arc::new(Mutex::new(String::from("starting…")));
+        let (c, p, ctx) = (cancel.clone(), progress.clone(), ctx.clone());
+        std::thread::spawn(move || {
+            let report = |step: String| {
+                if let Ok(mut s) = p.lock() {
+                    *s = step;
+                }
+                ctx.request_repaint();
+            };
+            let outcome = work(&report, c);
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
+        Job {
+            title,
+            element,
+            cancel,
+            progress,
+            started: Instant::now(),
+            rx,
+        }
+    }
+
+    /// The outcome, once the job has ended.
+    #[must_use]
+    pub fn poll(&self) -> Option<Outcome> {
+        match self.rx.try_recv() {
+            Ok(o) => Some(o),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Outcome::Failed(
+                "the probe stopped unexpectedly; nothing was changed".into(),
+            )),
+        }
+    }
+
+    /// The current step, for the status bar.
+    #[must_use]
+    pub fn step(&self) -> String {
+        self.progress.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// A probe result kept for an element.
+pub enum Attached {
+    Tls(Box<tls::TlsReport>),
+    Jwt(Box<jwt::JwtReport>),
+}
+
+impl Attached {
+    /// One line: "grade A · 2 findings" / "3 findings · 14 requests".
+    #[must_use]
+    pub fn summary(&self) -> String {
+        match self {
+            Attached::Tls(r) => format!(
+                "TLS probe: grade {} · {} finding{} · {} ms",
+                r.grade,
+                r.findings.len(),
+                plural(r.findings.len()),
+                r.duration_ms
+            ),
+            Attached::Jwt(r) => format!(
+                "JWT probe: {} finding{} · {} request{} · {} ms",
+                r.findings.len(),
+                plural(r.findings.len()),
+                r.requests,
+                plural(r.requests),
+                r.duration_ms
+            ),
+        }
+    }
+
+    #[must_use]
+    pub fn findings(&self) -> &[ProbeFinding] {
+        match self {
+            Attached::Tls(r) => &r.findings,
+            Attached::Jwt(r) => &r.findings,
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Probe and verification state of the app.
+#[derive(Default)]
+pub struct ProbeState {
+    pub form: ProbeForm,
+    pub job: Option<Job>,
+    /// The last result shown in the probe window (with the element it belongs to).
+    pub last: Option<(Option<String>, Attached)>,
+    /// The last probe result per element.
+    pub attached: HashMap<String, Attached>,
+    /// Verification status per element (for the canvas badges), with the revision it was
+    /// computed at.
+    pub badges: (Option<u64>, HashMap<String, EndpointStatus>),
+}
+
+/// Starts the probe the form describes.
+pub fn start_probe(form: &ProbeForm, ctx: &egui::Context) -> Result<Job, String> {
+    let target = form.target.trim().to_string();
+    if target.is_empty() {
+        return Err("type an endpoint (HOST:PORT or URL) first".into());
+    }
+    crate::probe::Target::parse(&target).map_err(|e| e.to_string())?;
+    let ca_pem = if form.ca.trim().is_empty() {
+        None
+    } else {
+        Some(
+            std::fs::read(form.ca.trim())
+                .map_err(|e| format!("CA file {}: {e}", form.ca.trim()))?,
+        )
+    };
+    let element = form.element.clone();
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    match form.kind {
+        ProbeKind::Tls => {
+            let sni = opt(&form.sni);
+            Ok(Job::spawn(
+                format!("TLS probe of {target}"),
+                element,
+                ctx,
+                move |report, cancel| {
+                    let options = tls::TlsOptions {
+                        sni,
+                        ca_pem,
+                        cancel,
+                        ..tls::TlsOptions::default()
+                    };
+                    match tls::probe(&target, &options, &mut |step| report(step.to_string())) {
+                        Ok(r) => Outcome::Tls(Box::new(r)),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    }
+                },
+            ))
+        }
+        ProbeKind::Jwt => {
+            let (token, key, active) = (opt(&form.token), opt(&form.key), form.active);
+            Ok(Job::spawn(
+                format!("JWT probe of {target}"),
+                element,
+                ctx,
+                move |report, cancel| {
+                    let options = jwt::JwtOptions {
+                        token,
+                        key,
+                        active,
+                        ca_pem,
+                        cancel,
+                        ..jwt::JwtOptions::default()
+                    };
+                    match jwt::probe(&target, &options, &mut |step| report(step.to_string())) {
+                        Ok(r) => Outcome::Jwt(Box::new(r)),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    }
+                },
+            ))
+        }
+    }
+}
+
+/// Starts verifying every declared endpoint of `model`.
+pub fn start_verify(
+    model: crate::model::Model,
+    base: Option<PathBuf>,
+    source: Option<Vec<u8>>,
+    ctx: &egui::Context,
+) -> Job {
+    let total = verify::declared(&model).len();
+    Job::spawn(
+        format!("Verifying {total} endpoint{}", plural(total)),
+        None,
+        ctx,
+        move |report, cancel| {
+            let options = verify::Options {
+                cancel,
+                timeout: Duration::from_secs(8),
+                ..verify::Options::default()
+            };
+            let progress = |done: usize, total: usize, r: &verify::EndpointResult| {
+                report(format!(
+                    "{done}/{total}: {} {}",
+                    r.element,
+                    r.status.label()
+                ));
+            };
+            let v = verify::verify(
+                &model,
+                base.as_deref(),
+                source.as_deref(),
+                &options,
+                &progress,
+            );
+            Outcome::Verify(Box::new(v))
+        },
+    )
+}
+
+/// Probe findings, one per row, with their evidence.
+pub fn findings_ui(ui: &mut Ui, theme: &Theme, findings: &[ProbeFinding]) {
+    if findings.is_empty() {
+        ui.label(RichText::new("No findings.").color(theme.flow_mtls));
+    }
+    for f in findings {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(f.severity.key().to_uppercase())
+                    .small()
+                    .strong()
+                    .color(theme.severity(f.severity)),
+            );
+            ui.label(RichText::new(&f.title).strong());
+            ui.label(RichText::new(&f.id).weak().small());
+        });
+        ui.label(RichText::new(&f.evidence).small());
+        ui.add_space(2.0);
+    }
+}
+
+/// A finished probe's result in full.
+pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
+    match result {
+        Attached::Tls(r) => {
+            ui.horizontal(|ui| {
+                ui.heading(format!("Grade {}", r.grade));
+                ui.label(RichText::new(format!("{} · {} ms", r.target, r.duration_ms)).weak());
+            });
+            let protocols: Vec<String> = r
+                .protocols
+                .iter()
+                .map(|(k, on)| format!("{k} {}", if *on { "✔" } else { "✘" }))
+                .collect();
+            ui.label(protocols.join("   "));
+            if let Some(c) = &r.certificate {
+                ui.label(format!(
+                    "Certificate: {} · {} · {} days left · {}",
+                    c.subject,
+                    c.key,
+                    c.days_left,
+                    if c.trusted { "trusted" } else { "not trusted" }
+                ));
+            }
+            ui.label(format!(
+                "Client certificate: {} · {} cipher suites accepted",
+                r.client_cert,
+                r.cipher_suites.len()
+            ));
+            ui.separator();
+            findings_ui(ui, theme, &r.findings);
+            if !r.grade_reasons.is_empty() {
+                ui.collapsing("Why this grade", |ui| {
+                    for g in &r.grade_reasons {
+                        ui.label(g);
+                    }
+                });
+            }
+        }
+        Attached::Jwt(r) => {
+            ui.label(
+                RichText::new(format!(
+                    "{} · {} requests · {} ms",
+                    r.target, r.requests, r.duration_ms
+                ))
+                .weak(),
+            );
+            if let Some(t) = &r.token {
+                ui.label(format!(
+                    "Token {} · alg {} · iss {} · lifetime {}",
+                    t.token,
+                    t.alg,
+                    t.iss.as_deref().unwrap_or("none"),
+                    t.lifetime_seconds
+                        .map_or("unknown".to_string(), |s| format!("{} min", s / 60))
+                ));
+            }
+            ui.separator();
+            findings_ui(ui, theme, &r.findings);
+            if !r.attempts.is_empty() {
+                ui.collapsing(format!("Requests ({})", r.attempts.len()), |ui| {
+                    for a in &r.attempts {
+                        let bad = a.accepted == a.must_refuse;
+                        ui.label(
+                            RichText::new(format!(
+                                "{} → {} {}",
+                                a.check,
+                                a.status.map_or("no answer".into(), |s| s.to_string()),
+                                if a.accepted { "accepted" } else { "refused" }
+                            ))
+                            .color(if bad && a.accepted {
+                                theme.severity(Severity::Critical)
+                            } else {
+                                theme.text
+                            }),
+                        );
+                    }
+                });
+            }
+            for (check, why) in &r.not_tested {
+                ui.label(RichText::new(format!("Not tested: {check}: {why}")).weak());
+            }
+            for e in &r.errors {
+                ui.label(RichText::new(e).color(theme.severity(Severity::Medium)));
+            }
+        }
+    }
+}
+
+/// The probe window: pick or type an endpoint, choose TLS or JWT, run, see the result.
+#[allow(clippy::too_many_lines)] // one form
+pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
+    use super::Command;
+    if !app.probes.form.open {
+        return;
+    }
+    let mut open = true;
+    let declared = verify::declared(app.session.model());
+    let base = app
+        .session
+        .path()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf);
+    let running = app.probes.job.is_some();
+    let mut run = false;
+    let mut cancel = false;
+    egui::Window::new("Probe endpoint")
+        .open(&mut open)
+        .default_width(560.0)
+        .show(ctx, |ui| {
+            let form = &mut app.probes.form;
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut form.kind, ProbeKind::Tls, "TLS");
+                ui.selectable_value(&mut form.kind, ProbeKind::Jwt, "JWT");
+            });
+            ui.separator();
+            egui::Grid::new("probe-form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+                ui.label("Element");
+                let chosen = form.element.clone().unwrap_or_else(|| "(none: type an endpoint)".into());
+                egui::ComboBox::from_id_salt("probe-element")
+                    .selected_text(chosen)
+                    .width(360.0)
+                    .show_ui(ui, |ui| {
+                        if declared.is_empty() {
+                            ui.label("No element declares an endpoint");
+                        }
+                        for d in &declared {
+                            let label = format!("{}  ·  {}", d.element, d.endpoint.url);
+                            if ui.selectable_label(form.element.as_deref() == Some(&d.element), label).clicked() {
+                                form.fill_from(&d.element, &d.endpoint, base.as_deref());
+                            }
+                        }
+                    });
+                ui.end_row();
+                let l = ui.label("Endpoint");
+                ui.add(egui::TextEdit::singleline(&mut form.target).hint_text("host:443 or https://host/path").desired_width(360.0)).labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("CA file (PEM)");
+                ui.add(egui::TextEdit::singleline(&mut form.ca).hint_text("optional: an internal CA").desired_width(360.0)).labelled_by(l.id);
+                ui.end_row();
+                match form.kind {
+                    ProbeKind::Tls => {
+                        let l = ui.label("SNI");
+                        ui.add(egui::TextEdit::singleline(&mut form.sni).hint_text("optional: server name to send").desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    ProbeKind::Jwt => {
+                        let l = ui.label("Token");
+                        ui.add(egui::TextEdit::singleline(&mut form.token).password(true).hint_text("a token the endpoint accepts").desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Signing key");
+                        ui.add(egui::TextEdit::singleline(&mut form.key).password(true).hint_text("test environments only: HMAC secret or PEM").desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                        ui.label("");
+                        ui.checkbox(&mut form.active, "Send forged tokens (active checks)")
+                            .on_hover_text("alg none, stripped and tampered signatures, key confusion, expired and wrong-audience tokens; only against systems you may test");
+                        ui.end_row();
+                    }
+                }
+            });
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!running, egui::Button::new("Run probe")).clicked() {
+                    run = true;
+                }
+                if let Some(job) = &app.probes.job {
+                    ui.spinner();
+                    ui.label(format!("{}: {}", job.title, job.step()));
+                    if ui.button("Cancel").clicked() {
+                        cancel = true;
+                    }
+                }
+            });
+            if let Some((element, result)) = &app.probes.last {
+                ui.separator();
+                if let Some(e) = element {
+                    ui.label(RichText::new(format!("Attached to `{e}`")).weak());
+                }
+                egui::ScrollArea::vertical().max_height(380.0).show(ui, |ui| {
+                    result_ui(ui, theme, result);
+                });
+            }
+        });
+    if app.probes.form.confirming {
+        egui::Modal::new(egui::Id::new("confirm-active")).show(ctx, |ui| {
+            ui.heading("Send forged tokens?");
+            ui.label(format!(
+                "Rampart will send up to {} requests with forged tokens to {}. Only do this against a system you are allowed to test.",
+                jwt::JwtOptions::default().max_requests,
+                app.probes.form.target.trim()
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Send forged tokens").clicked() {
+                    run = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    app.probes.form.confirming = false;
+                }
+            });
+        });
+    }
+    if run {
+        app.push(Command::RunProbe);
+    }
+    if cancel {
+        app.push(Command::CancelJob);
+    }
+    if !open {
+        app.probes.form.open = false;
+    }
+}
