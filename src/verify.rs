@@ -234,7 +234,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            concurrency: 16,
+            concurrency: 32,
             timeout: Duration::from_secs(10),
             cancel: Cancel::new(),
         }

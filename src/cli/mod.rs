@@ -67,7 +67,7 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<Severity>,
         /// Endpoints probed at the same time.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// Time limit per endpoint and probe.
         #[arg(long, default_value_t = 10_000)]

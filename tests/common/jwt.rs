@@ -148,17 +148,36 @@ fn check(signer: &Signer, iss: &str, flaw: Flaw, token: Option<&str>) -> bool {
 /// An API at `/orders` that is also its own issuer (discovery and JWKS under the same origin),
 /// so tokens name `iss` = the server's base URL.
 pub fn jwt_api(signer: Arc<Signer>, flaw: Flaw, tls: Option<rustls::ServerConfig>) -> HttpServer {
+    jwt_api_slow(signer, flaw, tls, std::time::Duration::ZERO)
+}
+
+/// [`jwt_api`] answering each request after `delay` (a network round trip, for benchmarks).
+pub fn jwt_api_slow(
+    signer: Arc<Signer>,
+    flaw: Flaw,
+    tls: Option<rustls::ServerConfig>,
+    delay: std::time::Duration,
+) -> HttpServer {
     let scheme = if tls.is_some() { "https" } else { "http" };
     http_server(tls, move |port| {
         let base = format!("{scheme}://127.0.0.1:{port}");
-        move |r: &Request| match r.path.as_str() {
+        move |r: &Request| {
+            std::thread::sleep(delay);
+            route(&signer, &base, flaw, r)
+        }
+    })
+}
+
+fn route(signer: &Signer, base: &str, flaw: Flaw, r: &Request) -> Response {
+    {
+        match r.path.as_str() {
             "/.well-known/openid-configuration" => Response::json(&json!({
                 "issuer": base,
                 "jwks_uri": format!("{base}/jwks.json"),
                 "id_token_signing_alg_values_supported": ["RS256"],
             })),
             "/jwks.json" => Response::json(&json!({ "keys": [signer.jwk] })),
-            _ if check(&signer, &base, flaw, r.bearer()) => Response::json(&json!({"orders": []})),
+            _ if check(signer, base, flaw, r.bearer()) => Response::json(&json!({"orders": []})),
             _ => {
                 let mut resp = Response::new(401, "unauthorized");
                 resp.headers
@@ -166,5 +185,5 @@ pub fn jwt_api(signer: Arc<Signer>, flaw: Flaw, tls: Option<rustls::ServerConfig
                 resp
             }
         }
-    })
+    }
 }

@@ -418,7 +418,7 @@ fn read_request(stream: &mut (impl Read + Write + ?Sized)) -> Option<Request> {
 
 fn write_response(stream: &mut (impl Write + ?Sized), r: &Response) {
     let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\n",
         r.status,
         r.body.len()
     );
@@ -426,12 +426,14 @@ fn write_response(stream: &mut (impl Write + ?Sized), r: &Response) {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&r.body);
+    // One write: a response split in two small writes waits for the delayed ACK (Nagle).
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&r.body);
+    let _ = stream.write_all(&bytes);
     let _ = stream.flush();
 }
 
-/// An HTTP server (HTTPS with `tls`) on 127.0.0.1, one request per connection. `make` receives
+/// An HTTP server (HTTPS with `tls`) on 127.0.0.1, with keep-alive connections. `make` receives
 /// the port before the first request, so handlers can know their own URL (an issuer does).
 pub fn http_server<H>(tls: Option<rustls::ServerConfig>, make: impl FnOnce(u16) -> H) -> HttpServer
 where
@@ -447,10 +449,12 @@ where
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+            let _ = stream.set_nodelay(true);
             let (handler, tls, counter) = (handler.clone(), tls.clone(), counter.clone());
             std::thread::spawn(move || {
+                // Keep-alive, as real servers do: requests on one connection until it closes.
                 let answer = |stream: &mut dyn ReadWrite| {
-                    if let Some(request) = read_request(stream) {
+                    while let Some(request) = read_request(stream) {
                         counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         write_response(stream, &handler(&request));
                     }
