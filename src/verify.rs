@@ -571,7 +571,18 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
     let tokens = d.expect.tokens();
     let jwt_options = jwt::JwtOptions {
         token: d.endpoint.token.clone().filter(|_| tokens),
-        discovery: None,
+        // The declared issuer's discovery document (else the token's `iss`).
+        discovery: d
+            .endpoint
+            .issuer
+            .as_ref()
+            .filter(|i| tokens && (i.starts_with("https://") || i.starts_with("http://")))
+            .map(|i| {
+                format!(
+                    "{}/.well-known/openid-configuration",
+                    i.trim_end_matches('/')
+                )
+            }),
         key: None,
         active: tokens && d.endpoint.active,
         check_anonymous: true,
@@ -681,6 +692,40 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
             "the test token's issuer is {}, the model expects {want}",
             t.iss.as_deref().unwrap_or("(none)")
         ));
+    }
+    if let (Some(i), Some(want)) = (&j.issuer, &d.endpoint.issuer)
+        && let Some(actual) = &i.issuer
+        && actual.trim_end_matches('/') != want.trim_end_matches('/')
+    {
+        run.r.notes.push(format!(
+            "the discovery document names issuer {actual}, the model expects {want}"
+        ));
+    }
+    if let (Some(t), Some(want)) = (&j.token, &d.endpoint.audience) {
+        let ok = match &t.aud {
+            Some(serde_json::Value::String(a)) => a == want,
+            Some(serde_json::Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(want)),
+            _ => false,
+        };
+        if !ok {
+            run.r.notes.push(format!(
+                "the test token's audience is {}, the model expects {want}",
+                t.aud
+                    .as_ref()
+                    .map_or("(none)".to_string(), ToString::to_string)
+            ));
+        }
+    }
+    // What the JWT probe found about the token and issuer (weak secret, alg none advertised,
+    // ...) is not drift, but the reader should see it.
+    for f in j
+        .findings
+        .iter()
+        .filter(|f| !FORGERIES.contains(&f.id.as_str()))
+    {
+        if f.id != "jwt.unauthenticated-access" {
+            run.r.notes.push(format!("{}: {}", f.id, f.title));
+        }
     }
 }
 
