@@ -187,8 +187,23 @@ fn an_endpoint_without_authentication_is_found_and_forgeries_are_skipped() {
 }
 
 #[test]
-fn a_weak_hmac_secret_is_cracked_offline_without_a_request() {
-    let server = http_server(None, |_| |_: &common::Request| Response::new(401, ""));
+fn a_weak_hmac_secret_is_cracked_offline_and_only_that() {
+    // An API that verifies HS256 tokens correctly (jsonwebtoken, exp and aud checked), with a
+    // secret from every word list.
+    let server = http_server(None, |_| {
+        |r: &common::Request| {
+            let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+            v.set_audience(&[AUDIENCE]);
+            let key = jsonwebtoken::DecodingKey::from_secret(b"secret123");
+            match r
+                .bearer()
+                .map(|t| jsonwebtoken::decode::<Value>(t, &key, &v))
+            {
+                Some(Ok(_)) => Response::new(200, "{}"),
+                _ => Response::new(401, ""),
+            }
+        }
+    });
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     let c = json!({"sub": "svc-billing", "aud": AUDIENCE, "iss": "billing", "iat": now(), "exp": now() + 600});
     let key = jsonwebtoken::EncodingKey::from_secret(b"secret123");
@@ -203,6 +218,20 @@ fn a_weak_hmac_secret_is_cracked_offline_without_a_request() {
         server.count(),
         0,
         "passive checks send nothing to the endpoint"
+    );
+    // Actively, every forgery is refused: the weak secret is the one problem.
+    let active = JwtOptions {
+        active: true,
+        ..options.clone()
+    };
+    let r = probe(&server.url("http", "/"), &active, &mut |_| {}).unwrap();
+    assert_findings(&r, &["jwt.weak-hmac-secret"]);
+    assert!(r.attempts.len() > 4 && r.attempts.iter().all(|a| a.accepted != a.must_refuse));
+    // The cracked secret signs the expired and wrong-audience tokens, as an attacker's would.
+    assert!(
+        r.attempts
+            .iter()
+            .any(|a| a.check == "expired token (validly signed)")
     );
     // The secret is masked: its first two characters and its length.
     assert_eq!(report.weak_secret.as_deref(), Some("se… (9 characters)"));
@@ -356,12 +385,15 @@ fn hostile_and_broken_servers_give_errors_not_panics() {
         drop(s);
     });
     // Garbage discovery, and a redirect to another host that must not be followed.
-    let broken = http_server(None, |_| {
-        |r: &common::Request| match r.path.as_str() {
+    let broken = http_server(None, |port| {
+        move |r: &common::Request| match r.path.as_str() {
             "/garbage" => Response::new(200, "<html>not json</html>"),
-            "/jwks-garbage" => {
-                Response::json(&json!({"jwks_uri": "http://127.0.0.1:9/unused", "issuer": "x"}))
-            }
+            // A good discovery document whose JWKS is garbage.
+            "/with-bad-jwks" => Response::json(&json!({
+                "issuer": format!("http://127.0.0.1:{port}"),
+                "jwks_uri": format!("http://127.0.0.1:{port}/jwks-garbage"),
+            })),
+            "/jwks-garbage" => Response::new(200, vec![0xffu8, 0x00, 0x7b, 0x7b, 0x22]),
             _ => {
                 let mut resp = Response::new(302, "");
                 resp.headers.push((
@@ -376,6 +408,7 @@ fn hostile_and_broken_servers_give_errors_not_panics() {
         (format!("http://127.0.0.1:{huge}/d"), "larger than 1024 KB"),
         (format!("http://127.0.0.1:{silent}/d"), "timed out"),
         (broken.url("http", "/garbage"), "not a JSON object"),
+        (broken.url("http", "/with-bad-jwks"), "the JWKS is not JSON"),
         (broken.url("http", "/redirect"), "not followed"),
     ];
     for (discovery, expected) in cases {

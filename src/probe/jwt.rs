@@ -548,7 +548,9 @@ pub fn probe(
         None => None,
     };
 
-    // Passive: the token.
+    // Passive: the token. A cracked HMAC secret signs the expired and wrong-audience tokens
+    // when no key was given, as an attacker holding it would.
+    let mut cracked: Option<String> = None;
     progress("token");
     if let (Some(token), Some(jws)) = (&options.token, &jws) {
         let info = inspect(token, jws);
@@ -556,6 +558,7 @@ pub fn probe(
         report.token = Some(info);
         progress("secret list");
         if let Some(secret) = crack(jws) {
+            cracked = Some(secret.clone());
             report.findings.push(ProbeFinding::new(
                 "jwt.weak-hmac-secret",
                 Severity::Critical,
@@ -606,11 +609,11 @@ pub fn probe(
         });
         active(
             &mut http,
-            &target,
             url,
             options,
             jws.as_ref(),
             &public_keys,
+            cracked.as_deref(),
             &mut report,
         );
     } else {
@@ -1025,11 +1028,11 @@ fn attempt(
 #[allow(clippy::too_many_lines)] // one check after another, in order
 fn active(
     http: &mut Http,
-    _target: &Target,
     url: &str,
     options: &JwtOptions,
     jws: Option<&Jws>,
     keys: &[Value],
+    cracked: Option<&str>,
     report: &mut JwtReport,
 ) {
     let skip = |report: &mut JwtReport, check: &str, why: &str| {
@@ -1154,7 +1157,7 @@ fn active(
         signature_forgeries(http, url, jws, &claims, keys, report);
     }
     // Expired and wrong-audience tokens, signed with the test environment's key.
-    match &options.key {
+    match options.key.as_deref().or(cracked) {
         Some(key) => {
             let mut expired = jws.claims.clone();
             expired.insert("exp".into(), json!(now() - 3600));
