@@ -287,6 +287,7 @@ impl RampartApp {
     fn apply(&mut self, command: Command, ctx: &egui::Context) {
         match command {
             Command::New => {
+                self.forget_probes();
                 self.session = Session::new(Model::new("New threat model"), None);
                 self.selection = Selection::None;
                 self.selected_finding = None;
@@ -299,6 +300,7 @@ impl RampartApp {
             }
             Command::OpenPath(path) => match Session::open(&path) {
                 Ok(session) => {
+                    self.forget_probes();
                     self.session = session;
                     self.selection = Selection::None;
                     self.selected_finding = None;
@@ -475,6 +477,7 @@ impl RampartApp {
                                 author: session.model().author.clone(),
                             };
                             let _ = session.apply(info);
+                            self.forget_probes();
                             self.session = session;
                             self.canvas.fit();
                             self.notify("Recovered unsaved changes from the last session", false);
@@ -554,6 +557,18 @@ impl RampartApp {
                 }
             }
         }
+    }
+
+    /// Another model replaces this one: a running probe is stopped (its result would belong to
+    /// the old model) and results attached to the old model's elements are dropped.
+    fn forget_probes(&mut self) {
+        if let Some(job) = self.probes.job.take() {
+            job.cancel.cancel();
+        }
+        self.probes.attached.clear();
+        self.probes.last = None;
+        self.probes.badges = (None, HashMap::new());
+        self.probes.form.element = None;
     }
 
     /// Picks up a finished probe or verification.
