@@ -450,4 +450,13 @@ fn verify_and_probe_from_the_gui() {
             .is_some_and(|(t, e)| *e && t.contains("invalid target")),
         "{notice:?}"
     );
+
+    // Another model: the old model's probe results and badges go with it.
+    harness.state_mut().push(rampart::ui::Command::OpenPath(
+        "models/healthcare.ron".into(),
+    ));
+    harness.run_steps(3);
+    assert!(harness.state().probes.attached.is_empty());
+    assert!(harness.state().probes.badges.1.is_empty());
+    assert!(harness.state().session.verification().is_none());
 }
