@@ -460,3 +460,49 @@ fn verify_and_probe_from_the_gui() {
     assert!(harness.state().probes.badges.1.is_empty());
     assert!(harness.state().session.verification().is_none());
 }
+
+#[test]
+fn a_still_canvas_stops_repainting_and_still_answers_clicks() {
+    // egui_graphs asks for another frame after every frame it draws; a still canvas replays its
+    // last frame instead, so the app settles (no busy core while nobody touches it).
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_max_steps(40)
+        .build_ui_state(
+            |ui, app: &mut RampartApp| app.frame(ui),
+            RampartApp::for_tests(),
+        );
+    // (The builder already ran it until it settled, or for 40 frames.)
+    assert_eq!(harness.try_run().ok(), Some(1), "the app went idle");
+
+    // A click on a node of the still canvas selects it, and the app settles again.
+    let at = harness.state().canvas.node_screen_pos("order-db").unwrap();
+    harness.drag_at(at);
+    harness.drop_at(at);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().selection,
+        Selection::Element("order-db".into())
+    );
+    let steps = harness.try_run().expect("idle again after the click");
+    assert!(
+        steps >= 4,
+        "live for a moment after the click ({steps} frames)"
+    );
+
+    // An edit made while still shows up: the canvas comes back to life and rebuilds.
+    harness.state_mut().selection = Selection::Element("user-db".into());
+    harness.try_run().expect("idle after the selection changed");
+    let at = harness
+        .state()
+        .canvas
+        .node_screen_pos("payment-db")
+        .unwrap();
+    harness.drag_at(at);
+    harness.drop_at(at);
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().selection,
+        Selection::Element("payment-db".into())
+    );
+}

@@ -143,10 +143,14 @@ pub struct RampartApp {
     /// Whether native file dialogs work here (turned off after one returns instantly).
     pub native_dialogs: bool,
     last_autosave: Instant,
+    /// The revision last written to the recovery file.
+    autosaved: Option<u64>,
     autosave_dir: Option<PathBuf>,
     commands: Vec<Command>,
     /// Time to build and paint the last frame (shown in the status bar).
     pub frame_time: Duration,
+    /// The window title last sent.
+    window_title: String,
     /// Worst open severity per element, for the revision it was computed at.
     worst_cache: (Option<u64>, HashMap<String, Severity>),
     /// Highlighted elements, for the (revision, finding) they were computed for.
@@ -179,9 +183,11 @@ impl RampartApp {
             recovery,
             native_dialogs: std::env::var_os("RAMPART_NO_DIALOGS").is_none(),
             last_autosave: Instant::now(),
+            autosaved: None,
             autosave_dir,
             commands: Vec::new(),
             frame_time: Duration::ZERO,
+            window_title: String::new(),
             worst_cache: (None, HashMap::new()),
             highlight_cache: (None, HashSet::new()),
             probes: super::probe::ProbeState::default(),
@@ -689,12 +695,20 @@ impl RampartApp {
         }
     }
 
-    /// Writes the recovery file when there are unsaved changes (every few seconds).
-    fn autosave(&mut self) {
-        if self.last_autosave.elapsed() < AUTOSAVE_EVERY || !self.session.is_dirty() {
+    /// Writes the recovery file when there are unsaved changes not yet in it, at most every
+    /// [`AUTOSAVE_EVERY`]; the app idles between frames, so it asks for a frame when one is due.
+    fn autosave(&mut self, ctx: &egui::Context) {
+        let revision = self.session.revision();
+        if !self.session.is_dirty() || self.autosaved == Some(revision) {
+            return;
+        }
+        let wait = AUTOSAVE_EVERY.saturating_sub(self.last_autosave.elapsed());
+        if !wait.is_zero() {
+            ctx.request_repaint_after(wait);
             return;
         }
         self.last_autosave = Instant::now();
+        self.autosaved = Some(revision);
         let Some(dir) = &self.autosave_dir else {
             return;
         };
@@ -751,6 +765,10 @@ impl RampartApp {
         if self.session.poll() {
             self.fix_selection();
         }
+        if !self.session.analysis_is_current() {
+            // A large model is analysed on another thread: look again soon.
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
         self.poll_job(&ctx);
         self.shortcuts(&ctx);
         let theme = Theme::new(self.settings.dark);
@@ -788,9 +806,13 @@ impl RampartApp {
             });
         panels::windows(self, &ctx);
         self.apply_commands(&ctx);
-        self.autosave();
+        self.autosave(&ctx);
+        // Only when it changes: every viewport command asks for another frame.
         let title = self.session.title();
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        if self.window_title != title {
+            self.window_title.clone_from(&title);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        }
         // Closing with unsaved changes asks first.
         if ctx.input(|i| i.viewport().close_requested())
             && self.session.is_dirty()

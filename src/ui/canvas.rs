@@ -476,7 +476,8 @@ pub struct Outcome {
 pub struct Canvas {
     graph: CanvasGraph,
     ids: HashMap<String, NodeIndex>,
-    built: Option<(u64, Option<String>, usize, bool, bool)>,
+    /// The fingerprint of the view the graph was built from.
+    built: Option<u64>,
     pub tool: Tool,
     connect_from: Option<String>,
     fit_pending: bool,
@@ -488,6 +489,65 @@ pub struct Canvas {
     user_moved: bool,
     /// The transform of the last frame (canvas to screen).
     last_meta: Option<MetadataFrame>,
+    /// The last still frame, painted again while nothing happens (see [`Replay`]).
+    replay: Option<Replay>,
+    /// When (egui input time) the user last did something or the view last changed.
+    last_activity: f64,
+    /// The view fingerprint and canvas rectangle of the last frame.
+    seen: Option<(u64, egui::Rect)>,
+}
+
+/// egui_graphs asks for another frame after every frame it draws, which would keep a core busy
+/// repainting a diagram nobody touches. Once the canvas has been still for [`REPLAY_AFTER`]
+/// seconds (no input, nothing in the view changed), it paints the shapes of its last live frame
+/// again instead of running the graph view, and egui sleeps until the next event.
+struct Replay {
+    /// [`fingerprint`] of the view (badges included) when the shapes were taken.
+    key: u64,
+    rect: egui::Rect,
+    shapes: Vec<egui::epaint::ClippedShape>,
+    /// Badge tooltips, which must keep working on a still canvas.
+    tips: Vec<Tip>,
+}
+
+/// Seconds of stillness after which the canvas replays its last frame.
+const REPLAY_AFTER: f64 = 1.0;
+
+/// A hover tooltip on the canvas.
+#[derive(Clone)]
+struct Tip {
+    rect: egui::Rect,
+    id: egui::Id,
+    text: String,
+}
+
+/// Everything the canvas draws that does not come from the user's pointer, as one number.
+/// Order-independent sums of per-entry hashes, so no sorting on every frame.
+fn fingerprint(view: &View<'_>, badges: bool) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let one = |x: &dyn Fn(&mut DefaultHasher)| {
+        let mut h = DefaultHasher::new();
+        x(&mut h);
+        h.finish()
+    };
+    let mut sum = one(&|h| {
+        view.revision.hash(h);
+        view.selected.hash(h);
+        view.theme.dark.hash(h);
+        view.show_labels.hash(h);
+    });
+    for id in view.highlighted {
+        sum = sum.wrapping_add(one(&|h| ("highlighted", id).hash(h)));
+    }
+    for (id, severity) in view.worst {
+        sum = sum.wrapping_add(one(&|h| ("worst", id, *severity as u8).hash(h)));
+    }
+    if badges {
+        for (id, status) in view.badges {
+            sum = sum.wrapping_add(one(&|h| ("badge", id, status.label()).hash(h)));
+        }
+    }
+    sum
 }
 
 impl Default for Canvas {
@@ -504,6 +564,9 @@ impl Default for Canvas {
             last_size: Vec2::ZERO,
             user_moved: false,
             last_meta: None,
+            replay: None,
+            last_activity: 0.0,
+            seen: None,
         }
     }
 }
@@ -618,17 +681,85 @@ impl Canvas {
             .collect()
     }
 
-    /// Draws the canvas and returns what the user did.
-    #[allow(clippy::too_many_lines)] // one frame of one widget, in order
+    /// Draws the canvas and returns what the user did. A still canvas replays its last frame
+    /// (see [`Replay`]); any input, or any change to what it shows, brings it back to life.
     pub fn show(&mut self, ui: &mut egui::Ui, view: &View<'_>) -> Outcome {
-        let key = (
-            view.revision,
-            view.selected.map(str::to_string),
-            view.highlighted.len(),
-            view.theme.dark,
-            view.show_labels,
-        );
-        if self.built.as_ref() != Some(&key) {
+        let key = fingerprint(view, true);
+        let rect = ui.available_rect_before_wrap();
+        let now = ui.input(|i| i.time);
+        let busy = ui.input(|i| {
+            !i.events.is_empty()
+                || i.pointer.is_moving()
+                || i.pointer.any_down()
+                || i.pointer.any_released()
+        }) || self.fit_pending
+            || self.focus.is_some()
+            || self.connect_from.is_some();
+        if busy || self.seen != Some((key, rect)) {
+            self.last_activity = now;
+            self.seen = Some((key, rect));
+        }
+        let current = self
+            .replay
+            .as_ref()
+            .filter(|r| r.key == key && r.rect == rect);
+        let still = now - self.last_activity;
+        if still >= REPLAY_AFTER
+            && let Some(replay) = current
+        {
+            // The same widget (same automatic id) the graph view allocates, so that the first
+            // event after a still spell is hit-tested against the canvas as usual.
+            let _ = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+            let layer = ui.layer_id();
+            ui.ctx().graphics_mut(|g| {
+                let list = g.entry(layer);
+                for shape in &replay.shapes {
+                    list.add(shape.clip_rect, shape.shape.clone());
+                }
+            });
+            for tip in &replay.tips {
+                ui.interact(tip.rect, tip.id, Sense::hover())
+                    .on_hover_text(tip.text.as_str());
+            }
+            return Outcome::default();
+        }
+        let layer = ui.layer_id();
+        let next = |ui: &egui::Ui| {
+            ui.ctx()
+                .graphics(|g| g.get(layer).map_or(0, |l| l.next_idx().0))
+        };
+        let start = next(ui);
+        let (outcome, tips) = self.show_live(ui, view);
+        // Keep the frame for replaying once the canvas has been still for a while (taken in
+        // the second half of that while, so not on every frame of an interaction).
+        if still >= REPLAY_AFTER / 2.0 {
+            let end = next(ui);
+            let shapes = ui.ctx().graphics(|g| {
+                g.get(layer).map_or_else(Vec::new, |l| {
+                    l.all_entries()
+                        .skip(start)
+                        .take(end.saturating_sub(start))
+                        .cloned()
+                        .collect()
+                })
+            });
+            self.replay = Some(Replay {
+                key,
+                rect,
+                shapes,
+                tips,
+            });
+        } else if self.replay.as_ref().is_some_and(|r| r.key != key) {
+            self.replay = None;
+        }
+        outcome
+    }
+
+    /// One live frame of the canvas, through the graph view. Also returns the tooltips drawn.
+    #[allow(clippy::too_many_lines)] // one frame of one widget, in order
+    fn show_live(&mut self, ui: &mut egui::Ui, view: &View<'_>) -> (Outcome, Vec<Tip>) {
+        let key = fingerprint(view, false);
+        if self.built != Some(key) {
             self.rebuild(view);
             self.built = Some(key);
         }
@@ -853,28 +984,29 @@ impl Canvas {
             }
         }
 
-        let badges = if !view.badges.is_empty() && draw_meta.zoom >= 0.3 {
+        let tips = if !view.badges.is_empty() && draw_meta.zoom >= 0.3 {
             self.draw_badges(ui, &draw_meta, canvas_rect, view)
         } else {
             Vec::new()
         };
         if view.show_labels && draw_meta.zoom >= 0.45 {
+            let badges: Vec<egui::Rect> = tips.iter().map(|t| t.rect).collect();
             self.draw_flow_labels(ui, &draw_meta, canvas_rect, &view.theme, &badges);
         }
         legend(ui, canvas_rect, &view.theme, !view.badges.is_empty());
-        outcome
+        (outcome, tips)
     }
 
     /// A verification badge on every element with an endpoint: a disc by the node's top-right
     /// corner or on the flow near its caller, coloured and marked by status, with a tooltip.
-    /// Returns where the badges are, so that flow labels keep clear of them.
+    /// Returns the badges' tooltips (and so where they are, for flow labels to keep clear).
     fn draw_badges(
         &self,
         ui: &egui::Ui,
         meta: &MetadataFrame,
         canvas: egui::Rect,
         view: &View<'_>,
-    ) -> Vec<egui::Rect> {
+    ) -> Vec<Tip> {
         let mut drawn = Vec::new();
         use crate::verify::EndpointStatus;
         let painter = ui.painter();
@@ -911,10 +1043,14 @@ impl Canvas {
                 continue;
             }
             badge(painter, at, r, status, &view.theme);
-            let rect = egui::Rect::from_center_size(at, Vec2::splat(r * 2.0));
-            let resp = ui.interact(rect, ui.id().with(("badge", id)), Sense::hover());
-            resp.on_hover_text(format!("Endpoint of `{id}`: {}", status.label()));
-            drawn.push(rect);
+            let tip = Tip {
+                rect: egui::Rect::from_center_size(at, Vec2::splat(r * 2.0)),
+                id: ui.id().with(("badge", id)),
+                text: format!("Endpoint of `{id}`: {}", status.label()),
+            };
+            ui.interact(tip.rect, tip.id, Sense::hover())
+                .on_hover_text(tip.text.as_str());
+            drawn.push(tip);
         }
         drawn
     }
