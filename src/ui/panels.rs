@@ -16,6 +16,9 @@ use crate::model::{
     Status, TlsVersion,
 };
 
+/// How long a notice stays in the status bar.
+const NOTICE_FOR: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Panel state that lives across frames (filters, text being typed).
 #[derive(Default)]
 pub struct PanelState {
@@ -184,8 +187,10 @@ pub fn status_bar(app: &mut RampartApp, ui: &mut Ui) {
                 app.push(Command::CancelJob);
             }
             if let Some(n) = &app.notice
-                && n.at.elapsed().as_secs() < 8
+                && let Some(left) = NOTICE_FOR.checked_sub(n.at.elapsed())
             {
+                // The app sleeps when idle: wake up to take the notice down.
+                ui.ctx().request_repaint_after(left);
                 ui.separator();
                 let color = if n.error {
                     theme.severity(Severity::High)
