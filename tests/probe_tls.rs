@@ -394,3 +394,36 @@ fn hostile_servers_end_within_the_timeout() {
         assert!(!r.checks.is_empty());
     }
 }
+
+#[test]
+fn the_command_line_gates_ci_with_fail_on() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1", "localhost"], -1, 200, false);
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let target = format!("127.0.0.1:{port}");
+    let rampart = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["probe", "tls", &target, "--timeout-ms", "8000"])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    // Trusted through the internal CA: clean, so even --fail-on low passes.
+    let ca = ca.to_str().unwrap();
+    let (code, text) = rampart(&["--ca", ca, "--fail-on", "low"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("A+"), "{text}");
+    // Without it the chain is untrusted (a high finding): exit 1 at --fail-on high, 0 without
+    // --fail-on or above the finding's severity.
+    let (code, json) = rampart(&["--format", "json", "--fail-on", "high"]);
+    assert_eq!(code, Some(1));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["findings"][0]["id"], "tls.cert-untrusted");
+    assert_eq!(json["findings"][0]["severity"], "high");
+    assert_eq!(rampart(&[]).0, Some(0));
+    assert_eq!(rampart(&["--fail-on", "critical"]).0, Some(0));
+}

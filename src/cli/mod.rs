@@ -123,6 +123,7 @@ pub enum ProbeCommand {
         /// PEM client certificate to offer (with --client-key).
         #[arg(long, requires = "client_key")]
         client_cert: Option<PathBuf>,
+        /// PEM private key of --client-cert.
         #[arg(long, requires = "client_cert")]
         client_key: Option<PathBuf>,
         /// Time limit for the whole probe.
@@ -130,6 +131,10 @@ pub enum ProbeCommand {
         timeout_ms: u64,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Exit with code 1 when a finding is at or above this severity
+        /// (critical, high, medium, low, info).
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<Severity>,
     },
     /// JWT: inspect a token, check the issuer's discovery document and JWKS, crack weak HMAC
     /// secrets offline, and with --active send forged tokens to the endpoint.
@@ -158,6 +163,10 @@ pub enum ProbeCommand {
         timeout_ms: u64,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Exit with code 1 when a finding is at or above this severity
+        /// (critical, high, medium, low, info).
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<Severity>,
     },
 }
 
@@ -224,6 +233,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             client_key,
             timeout_ms,
             format,
+            fail_on,
         }) => {
             let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("{}", p.display()));
             let options = crate::probe::tls::TlsOptions {
@@ -251,7 +261,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ListFormat::Text => report::probe::tls_text(&report, use_color()),
             };
             std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(probe_exit(&report.findings, fail_on))
         }
         Command::Probe(ProbeCommand::Jwt {
             url,
@@ -262,6 +272,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             ca,
             timeout_ms,
             format,
+            fail_on,
         }) => {
             let options = crate::probe::jwt::JwtOptions {
                 token: token
@@ -292,7 +303,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ListFormat::Text => report::probe::jwt_text(&report, use_color()),
             };
             std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(probe_exit(&report.findings, fail_on))
         }
         Command::Verify {
             file,
@@ -498,6 +509,14 @@ fn verify(
         .write_all(text.as_bytes())
         .context("writing to standard output")?;
     Ok(exit_for(&analysis, fail_on))
+}
+
+/// Exit code 1 when a probe finding is at or above `fail_on`.
+fn probe_exit(findings: &[crate::probe::ProbeFinding], fail_on: Option<Severity>) -> ExitCode {
+    match fail_on {
+        Some(level) if findings.iter().any(|f| f.severity >= level) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
 }
 
 /// Exit code 1 when an open finding is at or above `fail_on`.
