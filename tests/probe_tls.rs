@@ -427,3 +427,49 @@ fn the_command_line_gates_ci_with_fail_on() {
     assert_eq!(rampart(&[]).0, Some(0));
     assert_eq!(rampart(&["--fail-on", "critical"]).0, Some(0));
 }
+
+/// `openssl verify -x509_strict` on a leaf and its CA: what strict clients decide.
+fn openssl_strict_accepts(pki: &Pki, leaf: &common::Leaf) -> bool {
+    let leaf_file = pki.path("strict-leaf.pem");
+    std::fs::write(&leaf_file, &leaf.cert_pem).unwrap();
+    std::process::Command::new("openssl")
+        .args(["verify", "-x509_strict", "-CAfile"])
+        .arg(pki.path("ca.pem"))
+        .arg(&leaf_file)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn a_chain_strict_clients_refuse_is_reported_as_openssl_x509_strict_decides() {
+    // A conforming PKI: OpenSSL's strict mode accepts it and the probe says nothing.
+    let good = Pki::new();
+    let leaf = good.leaf(&["127.0.0.1"], -1, 200, false);
+    assert!(openssl_strict_accepts(&good, &leaf));
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&good));
+    assert_findings(&r, &[]);
+    assert!(r.certificate.unwrap().strict_problems.is_empty());
+
+    // A CA without keyUsage whose leaf has no authorityKeyIdentifier: webpki (and browsers)
+    // trust it, OpenSSL's strict mode (Python 3.13's default) refuses it. Low, grade kept.
+    let bad = Pki::nonconformant();
+    let leaf = bad.leaf(&["127.0.0.1"], -1, 200, false);
+    assert!(!openssl_strict_accepts(&bad, &leaf));
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&bad));
+    assert_findings(&r, &["tls.cert-chain-nonconformant"]);
+    assert_eq!(r.findings[0].severity, rampart::analysis::Severity::Low);
+    assert_eq!(r.grade, "A+");
+    let cert = r.certificate.unwrap();
+    assert!(cert.trusted);
+    assert_eq!(
+        cert.strict_problems,
+        [
+            "`CN=127.0.0.1` has no authorityKeyIdentifier",
+            "CA `CN=Rampart test CA` has no keyUsage extension",
+        ]
+    );
+}

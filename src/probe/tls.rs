@@ -93,6 +93,8 @@ pub struct CertReport {
     pub trust_error: Option<String>,
     pub hostname_matches: bool,
     pub chain_length: usize,
+    /// RFC 5280 rules the chain breaks that strict verifiers enforce (see `strict_problems`).
+    pub strict_problems: Vec<String>,
 }
 
 /// The HTTP answer after the handshake (for HSTS).
@@ -621,7 +623,7 @@ pub fn probe(
     let started = Instant::now();
     let target = Target::parse(target)?;
     let deadline = Deadline::after(options.timeout);
-    let roots = root_store(options.ca_pem.as_deref())?;
+    let trust = trust(options.ca_pem.as_deref())?;
     let client = match &options.client_cert {
         Some((cert, key)) => Some(client_identity(cert, key)?),
         None => None,
@@ -717,7 +719,7 @@ pub fn probe(
         report.speaks_tls = true;
         protocols_and_suites(&mut p, &mut report, &first, options.quick);
         progress("certificate");
-        handshakes(&mut p, &mut report, &roots, client.as_ref(), &target);
+        handshakes(&mut p, &mut report, &trust, client.as_ref(), &target);
     } else if let Some(why) = &p.stalled {
         report.findings.push(ProbeFinding::new(
             "tls.handshake-failed",
@@ -999,25 +1001,33 @@ fn enumerate(
         .extend(accepted.iter().map(|s| classify(*s, key)));
 }
 
-fn root_store(ca_pem: Option<&[u8]>) -> Result<rustls::RootCertStore, ProbeError> {
+/// What the probe trusts: the root store webpki verifies against, and the CA certificates
+/// themselves when the user gave them (`--ca`), so that their conformance is checked too.
+struct Trust {
+    roots: rustls::RootCertStore,
+    cas: Vec<CertificateDer<'static>>,
+}
+
+fn trust(ca_pem: Option<&[u8]>) -> Result<Trust, ProbeError> {
     let mut roots = rustls::RootCertStore::empty();
+    let mut cas = Vec::new();
     match ca_pem {
         Some(pem) => {
-            let certs = pem_certs(pem)?;
-            if certs.is_empty() {
+            cas = pem_certs(pem)?;
+            if cas.is_empty() {
                 return Err(ProbeError::Input(
                     "the CA file holds no PEM certificate".into(),
                 ));
             }
-            for c in certs {
+            for c in &cas {
                 roots
-                    .add(c)
+                    .add(c.clone())
                     .map_err(|e| ProbeError::Input(format!("unusable CA certificate: {e}")))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    Ok(roots)
+    Ok(Trust { roots, cas })
 }
 
 fn pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, ProbeError> {
@@ -1313,7 +1323,7 @@ fn describe_io_tls(e: &std::io::Error) -> String {
 fn handshakes(
     p: &mut Prober<'_>,
     report: &mut TlsReport,
-    roots: &rustls::RootCertStore,
+    trust: &Trust,
     client: Option<&Identity>,
     target: &Target,
 ) {
@@ -1352,7 +1362,7 @@ fn handshakes(
             if !h.chain.is_empty() {
                 report.certificate = Some(certificate(
                     &h.chain,
-                    roots,
+                    trust,
                     p.sni.as_deref().unwrap_or(&target.host),
                 ));
             }
@@ -1360,7 +1370,7 @@ fn handshakes(
         if report.certificate.is_none() {
             // rustls could not finish (only suites it refuses, such as NULL or static RSA):
             // read the certificate from a raw handshake instead.
-            raw_certificate(p, report, roots, target);
+            raw_certificate(p, report, trust, target);
         }
         if let Some(identity) = client
             && report.client_cert != "none"
@@ -1376,18 +1386,13 @@ fn handshakes(
         }
     } else if report.protocols.values().any(|v| *v) {
         // Only legacy protocols: take the certificate from a raw handshake.
-        raw_certificate(p, report, roots, target);
+        raw_certificate(p, report, trust, target);
     }
 }
 
 /// The certificate (and whether a client certificate is requested) from a hand-built
 /// handshake, for servers rustls cannot complete a handshake with.
-fn raw_certificate(
-    p: &mut Prober<'_>,
-    report: &mut TlsReport,
-    roots: &rustls::RootCertStore,
-    target: &Target,
-) {
+fn raw_certificate(p: &mut Prober<'_>, report: &mut TlsReport, trust: &Trust, target: &Target) {
     // The newest protocol before TLS 1.3 (whose certificate is encrypted), with its suites.
     let Some((version, key)) = VERSIONS[..4]
         .iter()
@@ -1423,7 +1428,7 @@ fn raw_certificate(
             if !chain.is_empty() {
                 report.certificate = Some(certificate(
                     &chain,
-                    roots,
+                    trust,
                     p.sni.as_deref().unwrap_or(&target.host),
                 ));
             }
@@ -1474,11 +1479,7 @@ fn oid_name(oid: &str) -> String {
 /// Facts about the leaf certificate, and whether the chain is trusted: judged at a moment inside
 /// the validity period and for a name the certificate carries, so that expiry and hostname are
 /// reported as themselves rather than hiding behind a generic trust error.
-fn certificate(
-    chain: &[CertificateDer<'static>],
-    roots: &rustls::RootCertStore,
-    host: &str,
-) -> CertReport {
+fn certificate(chain: &[CertificateDer<'static>], trust: &Trust, host: &str) -> CertReport {
     use x509_parser::prelude::*;
     let mut report = CertReport {
         chain_length: chain.len(),
@@ -1567,7 +1568,7 @@ fn certificate(
         .find_map(|n| ServerName::try_from(n.trim_start_matches("*.").to_string()).ok())
         .or_else(|| ServerName::try_from(host.to_string()).ok());
     let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
-        Arc::new(roots.clone()),
+        Arc::new(trust.roots.clone()),
         provider(),
     )
     .build();
@@ -1586,7 +1587,74 @@ fn certificate(
         }
         _ => report.trust_error = Some("the certificate names no usable host".into()),
     }
+    report.strict_problems = strict_problems(chain, &trust.cas);
     report
+}
+
+/// RFC 5280 rules that webpki does not enforce but strict verifiers do (OpenSSL's X509_STRICT,
+/// the default of Python 3.13's `ssl` and so of clients such as sslyze): CA certificates carry
+/// keyUsage with keyCertSign, critical basicConstraints and a subjectKeyIdentifier; every
+/// certificate not self-issued carries an authorityKeyIdentifier. Checked on the chain the
+/// server sends and on the `--ca` certificate that issued it (the built-in web roots conform).
+fn strict_problems(
+    chain: &[CertificateDer<'static>],
+    cas: &[CertificateDer<'static>],
+) -> Vec<String> {
+    use x509_parser::prelude::*;
+    let parsed: Vec<X509Certificate<'_>> = chain
+        .iter()
+        .filter_map(|c| X509Certificate::from_der(c.as_ref()).ok().map(|(_, c)| c))
+        .collect();
+    let mut problems = Vec::new();
+    let mut check = |cert: &X509Certificate<'_>, as_ca: bool| {
+        let name = cert.subject().to_string();
+        let self_issued = cert.subject() == cert.issuer();
+        let has = |f: &dyn Fn(&ParsedExtension<'_>) -> bool| {
+            cert.extensions().iter().any(|e| f(e.parsed_extension()))
+        };
+        if !self_issued
+            && !has(
+                &|e| matches!(e, ParsedExtension::AuthorityKeyIdentifier(a) if a.key_identifier.is_some()),
+            )
+        {
+            problems.push(format!("`{name}` has no authorityKeyIdentifier"));
+        }
+        if !as_ca {
+            return;
+        }
+        match cert.key_usage() {
+            Ok(Some(ku)) if !ku.value.key_cert_sign() => {
+                problems.push(format!("CA `{name}` has keyUsage without keyCertSign"));
+            }
+            Ok(Some(_)) => {}
+            _ => problems.push(format!("CA `{name}` has no keyUsage extension")),
+        }
+        if let Ok(Some(bc)) = cert.basic_constraints()
+            && !bc.critical
+        {
+            problems.push(format!(
+                "CA `{name}` has basicConstraints not marked critical"
+            ));
+        }
+        if !has(&|e| matches!(e, ParsedExtension::SubjectKeyIdentifier(_))) {
+            problems.push(format!("CA `{name}` has no subjectKeyIdentifier"));
+        }
+    };
+    for (i, cert) in parsed.iter().enumerate() {
+        check(cert, i > 0);
+    }
+    // The --ca certificate that issued the last certificate sent, unless the server sent it.
+    if let Some(last) = parsed.last() {
+        for ca in cas {
+            if let Ok((_, ca)) = X509Certificate::from_der(ca.as_ref())
+                && ca.subject() == last.issuer()
+                && ca.subject() != last.subject()
+            {
+                check(&ca, true);
+            }
+        }
+    }
+    problems
 }
 
 /// Whether `host` matches one of the certificate's names (DNS names with one left-most
@@ -1753,6 +1821,18 @@ fn findings(report: &mut TlsReport, target: &Target) {
                     "issued by {}: {}",
                     c.issuer,
                     c.trust_error.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        if !c.strict_problems.is_empty() {
+            report.findings.push(ProbeFinding::new(
+                "tls.cert-chain-nonconformant",
+                Severity::Low,
+                "Certificate chain breaks RFC 5280 rules that strict clients enforce",
+                format!(
+                    "{}: OpenSSL with X509_STRICT (Python 3.13+ `ssl`, sslyze) refuses this \
+                     chain, although browsers and webpki accept it",
+                    c.strict_problems.join("; ")
                 ),
             ));
         }

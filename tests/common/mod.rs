@@ -25,6 +25,8 @@ pub struct Pki {
     pub ca_der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
     ca_key_pem: String,
+    /// Whether issued certificates name their issuer's key (RFC 5280 4.2.1.1).
+    aki: bool,
 }
 
 /// A leaf certificate and its key.
@@ -40,7 +42,19 @@ pub fn days(n: i64) -> time::OffsetDateTime {
 }
 
 impl Pki {
+    /// A CA that follows RFC 5280.
     pub fn new() -> Self {
+        Pki::build(true)
+    }
+
+    /// A CA as `openssl req -x509` makes one with a default configuration (no keyUsage), whose
+    /// leaves carry no authorityKeyIdentifier either: trusted by webpki and browsers, refused
+    /// by strict verifiers.
+    pub fn nonconformant() -> Self {
+        Pki::build(false)
+    }
+
+    fn build(conformant: bool) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -48,7 +62,9 @@ impl Pki {
         params
             .distinguished_name
             .push(DnType::CommonName, "Rampart test CA");
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        if conformant {
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        }
         params.not_before = days(-1);
         params.not_after = days(365);
         let cert = params.self_signed(&key).unwrap();
@@ -63,6 +79,7 @@ impl Pki {
             ca_der: cert.der().clone(),
             issuer: Issuer::new(params, key),
             ca_key_pem,
+            aki: conformant,
         }
     }
 
@@ -87,6 +104,7 @@ impl Pki {
             .collect();
         params.not_before = days(from);
         params.not_after = days(to);
+        params.use_authority_key_identifier_extension = self.aki;
         params.extended_key_usages = vec![if client {
             ExtendedKeyUsagePurpose::ClientAuth
         } else {
