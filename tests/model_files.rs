@@ -252,6 +252,45 @@ fn round_trip_every_model_and_generated_ones() {
 }
 
 #[test]
+fn the_comment_block_at_the_top_survives_an_edit_and_a_save() {
+    let dir = tempfile::tempdir().unwrap();
+    for original in models() {
+        let text = std::fs::read_to_string(&original).unwrap();
+        let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("//")).collect();
+        assert!(
+            header.len() > 5,
+            "{}: documents its weaknesses",
+            original.display()
+        );
+        let mut m = model::load(&original).unwrap().model;
+        m.description.push_str(" Edited.");
+        let path = dir.path().join("edited.ron");
+        model::save(&m, &path).unwrap();
+        let saved = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = saved.lines().take(header.len() + 1).collect();
+        assert_eq!(kept[..header.len()], header[..], "{}", original.display());
+        assert_eq!(kept[header.len()], "(", "the model follows the comments");
+        assert!(saved.contains(" Edited."));
+        assert!(
+            !saved.contains("\\'"),
+            "apostrophes are written as they are"
+        );
+        // And it is still a model, equal to the edited one.
+        assert!(model::load(&path).unwrap().model == m);
+    }
+    // Comments further down are not kept; a file without a header gets none.
+    let path = dir.path().join("plain.ron");
+    std::fs::write(
+        &path,
+        "\n\n(rampart: 1, name: \"x\", // trailing\n)\n// after\n",
+    )
+    .unwrap();
+    let m = model::load(&path).unwrap().model;
+    assert_eq!(m.header, "");
+    assert!(model::to_text(&m).starts_with('('));
+}
+
+#[test]
 fn saving_an_invalid_model_or_to_a_bad_place_keeps_the_old_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keep.ron");

@@ -55,6 +55,32 @@ pub struct ModelFile {
     pub decisions: Vec<RiskDecision>,
     #[serde(default, skip_serializing_if = "Layout::is_empty")]
     pub layout: Layout,
+    /// The `//` comment lines at the top of the file (before the opening parenthesis), kept
+    /// verbatim when the model is saved; see [`header_comment`].
+    #[serde(skip)]
+    pub header: String,
+}
+
+/// The block of `//` comment lines (and blank lines between them) that opens a model file,
+/// without trailing blank lines. Comments elsewhere are not kept by a save.
+#[must_use]
+pub fn header_comment(text: &str) -> String {
+    let mut end = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with("//") {
+            end = offset + line.len();
+        } else if !trimmed.is_empty() {
+            break;
+        }
+        offset += line.len();
+    }
+    text[..end]
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One problem in a file, with its position when there is one.
@@ -166,7 +192,7 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
             "the file is empty; a model starts with `(rampart: 1, name: \"...\", ...)`",
         ));
     }
-    let parsed: ModelFile = ron_options().from_str(text).map_err(|e| {
+    let mut parsed: ModelFile = ron_options().from_str(text).map_err(|e| {
         let pos = skip_whitespace(text, ron_position(&e));
         let mut message = describe_ron_error(&e.code);
         if e.code != ron::Error::Eof && at_end(text, pos) {
@@ -174,6 +200,7 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
         }
         LoadError::single(file, Some(pos), message)
     })?;
+    parsed.header = header_comment(text);
     let problems = validate(&parsed);
     if !problems.is_empty() {
         let source = SourceMap::scan(text);
@@ -375,12 +402,20 @@ pub fn to_text(model: &Model) -> String {
 fn file_text(file: &ModelFile) -> String {
     let config = ron::ser::PrettyConfig::new()
         .depth_limit(3)
+        .escape_strings(false)
         .indentor("  ".to_string())
         .struct_names(false)
         .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut text = ron_options()
-        .to_string_pretty(file, config)
-        .expect("model types always serialize");
+    let mut text = String::new();
+    if !file.header.is_empty() {
+        text.push_str(&file.header);
+        text.push('\n');
+    }
+    text.push_str(
+        &ron_options()
+            .to_string_pretty(file, config)
+            .expect("model types always serialize"),
+    );
     text.push('\n');
     text
 }

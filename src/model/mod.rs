@@ -39,6 +39,8 @@ pub struct Model {
     pub boundaries: Vec<Boundary>,
     pub decisions: Vec<RiskDecision>,
     pub layout: Layout,
+    /// The comment block at the top of the file, kept on save (not part of the semantics).
+    pub header: String,
     graph: Graph,
     node_ids: HashMap<String, NodeIndex>,
     flow_ids: HashMap<String, EdgeIndex>,
@@ -88,6 +90,7 @@ impl Model {
             boundaries: file.boundaries,
             decisions: file.decisions,
             layout: file.layout,
+            header: file.header,
             graph: Graph::with_capacity(nodes, flows),
             node_ids: HashMap::with_capacity(nodes),
             flow_ids: HashMap::with_capacity(flows),
@@ -193,6 +196,7 @@ impl Model {
             flows,
             decisions: self.decisions.clone(),
             layout: self.layout.clone(),
+            header: self.header.clone(),
         }
     }
 
