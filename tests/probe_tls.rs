@@ -61,6 +61,17 @@ fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
             .any(|s| s.name == "TLS_AES_256_GCM_SHA384" && s.protocol == "TLSv1.3")
     );
     assert!(r.groups.contains(&"x25519".to_string()));
+    // Key sizes as sslyze reports them (ChaCha20 keys are 256 bits, whatever tls-parser says).
+    let bits = |name: &str| {
+        r.cipher_suites
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .bits
+    };
+    assert_eq!(bits("TLS_CHACHA20_POLY1305_SHA256"), 256);
+    assert_eq!(bits("TLS_AES_128_GCM_SHA256"), 128);
+    assert_eq!(bits("TLS_AES_256_GCM_SHA384"), 256);
     let cert = r.certificate.as_ref().unwrap();
     assert!(cert.trusted && cert.hostname_matches && !cert.self_signed);
     assert_eq!(cert.key, "EC 256");
@@ -417,6 +428,14 @@ fn the_command_line_gates_ci_with_fail_on() {
     let (code, text) = rampart(&["--ca", ca, "--fail-on", "low"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("A+"), "{text}");
+    // One suite per line: id, name, key size, classes.
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("0x1303")
+            && l.contains("TLS_CHACHA20_POLY1305_SHA256")
+            && l.contains("256 bit")
+            && l.contains("AEAD, forward secrecy")),
+        "{text}"
+    );
     // Without it the chain is untrusted (a high finding): exit 1 at --fail-on high, 0 without
     // --fail-on or above the finding's severity.
     let (code, json) = rampart(&["--format", "json", "--fail-on", "high"]);

@@ -74,6 +74,42 @@ pub struct SuiteInfo {
     pub bits: u16,
 }
 
+/// How a cipher suite rates, for colouring it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuiteRating {
+    /// NULL, anonymous, EXPORT, RC4, DES or 3DES.
+    Weak,
+    /// CBC or no forward secrecy.
+    Fair,
+    /// AEAD with forward secrecy.
+    Good,
+}
+
+impl SuiteInfo {
+    #[must_use]
+    pub fn rating(&self) -> SuiteRating {
+        let weak =
+            |c: &&str| matches!(*c, "NULL" | "anonymous" | "EXPORT" | "RC4" | "DES" | "3DES");
+        if self.classes.iter().any(weak) {
+            SuiteRating::Weak
+        } else if self.forward_secrecy && self.classes.iter().all(|c| *c == "AEAD") {
+            SuiteRating::Good
+        } else {
+            SuiteRating::Fair
+        }
+    }
+
+    /// Its classes and forward secrecy, as a reader wants them: "CBC, forward secrecy".
+    #[must_use]
+    pub fn traits(&self) -> String {
+        let mut traits = self.classes.clone();
+        if self.forward_secrecy {
+            traits.push("forward secrecy");
+        }
+        traits.join(", ")
+    }
+}
+
 /// What the certificate says, and what Rampart makes of it.
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct CertReport {
@@ -593,7 +629,13 @@ fn classify(id: u16, protocol: &'static str) -> SuiteInfo {
                 s.kx,
                 TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Tls13
             );
-            (fs, s.enc_size)
+            // tls-parser 0.12's suite table gives ChaCha20-Poly1305 128 bits; its key is 256.
+            let bits = if s.enc == TlsCipherEnc::Chacha20_Poly1305 {
+                256
+            } else {
+                s.enc_size
+            };
+            (fs, bits)
         }
         None => (false, 0),
     };

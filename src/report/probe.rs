@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::analysis::Severity;
 use crate::probe::ProbeFinding;
 use crate::probe::jwt::JwtReport;
-use crate::probe::tls::TlsReport;
+use crate::probe::tls::{SuiteInfo, SuiteRating, TlsReport};
 
 fn paint(on: bool, code: &str, text: &str) -> String {
     if on {
@@ -75,35 +75,49 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
     let _ = writeln!(out, "  Protocols    {}", protocols.join(" · "));
     let mut by_protocol: Vec<&str> = r.cipher_suites.iter().map(|s| s.protocol).collect();
     by_protocol.dedup();
+    // One suite per line, as testssl.sh and sslyze list them, weak classes coloured.
+    let width = r
+        .cipher_suites
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0);
     for (i, p) in by_protocol.iter().enumerate() {
-        let names: Vec<String> = r
+        let suites: Vec<&SuiteInfo> = r
             .cipher_suites
             .iter()
             .filter(|s| s.protocol == *p)
-            .map(|s| {
-                let flags: Vec<&str> = s.classes.iter().copied().filter(|c| *c != "AEAD").collect();
-                if flags.is_empty() {
-                    s.name.clone()
-                } else {
-                    format!("{} [{}]", s.name, flags.join(", "))
-                }
-            })
             .collect();
         let order = match r.server_preference.get(p) {
-            Some(true) => " (server's order)",
-            Some(false) => " (client's order)",
+            Some(true) => ", server's order",
+            Some(false) => ", client's order",
             None => "",
         };
         let _ = writeln!(
             out,
-            "  {}{p}{order}: {}",
+            "  {}{p} ({} accepted{order})",
             if i == 0 {
                 "Suites       "
             } else {
                 "             "
             },
-            names.join(", ")
+            suites.len()
         );
+        for s in suites {
+            let code = match s.rating() {
+                SuiteRating::Weak => "31",
+                SuiteRating::Fair => "33",
+                SuiteRating::Good => "32",
+            };
+            let _ = writeln!(
+                out,
+                "               {}  {:<width$}  {:>3} bit  {}",
+                s.id,
+                s.name,
+                s.bits,
+                paint(color, code, &s.traits())
+            );
+        }
     }
     if !r.groups.is_empty() {
         let _ = writeln!(out, "  Groups       {}", r.groups.join(", "));
@@ -137,6 +151,9 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         );
+        for problem in &c.strict_problems {
+            let _ = writeln!(out, "               strict clients refuse it: {problem}");
+        }
     }
     let _ = writeln!(
         out,

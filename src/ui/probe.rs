@@ -13,6 +13,7 @@ use egui::{RichText, Ui};
 use super::theme::Theme;
 use crate::analysis::Severity;
 use crate::model::Endpoint;
+use crate::probe::tls::SuiteRating;
 use crate::probe::{Cancel, ProbeFinding, jwt, tls};
 use crate::verify::{self, EndpointStatus, Verification};
 
@@ -328,11 +329,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     if c.trusted { "trusted" } else { "not trusted" }
                 ));
             }
-            ui.label(format!(
-                "Client certificate: {} · {} cipher suites accepted",
-                r.client_cert,
-                r.cipher_suites.len()
-            ));
+            ui.label(format!("Client certificate: {}", r.client_cert));
             ui.separator();
             findings_ui(ui, theme, &r.findings);
             if !r.grade_reasons.is_empty() {
@@ -342,6 +339,49 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     }
                 });
             }
+            if let Some(c) = &r.certificate {
+                ui.collapsing("Certificate", |ui| {
+                    ui.label(format!("Subject: {}", c.subject));
+                    ui.label(format!("Issued by: {}", c.issuer));
+                    ui.label(format!("Names: {}", c.names.join(", ")));
+                    ui.label(format!(
+                        "{}, {}, valid {} to {}, chain of {}",
+                        c.key, c.signature, c.not_before, c.not_after, c.chain_length
+                    ));
+                    if let Some(e) = &c.trust_error {
+                        ui.label(RichText::new(e).color(theme.severity(Severity::High)));
+                    }
+                    for p in &c.strict_problems {
+                        ui.label(
+                            RichText::new(format!("Strict clients refuse it: {p}"))
+                                .color(theme.severity(Severity::Low)),
+                        );
+                    }
+                });
+            }
+            ui.collapsing(format!("Cipher suites ({})", r.cipher_suites.len()), |ui| {
+                egui::Grid::new("suites").striped(true).show(ui, |ui| {
+                    for s in &r.cipher_suites {
+                        let color = match s.rating() {
+                            SuiteRating::Weak => theme.severity(Severity::High),
+                            SuiteRating::Fair => theme.severity(Severity::Medium),
+                            SuiteRating::Good => theme.text,
+                        };
+                        ui.label(s.protocol);
+                        ui.label(RichText::new(&s.id).monospace().weak());
+                        ui.label(RichText::new(&s.name).monospace());
+                        ui.label(format!("{} bit", s.bits));
+                        ui.label(RichText::new(s.traits()).color(color));
+                        ui.end_row();
+                    }
+                });
+                if !r.groups.is_empty() {
+                    ui.label(format!("Groups: {}", r.groups.join(", ")));
+                }
+                if let Some(bits) = r.dh_bits {
+                    ui.label(format!("DH group: {bits} bits"));
+                }
+            });
         }
         Attached::Jwt(r) => {
             ui.label(
@@ -410,9 +450,12 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
     let running = app.probes.job.is_some();
     let mut run = false;
     let mut cancel = false;
+    // As tall as the result needs (up to most of the screen); only the width is the user's.
+    let result_height = (ctx.content_rect().height() - 300.0).max(200.0);
     egui::Window::new("Probe endpoint")
         .open(&mut open)
-        .default_width(560.0)
+        .default_width(700.0)
+        .resizable([true, false])
         .show(ctx, |ui| {
             let form = &mut app.probes.form;
             ui.horizontal(|ui| {
@@ -481,7 +524,10 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
                 if let Some(e) = element {
                     ui.label(RichText::new(format!("Attached to `{e}`")).weak());
                 }
-                egui::ScrollArea::vertical().max_height(380.0).show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(result_height)
+                    .min_scrolled_height(result_height)
+                    .show(ui, |ui| {
                     result_ui(ui, theme, result);
                 });
             }
