@@ -245,6 +245,36 @@ fn a_weak_hmac_secret_is_cracked_offline_and_only_that() {
 }
 
 #[test]
+fn a_token_signed_with_the_empty_secret_is_found() {
+    // Some libraries sign with an empty HMAC key when the configured secret is missing.
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    let c =
+        json!({"sub": "svc", "aud": AUDIENCE, "iss": "billing", "iat": now(), "exp": now() + 600});
+    let token =
+        jsonwebtoken::encode(&header, &c, &jsonwebtoken::EncodingKey::from_secret(b"")).unwrap();
+    let options = JwtOptions {
+        token: Some(token),
+        ..JwtOptions::default()
+    };
+    let report = probe("http://127.0.0.1:9/", &options, &mut |_| {}).unwrap();
+    assert_findings(&report, &["jwt.weak-hmac-secret"]);
+    assert_eq!(report.weak_secret.as_deref(), Some("the empty secret"));
+    // A secret that is in no list is not "found".
+    let token = jsonwebtoken::encode(
+        &header,
+        &c,
+        &jsonwebtoken::EncodingKey::from_secret(b"kJ8#vQ2!mZ7$wR4^tY6&uI1*oP3"),
+    )
+    .unwrap();
+    let options = JwtOptions {
+        token: Some(token),
+        ..JwtOptions::default()
+    };
+    let report = probe("http://127.0.0.1:9/", &options, &mut |_| {}).unwrap();
+    assert_findings(&report, &[]);
+}
+
+#[test]
 fn passive_checks_read_the_token() {
     let header = json!({"alg": "HS256", "typ": "JWT", "jku": "https://attacker.invalid/keys"});
     let c = json!({"sub": "42", "email": "ann@example.com", "card": "4111-1111-1111-1111"});
