@@ -328,10 +328,11 @@ const CERT_PROBLEMS: [&str; 5] = [
     "tls.cert-hostname-mismatch",
 ];
 
-const FORGERIES: [&str; 5] = [
+const FORGERIES: [&str; 6] = [
     "jwt.alg-none-accepted",
     "jwt.signature-not-verified",
     "jwt.key-confusion",
+    "jwt.psychic-signature-accepted",
     "jwt.expired-accepted",
     "jwt.wrong-audience-accepted",
 ];

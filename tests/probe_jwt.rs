@@ -130,6 +130,49 @@ fn rs256_to_hs256_key_confusion_is_found() {
 }
 
 #[test]
+fn psychic_ecdsa_signatures_are_found_and_a_correct_es256_verifier_refuses_them() {
+    let signer = Arc::new(Signer::es256());
+    let run = |flaw: Flaw| {
+        let server = jwt_api(signer.clone(), flaw, None);
+        let options = JwtOptions {
+            token: Some(signer.token(&claims(&server.url("http", "")))),
+            key: Some(signer.private_pem.clone()),
+            active: true,
+            timeout: Duration::from_secs(8),
+            ..JwtOptions::default()
+        };
+        probe(&server.url("http", "/orders"), &options, &mut |_| {}).unwrap()
+    };
+    let psychic = |r: &JwtReport| {
+        r.attempts
+            .iter()
+            .find(|a| a.check.contains("CVE-2022-21449"))
+            .map(|a| a.accepted)
+    };
+    // jsonwebtoken's ES256 verification: every forgery refused, the zero signature too.
+    let secure = run(Flaw::Secure);
+    assert_findings(&secure, &[]);
+    assert_eq!(psychic(&secure), Some(false));
+    assert!(secure.attempts.iter().all(|a| a.accepted != a.must_refuse));
+    // A verifier with Java's old bug.
+    let broken = run(Flaw::PsychicSignature);
+    assert_findings(&broken, &["jwt.psychic-signature-accepted"]);
+    assert_eq!(psychic(&broken), Some(true));
+    assert!(
+        broken.findings[0]
+            .evidence
+            .contains("ES256 signature replaced by zeros")
+    );
+    // An RS256 token cannot carry the test: it is listed as not tested, with why.
+    let (rs, _) = active_probe(Flaw::Secure);
+    assert!(
+        rs.not_tested
+            .iter()
+            .any(|(c, why)| c.contains("CVE-2022-21449") && why.contains("not ECDSA"))
+    );
+}
+
+#[test]
 fn expired_tokens_accepted_is_found_with_the_test_key() {
     let (report, _) = active_probe(Flaw::IgnoresExpiry);
     assert_findings(&report, &["jwt.expired-accepted"]);

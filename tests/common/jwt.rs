@@ -12,14 +12,38 @@ use super::{HttpServer, Request, Response, http_server};
 pub const AUDIENCE: &str = "orders-api";
 pub const KID: &str = "orders-2026";
 
-/// The issuer's RSA key pair and its JWK.
+/// The issuer's key pair (RSA for RS256, or P-256 for ES256) and its JWK.
 pub struct Signer {
+    pub alg: Algorithm,
     pub private_pem: String,
     pub public_pem: String,
     pub jwk: Value,
 }
 
 impl Signer {
+    /// An ES256 issuer (P-256 key).
+    pub fn es256() -> Self {
+        use base64::Engine as _;
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let public_pem = key.public_key_pem();
+        let spki_der = pem::parse(&public_pem).unwrap().into_contents();
+        let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki_der).unwrap();
+        // The uncompressed point: 0x04, then x and y, 32 bytes each.
+        let point = spki.subject_public_key.data.to_vec();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let jwk = json!({
+            "kty": "EC", "crv": "P-256", "kid": KID, "use": "sig", "alg": "ES256",
+            "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+        });
+        Signer {
+            alg: Algorithm::ES256,
+            private_pem: key.serialize_pem(),
+            public_pem,
+            jwk,
+        }
+    }
+
+    /// An RS256 issuer (2048-bit RSA key).
     pub fn new() -> Self {
         let key =
             rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
@@ -40,18 +64,31 @@ impl Signer {
             "n": b64(rsa.modulus), "e": b64(rsa.exponent),
         });
         Signer {
+            alg: Algorithm::RS256,
             private_pem: key.serialize_pem(),
             public_pem,
             jwk,
         }
     }
 
-    /// An RS256 token with these claims.
+    /// A token with these claims, signed with the issuer's key.
     pub fn token(&self, claims: &Value) -> String {
-        let mut header = Header::new(Algorithm::RS256);
+        let mut header = Header::new(self.alg);
         header.kid = Some(KID.into());
-        let key = EncodingKey::from_rsa_pem(self.private_pem.as_bytes()).unwrap();
-        jsonwebtoken::encode(&header, claims, &key).unwrap()
+        let key = if self.alg == Algorithm::ES256 {
+            EncodingKey::from_ec_pem(self.private_pem.as_bytes())
+        } else {
+            EncodingKey::from_rsa_pem(self.private_pem.as_bytes())
+        };
+        jsonwebtoken::encode(&header, claims, &key.unwrap()).unwrap()
+    }
+
+    fn decoding_key(&self) -> DecodingKey {
+        if self.alg == Algorithm::ES256 {
+            DecodingKey::from_ec_pem(self.public_pem.as_bytes()).unwrap()
+        } else {
+            DecodingKey::from_rsa_pem(self.public_pem.as_bytes()).unwrap()
+        }
     }
 }
 
@@ -84,6 +121,8 @@ pub enum Flaw {
     IgnoresAudience,
     /// No authentication at all.
     NoAuth,
+    /// ES256 verified as Java 15-18 did (CVE-2022-21449): a signature of zeros passes.
+    PsychicSignature,
 }
 
 fn header_alg(token: &str) -> Option<String> {
@@ -121,6 +160,9 @@ fn check(signer: &Signer, iss: &str, flaw: Flaw, token: Option<&str>) -> bool {
             return payload(token).is_some_and(|c| unexpired(&c));
         }
         Flaw::NoSignatureCheck => return payload(token).is_some_and(|c| unexpired(&c)),
+        Flaw::PsychicSignature if zero_signature(token) => {
+            return payload(token).is_some_and(|c| unexpired(&c));
+        }
         Flaw::KeyConfusion if header_alg(token).as_deref() == Some("HS256") => {
             let mut v = Validation::new(Algorithm::HS256);
             v.set_audience(&[AUDIENCE]);
@@ -130,7 +172,7 @@ fn check(signer: &Signer, iss: &str, flaw: Flaw, token: Option<&str>) -> bool {
         }
         _ => {}
     }
-    let mut v = Validation::new(Algorithm::RS256);
+    let mut v = Validation::new(signer.alg);
     v.set_audience(&[AUDIENCE]);
     v.set_issuer(&[iss]);
     v.validate_nbf = true;
@@ -141,8 +183,21 @@ fn check(signer: &Signer, iss: &str, flaw: Flaw, token: Option<&str>) -> bool {
     if flaw == Flaw::IgnoresAudience {
         v.validate_aud = false;
     }
-    let key = DecodingKey::from_rsa_pem(signer.public_pem.as_bytes()).unwrap();
-    jsonwebtoken::decode::<Value>(token, &key, &v).is_ok()
+    jsonwebtoken::decode::<Value>(token, &signer.decoding_key(), &v).is_ok()
+}
+
+/// Whether the token's signature is all zero bytes.
+fn zero_signature(token: &str) -> bool {
+    use base64::Engine as _;
+    token
+        .split('.')
+        .nth(2)
+        .and_then(|s| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()
+        })
+        .is_some_and(|sig| !sig.is_empty() && sig.iter().all(|b| *b == 0))
 }
 
 /// An API at `/orders` that is also its own issuer (discovery and JWKS under the same origin),
@@ -174,7 +229,7 @@ fn route(signer: &Signer, base: &str, flaw: Flaw, r: &Request) -> Response {
             "/.well-known/openid-configuration" => Response::json(&json!({
                 "issuer": base,
                 "jwks_uri": format!("{base}/jwks.json"),
-                "id_token_signing_alg_values_supported": ["RS256"],
+                "id_token_signing_alg_values_supported": [format!("{:?}", signer.alg)],
             })),
             "/jwks.json" => Response::json(&json!({ "keys": [signer.jwk] })),
             _ if check(signer, base, flaw, r.bearer()) => Response::json(&json!({"orders": []})),
