@@ -72,8 +72,8 @@ pub static FORGED_TOKEN_ACCEPTED: Rule = Rule {
     severity: Severity::Critical,
     explanation: "The model declares token authentication on this link, and the live endpoint \
         accepted a token it must refuse: unsigned (alg none), with a stripped or tampered \
-        signature, signed with the issuer's public key as an HMAC secret, expired, or for \
-        another audience. Anyone can mint such tokens.",
+        signature, signed with the issuer's public key as an HMAC secret, with an ECDSA \
+        signature of zeros, expired, or for another audience. Anyone can mint such tokens.",
     mitigation: "Verify tokens with a pinned algorithm list and the issuer's keys, and check \
         `exp`, `nbf`, `iss` and `aud`; use a maintained JWT library's strict validation.",
     check: live_only,
