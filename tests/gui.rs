@@ -506,3 +506,46 @@ fn a_still_canvas_stops_repainting_and_still_answers_clicks() {
         Selection::Element("payment-db".into())
     );
 }
+
+#[test]
+fn unsaved_work_reaches_the_recovery_file_once_per_change_and_per_model() {
+    use rampart::editor::{Edit, Session};
+    use rampart::ui::{Command, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = RampartApp::new(
+        Session::new(model::Model::example(), None),
+        Settings::default(),
+        Some(dir.path().to_path_buf()),
+    );
+    app.native_dialogs = false;
+    app.autosave_every = std::time::Duration::ZERO;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut RampartApp| app.frame(ui), app);
+    let recovery = dir.path().join("autosave.ron");
+    assert!(!recovery.exists(), "nothing unsaved yet");
+    let rename = |harness: &mut Harness<'_, RampartApp>, name: &str| {
+        let m = harness.state().session.model().clone();
+        harness
+            .state_mut()
+            .session
+            .apply(Edit::SetInfo {
+                name: name.into(),
+                description: m.description,
+                author: m.author,
+            })
+            .unwrap();
+        harness.run_steps(1);
+    };
+    rename(&mut harness, "Edited shop");
+    assert_eq!(model::load(&recovery).unwrap().model.name, "Edited shop");
+    // Written once per change: a frame without a change leaves the file alone.
+    std::fs::remove_file(&recovery).unwrap();
+    harness.run_steps(2);
+    assert!(!recovery.exists());
+    // Another model: its edits are written too, although its revisions count from the start.
+    harness.state_mut().push(Command::New);
+    harness.run_steps(1);
+    rename(&mut harness, "Second model");
+    assert_eq!(model::load(&recovery).unwrap().model.name, "Second model");
+}

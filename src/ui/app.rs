@@ -143,6 +143,8 @@ pub struct RampartApp {
     /// Whether native file dialogs work here (turned off after one returns instantly).
     pub native_dialogs: bool,
     last_autosave: Instant,
+    /// The least time between two writes of the recovery file ([`AUTOSAVE_EVERY`]).
+    pub autosave_every: Duration,
     /// The revision last written to the recovery file.
     autosaved: Option<u64>,
     autosave_dir: Option<PathBuf>,
@@ -183,6 +185,7 @@ impl RampartApp {
             recovery,
             native_dialogs: std::env::var_os("RAMPART_NO_DIALOGS").is_none(),
             last_autosave: Instant::now(),
+            autosave_every: AUTOSAVE_EVERY,
             autosaved: None,
             autosave_dir,
             commands: Vec::new(),
@@ -293,8 +296,7 @@ impl RampartApp {
     fn apply(&mut self, command: Command, ctx: &egui::Context) {
         match command {
             Command::New => {
-                self.forget_probes();
-                self.session = Session::new(Model::new("New threat model"), None);
+                self.replace_session(Session::new(Model::new("New threat model"), None));
                 self.selection = Selection::None;
                 self.selected_finding = None;
                 self.canvas.fit();
@@ -306,8 +308,7 @@ impl RampartApp {
             }
             Command::OpenPath(path) => match Session::open(&path) {
                 Ok(session) => {
-                    self.forget_probes();
-                    self.session = session;
+                    self.replace_session(session);
                     self.selection = Selection::None;
                     self.selected_finding = None;
                     self.load_errors = None;
@@ -483,8 +484,7 @@ impl RampartApp {
                                 author: session.model().author.clone(),
                             };
                             let _ = session.apply(info);
-                            self.forget_probes();
-                            self.session = session;
+                            self.replace_session(session);
                             self.canvas.fit();
                             self.notify("Recovered unsaved changes from the last session", false);
                         }
@@ -563,6 +563,14 @@ impl RampartApp {
                 }
             }
         }
+    }
+
+    /// Another model replaces this one. Revisions count afresh in the new session, so the
+    /// marker of what the recovery file holds is reset too.
+    fn replace_session(&mut self, session: Session) {
+        self.forget_probes();
+        self.autosaved = None;
+        self.session = session;
     }
 
     /// Another model replaces this one: a running probe is stopped (its result would belong to
@@ -696,13 +704,15 @@ impl RampartApp {
     }
 
     /// Writes the recovery file when there are unsaved changes not yet in it, at most every
-    /// [`AUTOSAVE_EVERY`]; the app idles between frames, so it asks for a frame when one is due.
+    /// `autosave_every`; the app idles between frames, so it asks for a frame when one is due.
     fn autosave(&mut self, ctx: &egui::Context) {
         let revision = self.session.revision();
         if !self.session.is_dirty() || self.autosaved == Some(revision) {
             return;
         }
-        let wait = AUTOSAVE_EVERY.saturating_sub(self.last_autosave.elapsed());
+        let wait = self
+            .autosave_every
+            .saturating_sub(self.last_autosave.elapsed());
         if !wait.is_zero() {
             ctx.request_repaint_after(wait);
             return;
