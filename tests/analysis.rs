@@ -6,8 +6,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use common::rampart;
 use rampart::analysis::{self, Family, RULES, Severity, compliance};
 use rampart::model::{
     self, Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset,
@@ -571,18 +572,6 @@ fn compliance_scope_follows_data_and_declarations() {
         .find(|r| r.id == "SC-28")
         .unwrap();
     assert_eq!(sc28.verdict, compliance::Verdict::Met);
-}
-
-fn rampart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

@@ -596,17 +596,12 @@ fn the_command_line_prints_findings_as_text_and_json_with_the_token_masked() {
         assert!(!output.contains(token.split('.').nth(2).unwrap()));
     }
     // --fail-on gates CI on the accepted forgery (critical).
+    let token_arg = format!("@{}", token_file.display());
     let code = |fail_on: &str| {
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["probe", "jwt", &url, "--active", "--fail-on", fail_on])
-            .arg("--token")
-            .arg(format!("@{}", token_file.display()))
-            .output()
-            .unwrap()
-            .status
-            .code()
+        let args = ["probe", "jwt", &url, "--active", "--fail-on", fail_on];
+        common::rampart(&[&args[..], &["--token", &token_arg]].concat()).0
     };
     assert_eq!(json["findings"][0]["severity"], "critical");
-    assert_eq!(code("critical"), Some(1));
-    assert_eq!(code("high"), Some(1));
+    assert_eq!(code("critical"), 1);
+    assert_eq!(code("high"), 1);
 }

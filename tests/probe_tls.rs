@@ -416,17 +416,14 @@ fn the_command_line_gates_ci_with_fail_on() {
     std::fs::write(&ca, &pki.ca_pem).unwrap();
     let target = format!("127.0.0.1:{port}");
     let rampart = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["probe", "tls", &target, "--timeout-ms", "8000"])
-            .args(args)
-            .output()
-            .unwrap();
-        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+        let all = [&["probe", "tls", &target, "--timeout-ms", "8000"], args].concat();
+        let (code, out, _) = common::rampart(&all);
+        (code, out)
     };
     // Trusted through the internal CA: clean, so even --fail-on low passes.
     let ca = ca.to_str().unwrap();
     let (code, text) = rampart(&["--ca", ca, "--fail-on", "low"]);
-    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(code, 0, "{text}");
     assert!(text.contains("A+"), "{text}");
     // One suite per line: id, name, key size, classes.
     assert!(
@@ -439,12 +436,12 @@ fn the_command_line_gates_ci_with_fail_on() {
     // Without it the chain is untrusted (a high finding): exit 1 at --fail-on high, 0 without
     // --fail-on or above the finding's severity.
     let (code, json) = rampart(&["--format", "json", "--fail-on", "high"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["findings"][0]["id"], "tls.cert-untrusted");
     assert_eq!(json["findings"][0]["severity"], "high");
-    assert_eq!(rampart(&[]).0, Some(0));
-    assert_eq!(rampart(&["--fail-on", "critical"]).0, Some(0));
+    assert_eq!(rampart(&[]).0, 0);
+    assert_eq!(rampart(&["--fail-on", "critical"]).0, 0);
 }
 
 /// `openssl verify -x509_strict` on a leaf and its CA: what strict clients decide.

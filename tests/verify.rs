@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::jwt::{Flaw, Signer, claims, jwt_api};
-use common::{HttpReply, Pki, Response, http_server, openssl_server, rustls_server, server_config};
+use common::{
+    HttpReply, Pki, Response, http_server, openssl_server, rampart, rustls_server, server_config,
+};
 use rampart::verify::{EndpointStatus, Verification};
 use serde_json::Value;
 
@@ -137,18 +139,6 @@ fn world() -> World {
             Box::new(keyed),
         ],
     }
-}
-
-fn rampart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

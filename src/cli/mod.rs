@@ -247,21 +247,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 cancel: crate::probe::Cancel::new(),
                 quick: false,
             };
-            let terminal = use_color();
-            let report = crate::probe::tls::probe(&target, &options, &mut |step| {
-                if terminal {
-                    eprint!("\r\x1b[2Kprobing {target}: {step}…");
-                }
-            })?;
-            if terminal {
-                eprint!("\r\x1b[2K");
-            }
-            let text = match format {
-                ListFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-                ListFormat::Text => report::probe::tls_text(&report, use_color()),
-            };
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(probe_exit(&report.findings, fail_on))
+            print_probe(
+                &target,
+                |progress| crate::probe::tls::probe(&target, &options, progress),
+                format,
+                report::probe::tls_text,
+                |r| &r.findings,
+                fail_on,
+            )
         }
         Command::Probe(ProbeCommand::Jwt {
             url,
@@ -289,21 +282,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 timeout: std::time::Duration::from_millis(timeout_ms),
                 ..crate::probe::jwt::JwtOptions::default()
             };
-            let terminal = use_color();
-            let report = crate::probe::jwt::probe(&url, &options, &mut |step| {
-                if terminal {
-                    eprint!("\r\x1b[2Kprobing {url}: {step}…");
-                }
-            })?;
-            if terminal {
-                eprint!("\r\x1b[2K");
-            }
-            let text = match format {
-                ListFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-                ListFormat::Text => report::probe::jwt_text(&report, use_color()),
-            };
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(probe_exit(&report.findings, fail_on))
+            print_probe(
+                &url,
+                |progress| crate::probe::jwt::probe(&url, &options, progress),
+                format,
+                report::probe::jwt_text,
+                |r| &r.findings,
+                fail_on,
+            )
         }
         Command::Verify {
             file,
@@ -511,12 +497,34 @@ fn verify(
     Ok(exit_for(&analysis, fail_on))
 }
 
-/// Exit code 1 when a probe finding is at or above `fail_on`.
-fn probe_exit(findings: &[crate::probe::ProbeFinding], fail_on: Option<Severity>) -> ExitCode {
-    match fail_on {
-        Some(level) if findings.iter().any(|f| f.severity >= level) => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+/// Runs one probe with a progress line on a terminal, prints its report as text or JSON, and
+/// exits with 1 when a finding is at or above `fail_on`.
+fn print_probe<R: serde::Serialize>(
+    target: &str,
+    run: impl FnOnce(&mut dyn FnMut(&str)) -> Result<R, crate::probe::ProbeError>,
+    format: ListFormat,
+    text: fn(&R, bool) -> String,
+    findings: fn(&R) -> &[crate::probe::ProbeFinding],
+    fail_on: Option<Severity>,
+) -> anyhow::Result<ExitCode> {
+    let terminal = use_color();
+    let report = run(&mut |step| {
+        if terminal {
+            eprint!("\r\x1b[2Kprobing {target}: {step}…");
+        }
+    })?;
+    if terminal {
+        eprint!("\r\x1b[2K");
     }
+    let out = match format {
+        ListFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ListFormat::Text => text(&report, terminal),
+    };
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(match fail_on {
+        Some(level) if findings(&report).iter().any(|f| f.severity >= level) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 /// Exit code 1 when an open finding is at or above `fail_on`.

@@ -18,6 +18,19 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 pub mod jwt;
 
+/// Runs the `rampart` binary: exit code, standard output, standard error.
+pub fn rampart(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// A test certificate authority, written to a temporary folder as PEM.
 pub struct Pki {
     pub dir: tempfile::TempDir,
