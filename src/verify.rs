@@ -140,6 +140,9 @@ pub enum EndpointStatus {
     Unreachable,
     /// Not probed (cancelled, or unusable settings).
     NotProbed,
+    /// Probed, nothing contradicted the model, but something it declares could not be checked
+    /// (the probe could not finish, an answer was neither an acceptance nor a refusal).
+    Unverified,
 }
 
 impl EndpointStatus {
@@ -150,6 +153,7 @@ impl EndpointStatus {
             EndpointStatus::Drift => "drift",
             EndpointStatus::Unreachable => "unreachable",
             EndpointStatus::NotProbed => "not probed",
+            EndpointStatus::Unverified => "could not verify",
         }
     }
 }
@@ -309,6 +313,8 @@ struct Run<'a> {
     d: &'a Declared,
     r: EndpointResult,
     unreachable: bool,
+    /// Something the model declares could not be checked: never "verified".
+    incomplete: bool,
 }
 
 impl Run<'_> {
@@ -320,7 +326,8 @@ impl Run<'_> {
     }
 }
 
-const CERT_PROBLEMS: [&str; 5] = [
+const CERT_PROBLEMS: [&str; 6] = [
+    "tls.no-certificate",
     "tls.cert-expired",
     "tls.cert-not-yet-valid",
     "tls.cert-untrusted",
@@ -365,6 +372,7 @@ fn check(d: &Declared, base: Option<&Path>, options: &Options) -> EndpointResult
             duration_ms: 0,
         },
         unreachable: false,
+        incomplete: false,
     };
     if let Err(why) = probe_endpoint(&mut run, base, options) {
         run.r.notes.push(why);
@@ -374,7 +382,11 @@ fn check(d: &Declared, base: Option<&Path>, options: &Options) -> EndpointResult
         EndpointStatus::Unreachable
     } else if !r.drift.is_empty() {
         EndpointStatus::Drift
-    } else if options.cancel.is_cancelled() || r.matched.is_empty() {
+    } else if options.cancel.is_cancelled() {
+        EndpointStatus::NotProbed
+    } else if run.incomplete {
+        EndpointStatus::Unverified
+    } else if r.matched.is_empty() {
         EndpointStatus::NotProbed
     } else {
         EndpointStatus::Verified
@@ -482,6 +494,12 @@ fn compare_tls(run: &mut Run<'_>, t: &tls::TlsReport, wants_tls: bool) {
             run.r.notes.push(format!("no TLS: {why}"));
         }
         return;
+    }
+    if let Some(f) = t.findings.iter().find(|f| f.id == "tls.probe-incomplete") {
+        run.incomplete = true;
+        run.r
+            .notes
+            .push(format!("could not verify TLS: {}", f.evidence));
     }
     if wants_tls {
         run.r.matched.push("speaks TLS".into());
@@ -610,15 +628,30 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
         .find(|a| a.check == "baseline without a token");
     match anonymous.and_then(|a| a.status) {
         None => {
-            let why = j.errors.first().cloned().unwrap_or_default();
-            if run.r.observed.speaks_tls.is_none() {
-                // Nothing else reached it: the endpoint is not there.
+            // The error of this very request (not, say, the issuer's discovery on another host).
+            let why = j
+                .errors
+                .iter()
+                .find_map(|e| e.strip_prefix("baseline without a token: "))
+                .or_else(|| j.errors.first().map(String::as_str))
+                .unwrap_or("no answer")
+                .to_string();
+            let connects = probe::Target::parse(url).ok().is_some_and(|t| {
+                probe::connect(
+                    &t,
+                    Deadline::after(options.timeout.min(Duration::from_secs(2))),
+                )
+                .is_ok()
+            });
+            if run.r.observed.speaks_tls.is_none() && !connects {
+                // Nothing reached it: the endpoint is not there.
                 run.unreachable = true;
                 run.drift(&drift::ENDPOINT_UNREACHABLE, format!("{url}: {why}"));
             } else {
-                run.r
-                    .notes
-                    .push(format!("authentication not checked: {why}"));
+                run.incomplete = true;
+                run.r.notes.push(format!(
+                    "could not verify authentication: {url} accepts connections but did not answer a request ({why})"
+                ));
             }
             return;
         }
@@ -638,6 +671,19 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
                         d.element
                     ),
                 );
+                return;
+            }
+            if !matches!(status, 401 | 403) {
+                // A redirect (to a login page, or anywhere), a 404 or a server error is not a
+                // refusal of the missing credentials: nothing was learnt about authentication.
+                let to = anonymous
+                    .and_then(|a| a.location.as_deref())
+                    .map(|l| format!(" to {}", crate::probe::quote(l, 120)))
+                    .unwrap_or_default();
+                run.incomplete = true;
+                run.r.notes.push(format!(
+                    "could not verify authentication: GET {url} without credentials was answered with HTTP {status}{to}, which is neither an acceptance nor a refusal (401 or 403)"
+                ));
                 return;
             }
             run.r.matched.push(format!(
@@ -854,18 +900,35 @@ impl Verification {
             .map(|e| e.status)
     }
 
-    /// Endpoints per status: verified, drift, unreachable, not probed.
+    /// Endpoints per status: verified, drift, unreachable, could not verify, not probed.
     #[must_use]
-    pub fn counts(&self) -> [usize; 4] {
-        let mut c = [0; 4];
+    pub fn counts(&self) -> [usize; 5] {
+        let mut c = [0; 5];
         for e in &self.endpoints {
             c[match e.status {
                 EndpointStatus::Verified => 0,
                 EndpointStatus::Drift => 1,
                 EndpointStatus::Unreachable => 2,
-                EndpointStatus::NotProbed => 3,
+                EndpointStatus::Unverified => 3,
+                EndpointStatus::NotProbed => 4,
             }] += 1;
         }
         c
+    }
+
+    /// "3 verified, 1 drift, 0 unreachable, 1 could not verify, 0 not probed" (the "could not
+    /// verify" part only when there is one); `drift` is the word after the drift count ("drift"
+    /// in a status line, "with drift" in prose).
+    #[must_use]
+    pub fn summary(&self, drift_word: &str) -> String {
+        let [ok, drift, unreachable, unverified, skipped] = self.counts();
+        let maybe = if unverified > 0 {
+            format!(", {unverified} could not verify")
+        } else {
+            String::new()
+        };
+        format!(
+            "{ok} verified, {drift} {drift_word}, {unreachable} unreachable{maybe}, {skipped} not probed"
+        )
     }
 }

@@ -75,6 +75,9 @@ pub struct TokenInfo {
     pub nbf: Option<i64>,
     pub iat: Option<i64>,
     pub lifetime_seconds: Option<i64>,
+    /// Time claims that are not valid times (`exp` is "1e300"), quoted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid_times: Vec<String>,
     pub claims: Vec<String>,
     pub sensitive_claims: Vec<String>,
     /// `jku`, `x5u`, `jwk`, `x5c` headers present.
@@ -109,6 +112,9 @@ pub struct Attempt {
     /// The request, with the token masked.
     pub request: String,
     pub status: Option<u16>,
+    /// Where a redirect pointed (never followed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     pub accepted: bool,
     /// A secure endpoint refuses this request (every one but the baseline with the given token).
     pub must_refuse: bool,
@@ -286,15 +292,39 @@ fn sensitive_claims(claims: &Map<String, Value>) -> Vec<String> {
     out.into_iter().collect()
 }
 
-fn number(v: Option<&Value>) -> Option<i64> {
-    v.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+/// The latest time a claim may name: the end of year 9999 (what RFC 3339 can write).
+const LATEST_TIME: i64 = 253_402_300_799;
+
+/// A NumericDate claim (RFC 7519: seconds since 1970, possibly fractional): `Ok(None)` when
+/// absent, `Err` with the claim quoted when it is not a number or not a time between 1970 and
+/// the year 9999.
+fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, String> {
+    let Some(v) = claims.get(name) else {
+        return Ok(None);
+    };
+    let seconds = v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.is_finite() && (0.0..=LATEST_TIME as f64).contains(f))
+            .map(|f| f.trunc() as i64)
+    });
+    match seconds {
+        Some(t) if (0..=LATEST_TIME).contains(&t) => Ok(Some(t)),
+        _ => Err(format!("`{name}` is {}", super::quote(&v.to_string(), 40))),
+    }
 }
 
 fn inspect(token: &str, jws: &Jws) -> TokenInfo {
     let s = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
-    let exp = number(jws.claims.get("exp"));
-    let iat = number(jws.claims.get("iat"));
-    let nbf = number(jws.claims.get("nbf"));
+    let mut invalid_times = Vec::new();
+    let mut claim_time = |name: &str| {
+        time_claim(&jws.claims, name).unwrap_or_else(|e| {
+            invalid_times.push(e);
+            None
+        })
+    };
+    let exp = claim_time("exp");
+    let iat = claim_time("iat");
+    let nbf = claim_time("nbf");
     TokenInfo {
         token: mask(token),
         alg: s(&jws.header, "alg").unwrap_or_else(|| "(missing)".into()),
@@ -306,9 +336,10 @@ fn inspect(token: &str, jws: &Jws) -> TokenInfo {
         nbf,
         iat,
         lifetime_seconds: match (exp, iat.or(nbf)) {
-            (Some(e), Some(i)) => Some(e - i),
+            (Some(e), Some(i)) => e.checked_sub(i),
             _ => None,
         },
+        invalid_times,
         claims: jws.claims.keys().cloned().collect(),
         sensitive_claims: sensitive_claims(&jws.claims),
         key_headers: ["jku", "x5u", "jwk", "x5c"]
@@ -329,7 +360,20 @@ fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
             format!("header alg `{}`", info.alg),
         ));
     }
+    if !info.invalid_times.is_empty() {
+        findings.push(ProbeFinding::new(
+            "jwt.invalid-time-claim",
+            Severity::Medium,
+            "A time claim is not a valid time",
+            format!(
+                "{}: verifiers disagree on such values (some overflow, some treat them as absent), \
+                 so expiry may not be enforced",
+                info.invalid_times.join("; ")
+            ),
+        ));
+    }
     match info.exp {
+        None if info.invalid_times.iter().any(|t| t.starts_with("`exp`")) => {}
         None => findings.push(ProbeFinding::new(
             "jwt.no-expiry",
             Severity::High,
@@ -402,6 +446,7 @@ fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
 /// HTTP with limits: a fixed budget of requests, a timeout each, no redirects, bounded bodies.
 struct Http {
     agent: ureq::Agent,
+    per_request: Duration,
     sent: usize,
     max: usize,
     deadline: Deadline,
@@ -446,12 +491,12 @@ impl Http {
             .tls_config(tls)
             .max_redirects(0)
             .http_status_as_error(false)
-            .timeout_global(Some(per_request))
             .user_agent("rampart-jwt-probe")
             .build()
             .new_agent();
         Ok(Http {
             agent,
+            per_request,
             sent: 0,
             max: options.max_requests,
             deadline,
@@ -470,7 +515,13 @@ impl Http {
             return Err(format!("the budget of {} requests was spent", self.max));
         }
         self.sent += 1;
-        let mut request = self.agent.get(url);
+        // Each request gets its share of the time, but never more than the probe has left.
+        let mut request = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(self.per_request.min(self.deadline.remaining())))
+            .build();
         if let Some(t) = bearer {
             request = request.header("Authorization", &format!("Bearer {t}"));
         }
@@ -1012,6 +1063,7 @@ fn attempt(
                 check: check.to_string(),
                 request,
                 status: Some(a.status),
+                location: a.location,
                 accepted: ok,
                 must_refuse: check != BASELINE,
             });
@@ -1022,6 +1074,7 @@ fn attempt(
                 check: check.to_string(),
                 request,
                 status: None,
+                location: None,
                 accepted: false,
                 must_refuse: check != BASELINE,
             });
@@ -1408,5 +1461,50 @@ mod tests {
                 .unwrap_err()
                 .contains("JSON object")
         );
+    }
+
+    fn findings_for(claims: &Value) -> (TokenInfo, Vec<String>) {
+        let token = hs256(
+            &json!({"alg": "HS256"}),
+            claims,
+            b"k4Jd9!vQ2#mZ8@rT5^wY1&pL7*eH3$uN",
+        );
+        let info = inspect(&token, &parse_jws(&token).unwrap());
+        let mut findings = Vec::new();
+        passive_findings(&info, &mut findings);
+        (info, findings.into_iter().map(|f| f.id).collect())
+    }
+
+    #[test]
+    fn out_of_range_time_claims_are_findings_not_overflows() {
+        // Found by a reliability pass: a subtraction overflow in debug builds, a negative
+        // lifetime and no finding in release builds.
+        for claims in [
+            json!({"exp": 1e300, "iat": -686_715, "iss": "i", "aud": "a"}),
+            json!({"exp": i64::MAX, "iat": -1, "iss": "i", "aud": "a"}),
+            json!({"exp": "tomorrow", "iat": 0, "iss": "i", "aud": "a"}),
+            json!({"exp": f64::MIN_POSITIVE, "nbf": -1e308, "iss": "i", "aud": "a"}),
+        ] {
+            let (info, ids) = findings_for(&claims);
+            assert!(
+                ids.contains(&"jwt.invalid-time-claim".to_string()),
+                "{claims}: {ids:?}"
+            );
+            assert!(
+                info.lifetime_seconds.is_none_or(|l| l >= 0),
+                "{claims}: {info:?}"
+            );
+        }
+        let (info, ids) = findings_for(&json!({"exp": 1e300, "iat": 0, "iss": "i", "aud": "a"}));
+        assert!(
+            info.invalid_times[0].contains("`exp` is \"1e+300\""),
+            "{info:?}"
+        );
+        assert!(!ids.contains(&"jwt.no-expiry".to_string()), "{ids:?}");
+        // A far but valid expiry is a long lifetime, computed without overflow.
+        let (info, ids) =
+            findings_for(&json!({"exp": LATEST_TIME, "iat": 0, "iss": "i", "aud": "a"}));
+        assert_eq!(info.lifetime_seconds, Some(LATEST_TIME));
+        assert_eq!(ids, ["jwt.long-lifetime"]);
     }
 }

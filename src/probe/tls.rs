@@ -331,6 +331,9 @@ fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
     record.serialize().unwrap_or_default()
 }
 
+/// Handshake messages (type, body) of a server's first flight.
+type Flight = Vec<(u8, Vec<u8>)>;
+
 /// How a server answered a ClientHello.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Answer {
@@ -341,7 +344,15 @@ enum Answer {
         suite: u16,
         group: Option<u16>,
         /// The rest of the server's first flight (TLS 1.2 and older), when it was read.
-        flight: Vec<(u8, Vec<u8>)>,
+        flight: Flight,
+        /// The server went on as a real one does: its whole first flight up to
+        /// ServerHelloDone (TLS 1.2 and older, when the whole flight was asked for), or
+        /// encrypted records after a TLS 1.3 ServerHello. A ServerHello alone proves nothing.
+        complete: bool,
+        /// A TLS 1.3 HelloRetryRequest (the server wants another key share).
+        retry: bool,
+        /// Why reading stopped before the flight was complete.
+        cut: Option<String>,
     },
     Alert(u8),
     /// Bytes that are not TLS (the first few, for the report).
@@ -350,10 +361,44 @@ enum Answer {
     Failed(String),
 }
 
-/// The largest handshake message accepted while reading a server's first flight.
-const MAX_HANDSHAKE: usize = 64 * 1024;
+impl Answer {
+    /// Whether this answer is evidence that the server speaks `version`: a complete first
+    /// flight with a certificate (or an anonymous suite) for TLS 1.2 and older, encrypted
+    /// handshake records after a real (not retry) ServerHello for TLS 1.3.
+    fn proves(&self, version: u16) -> bool {
+        match self {
+            Answer::Hello {
+                version: v,
+                suite,
+                flight,
+                complete,
+                retry,
+                ..
+            } => {
+                *v == version
+                    && *complete
+                    && !*retry
+                    && (version == 0x0304
+                        || flight
+                            .iter()
+                            .any(|(t, body)| *t == 11 && !parse_certificate_list(body).is_empty())
+                        || classify(*suite, "").classes.contains(&"anonymous"))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The largest handshake message accepted while reading a server's first flight: room for a
+/// realistic certificate chain (rustls itself stops at 64 KiB).
+const MAX_HANDSHAKE: usize = 256 * 1024;
 /// The most bytes read for one hello.
-const MAX_FLIGHT: usize = 256 * 1024;
+const MAX_FLIGHT: usize = 512 * 1024;
+/// The random of a TLS 1.3 HelloRetryRequest (RFC 8446, 4.1.3).
+const RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
 
 fn record_version_ok(v: u16) -> bool {
     (0x0300..=0x0304).contains(&v)
@@ -377,6 +422,8 @@ fn read_answer(stream: &mut Stream, whole_flight: bool) -> Answer {
     let mut buf: Vec<u8> = Vec::new();
     let mut handshake: Vec<u8> = Vec::new();
     let mut messages: Vec<(u8, Vec<u8>)> = Vec::new();
+    // An encrypted record after the ServerHello: TLS 1.3 going on with its handshake.
+    let mut encrypted = false;
     let mut chunk = [0u8; 16 * 1024];
     loop {
         // Parse every complete record in the buffer.
@@ -406,71 +453,112 @@ fn read_answer(stream: &mut Stream, whole_flight: bool) -> Answer {
                 if messages.is_empty() {
                     return Answer::Alert(code);
                 }
-                return hello_answer(&messages);
+                return hello_answer(
+                    &messages,
+                    false,
+                    Some(format!("alert {} after the ServerHello", alert_name(code))),
+                );
             }
-            if kind != TlsRecordType::Handshake {
-                continue;
+            if kind == TlsRecordType::ApplicationData && !messages.is_empty() {
+                encrypted = true;
             }
-            handshake.extend_from_slice(&data);
-            // Split complete handshake messages.
-            while handshake.len() >= 4 {
-                let mlen = (usize::from(handshake[1]) << 16)
-                    | (usize::from(handshake[2]) << 8)
-                    | usize::from(handshake[3]);
-                if mlen > MAX_HANDSHAKE {
-                    return Answer::Failed(format!(
-                        "the server announced a handshake message of {mlen} bytes (more than the {MAX_HANDSHAKE} accepted)"
-                    ));
+            if kind == TlsRecordType::Handshake {
+                handshake.extend_from_slice(&data);
+                // Split complete handshake messages.
+                while handshake.len() >= 4 {
+                    let mlen = (usize::from(handshake[1]) << 16)
+                        | (usize::from(handshake[2]) << 8)
+                        | usize::from(handshake[3]);
+                    if mlen > MAX_HANDSHAKE {
+                        return Answer::Failed(format!(
+                            "the server announced a handshake message of {mlen} bytes (more than the {MAX_HANDSHAKE} accepted)"
+                        ));
+                    }
+                    if handshake.len() < 4 + mlen {
+                        break;
+                    }
+                    let msg: Vec<u8> = handshake.drain(..4 + mlen).collect();
+                    messages.push((msg[0], msg[4..].to_vec()));
                 }
-                if handshake.len() < 4 + mlen {
-                    break;
-                }
-                let msg: Vec<u8> = handshake.drain(..4 + mlen).collect();
-                messages.push((msg[0], msg[4..].to_vec()));
             }
-            let done = messages
-                .iter()
-                .any(|(t, _)| *t == 14 || (!whole_flight && *t == 2))
-                || messages.first().is_some_and(|(t, body)| {
-                    *t == 2 && server_hello_version(body).is_some_and(|v| v >= 0x0304)
-                });
-            if done {
-                return hello_answer(&messages);
+            if let Some(complete) = flight_done(&messages, encrypted, whole_flight) {
+                return hello_answer(&messages, complete, None);
             }
         }
-        match stream.read(&mut chunk) {
+        let cut = match stream.read(&mut chunk) {
             Ok(0) => {
-                return if messages.is_empty() {
-                    if buf.is_empty() {
+                if messages.is_empty() {
+                    return if buf.is_empty() {
                         Answer::Closed
                     } else {
                         Answer::Failed("the server closed the connection mid-record".into())
-                    }
-                } else {
-                    hello_answer(&messages)
-                };
+                    };
+                }
+                "the server closed the connection before its first flight was complete".to_string()
             }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                continue;
+            }
             Err(e) => {
-                return if !messages.is_empty() {
-                    hello_answer(&messages)
-                } else if buf.is_empty() {
-                    Answer::Failed(describe_io(&e))
-                } else {
-                    Answer::Failed(format!("{} after {} bytes", describe_io(&e), buf.len()))
-                };
+                if messages.is_empty() {
+                    return if buf.is_empty() {
+                        Answer::Failed(describe_io(&e))
+                    } else {
+                        Answer::Failed(format!(
+                            "{} after {} of a record",
+                            describe_io(&e),
+                            bytes(buf.len())
+                        ))
+                    };
+                }
+                format!(
+                    "{} after the ServerHello, before the first flight was complete",
+                    describe_io(&e)
+                )
             }
-        }
+        };
+        return hello_answer(&messages, false, Some(cut));
     }
 }
 
-/// The version a ServerHello body negotiates (from `supported_versions` when present).
-fn server_hello_version(body: &[u8]) -> Option<u16> {
-    parse_server_hello(body).map(|(v, _, _)| v)
+/// "1 byte", "300 bytes".
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
 }
 
-/// (version, suite, group) of a ServerHello body, parsed with tls-parser.
-fn parse_server_hello(body: &[u8]) -> Option<(u16, u16, Option<u16>)> {
+/// Whether the server's answer so far is all that is waited for, and if so whether it is
+/// complete: `Some(true)` for a whole TLS 1.2 flight (with `whole_flight`), a TLS 1.3 ServerHello
+/// followed by encrypted records, or a HelloRetryRequest; `Some(false)` for a TLS 1.2
+/// ServerHello when only it was asked for; `None` to read on.
+fn flight_done(messages: &[(u8, Vec<u8>)], encrypted: bool, whole_flight: bool) -> Option<bool> {
+    let (kind, body) = messages.first()?;
+    if *kind != 2 {
+        return Some(false);
+    }
+    match parse_server_hello(body) {
+        Some(h) if h.version >= 0x0304 => (h.retry || encrypted).then_some(true),
+        Some(_) if messages.iter().any(|(t, _)| *t == 14) => Some(true),
+        Some(_) if !whole_flight => Some(false),
+        Some(_) => None,
+        None => Some(false),
+    }
+}
+
+/// What a ServerHello says.
+struct ServerHelloFacts {
+    version: u16,
+    suite: u16,
+    group: Option<u16>,
+    retry: bool,
+}
+
+/// The facts of a ServerHello body, parsed with tls-parser.
+fn parse_server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
     let mut framed = vec![2u8];
     let len = u32::try_from(body.len()).ok()?.to_be_bytes();
     framed.extend_from_slice(&len[1..]);
@@ -498,17 +586,25 @@ fn parse_server_hello(body: &[u8]) -> Option<(u16, u16, Option<u16>)> {
             }
         }
     }
-    Some((version, hello.cipher.0, group))
+    Some(ServerHelloFacts {
+        version,
+        suite: hello.cipher.0,
+        group,
+        retry: hello.random == RETRY_RANDOM,
+    })
 }
 
-fn hello_answer(messages: &[(u8, Vec<u8>)]) -> Answer {
+fn hello_answer(messages: &[(u8, Vec<u8>)], complete: bool, cut: Option<String>) -> Answer {
     match messages.first() {
         Some((2, body)) => match parse_server_hello(body) {
-            Some((version, suite, group)) => Answer::Hello {
-                version,
-                suite,
-                group,
+            Some(h) => Answer::Hello {
+                version: h.version,
+                suite: h.suite,
+                group: h.group,
                 flight: messages[1..].to_vec(),
+                complete,
+                retry: h.retry,
+                cut,
             },
             None => Answer::Failed("unparseable ServerHello".into()),
         },
@@ -538,10 +634,28 @@ fn alert_name(code: u8) -> String {
 
 fn describe_answer(a: &Answer) -> String {
     match a {
-        Answer::Hello { version, suite, .. } => format!(
-            "ServerHello {} {}",
+        Answer::Hello {
+            version,
+            suite,
+            retry: true,
+            ..
+        } => format!(
+            "HelloRetryRequest {} {}",
             version_name(*version),
             suite_name(*suite)
+        ),
+        Answer::Hello {
+            version,
+            suite,
+            cut,
+            ..
+        } => format!(
+            "ServerHello {} {}{}",
+            version_name(*version),
+            suite_name(*suite),
+            cut.as_ref()
+                .map(|c| format!(", then {c}"))
+                .unwrap_or_default()
         ),
         Answer::Alert(c) => format!("refused ({})", alert_name(*c)),
         Answer::NotTls(bytes) => not_tls_text(bytes),
@@ -708,7 +822,7 @@ pub fn probe(
         duration_ms: 0,
     };
 
-    // 1. Does it speak TLS at all? A TLS 1.2 hello with every suite.
+    // 1. Does it speak TLS at all? A TLS 1.2 hello with every suite, read to ServerHelloDone.
     progress("protocols");
     let first = p.hello(
         "TLSv1.2 ClientHello",
@@ -719,7 +833,7 @@ pub fn probe(
             groups: &group_ids(),
             key_share: false,
         },
-        false,
+        true,
     );
     report.reachable = !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect"));
     match &first {
@@ -748,26 +862,78 @@ pub fn probe(
             ));
         }
         Answer::Failed(e) if p.stalled.is_none() => {
-            report.findings.push(ProbeFinding::new(
-                "tls.handshake-failed",
-                Severity::High,
-                "The endpoint did not complete a TLS handshake",
-                e.clone(),
-            ));
+            report.findings.push(handshake_failed(e.clone()));
         }
         _ => {}
     }
     if report.findings.is_empty() && p.stalled.is_none() {
-        report.speaks_tls = true;
-        protocols_and_suites(&mut p, &mut report, &first, options.quick);
+        let evidence = protocols_and_suites(&mut p, &mut report, &first, options.quick);
         progress("certificate");
-        handshakes(&mut p, &mut report, &trust, client.as_ref(), &target);
-    } else if let Some(why) = &p.stalled {
+        let mut evidence = evidence;
+        handshakes(
+            &mut p,
+            &mut report,
+            &trust,
+            client.as_ref(),
+            &target,
+            &mut evidence,
+        );
+        report.speaks_tls = report.protocols.values().any(|v| *v);
+        if !report.speaks_tls {
+            report
+                .findings
+                .push(handshake_failed(no_handshake_evidence(&p.checks)));
+        } else if report.certificate.is_none() {
+            report.findings.push(ProbeFinding::new(
+                "tls.no-certificate",
+                Severity::High,
+                "The server's certificate could not be obtained and checked",
+                evidence.certificate_failure.clone().unwrap_or_else(|| {
+                    "no handshake yielded a certificate (anonymous cipher suites, or a TLS 1.3 \
+                     handshake the probe could not complete)"
+                        .into()
+                }),
+            ));
+        }
+    }
+    if let Some(why) = &p.stalled
+        && !report
+            .findings
+            .iter()
+            .any(|f| f.id == "tls.handshake-failed")
+    {
+        report.findings.push(if report.speaks_tls {
+            ProbeFinding::new(
+                "tls.probe-incomplete",
+                Severity::High,
+                "The probe could not finish its checks",
+                format!(
+                    "{why}; {} checks were skipped, so the result is not a verdict",
+                    p.checks
+                        .iter()
+                        .filter(|c| c.outcome.starts_with("skipped"))
+                        .count()
+                ),
+            )
+        } else {
+            handshake_failed(why.clone())
+        });
+    } else if report.speaks_tls
+        && p.deadline.passed()
+        && p.checks.iter().any(|c| c.outcome.starts_with("skipped"))
+    {
         report.findings.push(ProbeFinding::new(
-            "tls.handshake-failed",
+            "tls.probe-incomplete",
             Severity::High,
-            "The endpoint did not complete a TLS handshake",
-            why.clone(),
+            "The probe could not finish its checks",
+            format!(
+                "the probe's time limit ({} ms) was reached; {} checks were skipped, so the result is not a verdict",
+                options.timeout.as_millis(),
+                p.checks
+                    .iter()
+                    .filter(|c| c.outcome.starts_with("skipped"))
+                    .count()
+            ),
         ));
     }
     progress("grading");
@@ -785,6 +951,63 @@ pub fn probe(
     report.checks = p.checks;
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
+}
+
+fn handshake_failed(evidence: String) -> ProbeFinding {
+    ProbeFinding::new(
+        "tls.handshake-failed",
+        Severity::High,
+        "The endpoint did not complete a TLS handshake",
+        evidence,
+    )
+}
+
+/// Why no protocol counts as accepted, from what each hello got back: "every ClientHello was
+/// refused: TLSv1.2 ClientHello: refused (handshake_failure); ...".
+fn no_handshake_evidence(checks: &[Check]) -> String {
+    const SHOWN: usize = 6;
+    let answers: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.outcome.starts_with("skipped"))
+        .map(|c| format!("{}: {}", c.check, c.outcome))
+        .collect();
+    let all_refused = !answers.is_empty() && answers.iter().all(|a| a.contains("refused ("));
+    let mut text = if all_refused {
+        "the server answered every ClientHello with an alert, so no protocol version is accepted: "
+            .to_string()
+    } else {
+        "no ClientHello was answered with a complete handshake (a ServerHello alone proves \
+         nothing): "
+            .to_string()
+    };
+    text.push_str(&capped(&answers, SHOWN, "; "));
+    text
+}
+
+/// The first `shown` items joined, and how many were left out.
+#[must_use]
+pub fn capped(items: &[String], shown: usize, sep: &str) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > shown {
+        text.push_str(&format!("{sep}and {} more", items.len() - shown));
+    }
+    text
+}
+
+/// What the protocol checks proved, for the handshakes that follow.
+#[derive(Default)]
+struct Evidence {
+    /// A TLS 1.3 ServerHello or HelloRetryRequest was seen; a handshake must still prove it.
+    tls13_offered: bool,
+    /// The complete first flights of the versions up to TLS 1.2 that were proved, oldest first.
+    flights: Vec<(u16, Flight)>,
+    /// Why the certificate could not be read, when it could not.
+    certificate_failure: Option<String>,
 }
 
 fn group_ids() -> Vec<u16> {
@@ -846,7 +1069,11 @@ impl Prober<'_> {
             &bytes,
             whole_flight,
         );
-        if let Answer::Failed(e) = &answer
+        let trouble = match &answer {
+            Answer::Failed(e) | Answer::Hello { cut: Some(e), .. } => Some(e),
+            _ => None,
+        };
+        if let Some(e) = trouble
             && (e.contains("timed out") || e.contains("more than"))
         {
             self.stalled = Some(format!("the server did not answer properly ({e})"));
@@ -879,9 +1106,17 @@ impl Prober<'_> {
     }
 }
 
-/// Protocol versions, then the suites of each, then TLS 1.3 groups and the DH size.
-fn protocols_and_suites(p: &mut Prober<'_>, report: &mut TlsReport, first: &Answer, quick: bool) {
+/// Protocol versions, then the suites of each, then TLS 1.3 groups and the DH size. A version
+/// counts as accepted only on evidence (see [`Answer::proves`]); TLS 1.3 is settled by the
+/// handshakes that follow when the hand-built hello could not prove it.
+fn protocols_and_suites(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    first: &Answer,
+    quick: bool,
+) -> Evidence {
     let groups = group_ids();
+    let mut evidence = Evidence::default();
     for &(version, key) in &VERSIONS[..4] {
         let answer = if version == 0x0303 {
             first.clone()
@@ -895,13 +1130,18 @@ fn protocols_and_suites(p: &mut Prober<'_>, report: &mut TlsReport, first: &Answ
                     groups: &groups,
                     key_share: false,
                 },
-                false,
+                true,
             )
         };
-        let accepted = matches!(answer, Answer::Hello { version: v, .. } if v == version);
+        let accepted = answer.proves(version);
         report.protocols.insert(key, accepted);
-        if accepted && !quick {
-            enumerate(p, report, version, key, legacy_suites());
+        if accepted {
+            if let Answer::Hello { flight, .. } = &answer {
+                evidence.flights.push((version, flight.clone()));
+            }
+            if !quick {
+                enumerate(p, report, version, key, legacy_suites());
+            }
         }
     }
     let answer = p.hello(
@@ -915,18 +1155,18 @@ fn protocols_and_suites(p: &mut Prober<'_>, report: &mut TlsReport, first: &Answ
         },
         false,
     );
-    let tls13 = matches!(
+    evidence.tls13_offered = matches!(
         answer,
         Answer::Hello {
             version: 0x0304,
             ..
         }
     );
-    report.protocols.insert("TLSv1.3", tls13);
+    report.protocols.insert("TLSv1.3", answer.proves(0x0304));
     if quick {
-        return;
+        return evidence;
     }
-    if tls13 {
+    if evidence.tls13_offered {
         enumerate(p, report, 0x0304, "TLSv1.3", &TLS13_SUITES);
         for (group, name) in GROUPS {
             // Without a key share the server names the group it wants in a HelloRetryRequest,
@@ -983,6 +1223,7 @@ fn protocols_and_suites(p: &mut Prober<'_>, report: &mut TlsReport, first: &Answ
             report.dh_bits = u32::try_from(p_bytes * 8).ok();
         }
     }
+    evidence
 }
 
 /// Accepted suites of one version: offer all, take what the server picks, repeat without it.
@@ -1104,7 +1345,23 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 #[derive(Debug)]
 struct Recorder {
     chain: Mutex<Vec<CertificateDer<'static>>>,
+    /// The server signed the handshake with the certificate's key (TLS 1.2 ServerKeyExchange
+    /// or TLS 1.3 CertificateVerify), and the signature verified.
+    proved: std::sync::atomic::AtomicBool,
     provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl Recorder {
+    fn note(
+        &self,
+        result: Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        if result.is_ok() {
+            self.proved
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
 }
 
 impl rustls::client::danger::ServerCertVerifier for Recorder {
@@ -1130,12 +1387,12 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
+        self.note(rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        ))
     }
 
     fn verify_tls13_signature(
@@ -1144,12 +1401,12 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
+        self.note(rustls::crypto::verify_tls13_signature(
             message,
             cert,
             dss,
             &self.provider.signature_verification_algorithms,
-        )
+        ))
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -1186,6 +1443,10 @@ impl rustls::client::ResolvesClientCert for ClientCertWatch {
 /// What one rustls handshake showed.
 struct Handshake {
     chain: Vec<CertificateDer<'static>>,
+    /// The server proved it holds the certificate's key (see [`Recorder`]).
+    proved: bool,
+    /// The version negotiated, once the ServerHello was read.
+    version: Option<&'static str>,
     asked_for_cert: bool,
     /// The server refused us after the handshake, or failed it (with the reason).
     refused: Option<String>,
@@ -1207,6 +1468,7 @@ fn rustls_handshake(
     let provider = provider();
     let recorder = Arc::new(Recorder {
         chain: Mutex::new(Vec::new()),
+        proved: std::sync::atomic::AtomicBool::new(false),
         provider: provider.clone(),
     });
     let key = identity.and_then(|(certs, key)| {
@@ -1259,6 +1521,8 @@ fn rustls_handshake(
     let mut tls = rustls::StreamOwned::new(conn, stream);
     let mut result = Handshake {
         chain: Vec::new(),
+        proved: false,
+        version: None,
         asked_for_cert: false,
         refused: None,
         alpn: None,
@@ -1274,6 +1538,12 @@ fn rustls_handshake(
         }
     }
     result.chain = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    result.proved = recorder.proved.load(std::sync::atomic::Ordering::Relaxed);
+    result.version = match tls.conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => Some("TLSv1.3"),
+        Some(rustls::ProtocolVersion::TLSv1_2) => Some("TLSv1.2"),
+        _ => None,
+    };
     result.asked_for_cert = watch.asked.lock().map(|a| *a).unwrap_or(false);
     if result.refused.is_none() {
         result.alpn = tls
@@ -1361,16 +1631,20 @@ fn describe_io_tls(e: &std::io::Error) -> String {
     describe_io(e)
 }
 
-/// The certificate (via rustls), the client-certificate policy, ALPN and HSTS.
+/// The certificate (via rustls), the client-certificate policy, ALPN and HSTS. A rustls
+/// handshake in which the server proved its key settles the version it negotiated (TLS 1.3,
+/// which the hand-built hello cannot always prove); TLS 1.3 suites and groups seen without
+/// such proof are dropped.
 fn handshakes(
     p: &mut Prober<'_>,
     report: &mut TlsReport,
     trust: &Trust,
     client: Option<&Identity>,
     target: &Target,
+    evidence: &mut Evidence,
 ) {
-    let modern = report.protocols.get("TLSv1.2").copied().unwrap_or(false)
-        || report.protocols.get("TLSv1.3").copied().unwrap_or(false);
+    let modern =
+        report.protocols.get("TLSv1.2").copied().unwrap_or(false) || evidence.tls13_offered;
     let host_header = if target.port == 443 {
         target.host.clone()
     } else {
@@ -1384,35 +1658,33 @@ fn handshakes(
             &host_header,
             &target.path,
         ) {
+            if h.proved
+                && let Some(version) = h.version
+            {
+                report.protocols.insert(version, true);
+            }
             report.alpn.clone_from(&h.alpn);
             report.http.clone_from(&h.http);
             report.client_cert = match (&h.refused, h.asked_for_cert) {
-                (Some(why), true)
-                    if why.contains("ertificate")
-                        || why.contains("alert")
-                        || why.contains("losed") =>
-                {
-                    "required"
-                }
                 (Some(_), true) => "required",
                 (None, true) => "requested",
                 (_, false) => "none",
             };
-            if h.refused.is_some() && !h.asked_for_cert && h.chain.is_empty() {
+            if h.refused.is_some() && !h.asked_for_cert && !h.proved {
                 report.client_cert = "unknown";
             }
-            if !h.chain.is_empty() {
+            if h.chain.is_empty() {
+                evidence.certificate_failure = h
+                    .refused
+                    .as_ref()
+                    .map(|why| format!("the handshake failed before the certificate: {why}"));
+            } else {
                 report.certificate = Some(certificate(
                     &h.chain,
                     trust,
                     p.sni.as_deref().unwrap_or(&target.host),
                 ));
             }
-        }
-        if report.certificate.is_none() {
-            // rustls could not finish (only suites it refuses, such as NULL or static RSA):
-            // read the certificate from a raw handshake instead.
-            raw_certificate(p, report, trust, target);
         }
         if let Some(identity) = client
             && report.client_cert != "none"
@@ -1426,61 +1698,54 @@ fn handshakes(
         {
             report.client_cert_accepted = Some(h.refused.is_none());
         }
-    } else if report.protocols.values().any(|v| *v) {
-        // Only legacy protocols: take the certificate from a raw handshake.
-        raw_certificate(p, report, trust, target);
+    }
+    if !report.protocols.get("TLSv1.3").copied().unwrap_or(false) {
+        report.cipher_suites.retain(|s| s.protocol != "TLSv1.3");
+        report.server_preference.remove("TLSv1.3");
+        report.groups.clear();
+    }
+    if report.certificate.is_none() {
+        // rustls could not finish (only suites it refuses, such as CBC, NULL or static RSA,
+        // only legacy versions, or a chain over its 64 KiB limit): take the certificate from
+        // the complete first flight a hand-built hello received.
+        raw_certificate(p, report, trust, target, evidence);
     }
 }
 
-/// The certificate (and whether a client certificate is requested) from a hand-built
-/// handshake, for servers rustls cannot complete a handshake with.
-fn raw_certificate(p: &mut Prober<'_>, report: &mut TlsReport, trust: &Trust, target: &Target) {
-    // The newest protocol before TLS 1.3 (whose certificate is encrypted), with its suites.
-    let Some((version, key)) = VERSIONS[..4]
-        .iter()
-        .rev()
-        .find(|(_, k)| report.protocols.get(k).copied().unwrap_or(false))
-        .copied()
-    else {
+/// The certificate (and whether a client certificate is requested) from the newest complete
+/// first flight before TLS 1.3 (whose certificate is encrypted).
+fn raw_certificate(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    trust: &Trust,
+    target: &Target,
+    evidence: &Evidence,
+) {
+    let Some((_, flight)) = evidence.flights.last() else {
         return;
     };
-    let suites: Vec<u16> = report
-        .cipher_suites
+    let started = Instant::now();
+    let chain = flight
         .iter()
-        .filter(|s| s.protocol == key)
-        .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
-        .collect();
-    if suites.is_empty() {
-        return;
+        .find(|(t, _)| *t == 11)
+        .map(|(_, body)| parse_certificate_list(body))
+        .unwrap_or_default();
+    if !chain.is_empty() {
+        report.certificate = Some(certificate(
+            &chain,
+            trust,
+            p.sni.as_deref().unwrap_or(&target.host),
+        ));
     }
-    let answer = p.hello(
-        "certificate (raw handshake)",
-        HelloSpec {
-            version,
-            tls13: false,
-            suites: &suites,
-            groups: &group_ids(),
-            key_share: false,
-        },
-        true,
+    let requested = flight.iter().any(|(t, _)| *t == 13);
+    if report.client_cert == "unknown" || requested {
+        report.client_cert = if requested { "requested" } else { "none" };
+    }
+    p.log(
+        "certificate (from the hand-built handshake)",
+        format!("{} certificates in the chain", chain.len()),
+        started,
     );
-    if let Answer::Hello { flight, .. } = answer {
-        if let Some((_, body)) = flight.iter().find(|(t, _)| *t == 11) {
-            let chain = parse_certificate_list(body);
-            if !chain.is_empty() {
-                report.certificate = Some(certificate(
-                    &chain,
-                    trust,
-                    p.sni.as_deref().unwrap_or(&target.host),
-                ));
-            }
-        }
-        report.client_cert = if flight.iter().any(|(t, _)| *t == 13) {
-            "requested"
-        } else {
-            "none"
-        };
-    }
 }
 
 /// The certificates of a TLS 1.2 Certificate message body.
@@ -1958,6 +2223,19 @@ fn grade(report: &mut TlsReport) {
         return;
     }
     let has = |id: &str, r: &TlsReport| r.findings.iter().any(|f| f.id == id);
+    if has("tls.probe-incomplete", report) {
+        report.grade = "-".into();
+        report.grade_reasons =
+            vec!["not graded: the probe could not finish its checks (see the findings)".into()];
+        return;
+    }
+    if has("tls.no-certificate", report) {
+        lower(
+            'F',
+            "the certificate could not be obtained and checked",
+            &mut reasons,
+        );
+    }
     if report.protocols.get("SSLv3").copied().unwrap_or(false) {
         lower('F', "SSLv3 is accepted", &mut reasons);
     }

@@ -1731,11 +1731,11 @@ fn verification(w: &mut Writer, input: &Input<'_>, options: &Options) {
         );
         return;
     };
-    let [ok, drift, unreachable, skipped] = v.counts();
+    let summary = v.summary("with drift");
     let same = v.model_sha256 == options.model_hash;
     w.para(
         &format!(
-            "Verified on {} (in {:.1} s) against the model with hash {}{} {} endpoint{}: {ok} verified, {drift} with drift, {unreachable} unreachable, {skipped} not probed.",
+            "Verified on {} (in {:.1} s) against the model with hash {}{} {} endpoint{}: {summary}.",
             v.started.replace('T', " ").replace('Z', " UTC"),
             v.duration_ms as f32 / 1000.0,
             v.model_sha256.get(..12).unwrap_or("(unsaved)"),
@@ -1762,6 +1762,9 @@ fn verification(w: &mut Writer, input: &Input<'_>, options: &Options) {
                 EndpointStatus::Drift => ("Drift", severity_color(Severity::High)),
                 EndpointStatus::Unreachable => ("Unreachable", severity_color(Severity::Medium)),
                 EndpointStatus::NotProbed => ("Not probed", GREY),
+                EndpointStatus::Unverified => {
+                    ("Could not verify", severity_color(Severity::Medium))
+                }
             };
             let mut seen: Vec<String> =
                 e.drift.iter().map(|d| format!("✗ {}", d.message)).collect();

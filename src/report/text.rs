@@ -203,7 +203,6 @@ pub fn verification(input: &Input<'_>, v: &crate::verify::Verification, color: b
     use crate::verify::EndpointStatus;
     let p = Paint { on: color };
     let mut out = String::new();
-    let [ok, drift, unreachable, skipped] = v.counts();
     let _ = writeln!(
         out,
         "{}{}",
@@ -212,9 +211,10 @@ pub fn verification(input: &Input<'_>, v: &crate::verify::Verification, color: b
     );
     let _ = writeln!(
         out,
-        "{} endpoints in {} ms: {ok} verified, {drift} drift, {unreachable} unreachable, {skipped} not probed\n",
+        "{} endpoints in {} ms: {}\n",
         v.endpoints.len(),
-        v.duration_ms
+        v.duration_ms,
+        v.summary("drift")
     );
     for e in &v.endpoints {
         let badge = match e.status {
@@ -222,6 +222,7 @@ pub fn verification(input: &Input<'_>, v: &crate::verify::Verification, color: b
             EndpointStatus::Drift => p.wrap("1;31", "drift      "),
             EndpointStatus::Unreachable => p.wrap("33", "unreachable"),
             EndpointStatus::NotProbed => p.dim("not probed "),
+            EndpointStatus::Unverified => p.wrap("33", "unverified "),
         };
         let _ = writeln!(out, "  {badge}  {}  {}", p.bold(&e.element), e.url);
         let _ = writeln!(

@@ -613,10 +613,10 @@ impl RampartApp {
             }
             Outcome::Failed(e) => self.notify(e, true),
             Outcome::Verify(v) => {
-                let [ok, drift, unreachable, skipped] = v.counts();
                 let mut text = format!(
-                    "Verified {} endpoints: {ok} verified, {drift} drift, {unreachable} unreachable, {skipped} not probed{}",
+                    "Verified {} endpoints: {}{}",
                     v.endpoints.len(),
+                    v.summary("drift"),
                     if cancelled { " (cancelled)" } else { "" }
                 );
                 // Keep the results beside a saved model, as `rampart verify` does.

@@ -1266,6 +1266,7 @@ fn badge(
         EndpointStatus::Drift => "!",
         EndpointStatus::Unreachable => "?",
         EndpointStatus::NotProbed => "–",
+        EndpointStatus::Unverified => "?",
     };
     painter.text(
         at,

@@ -148,6 +148,7 @@ impl Theme {
             EndpointStatus::Drift => self.severity(Severity::High),
             EndpointStatus::Unreachable => self.severity(Severity::Medium),
             EndpointStatus::NotProbed => self.muted,
+            EndpointStatus::Unverified => self.severity(Severity::Low),
         }
     }
 
