@@ -710,11 +710,35 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
             ),
         );
     } else if tokens {
-        let forged = j.attempts.iter().filter(|a| a.must_refuse).count();
-        if forged > 1 {
+        let forgeries: Vec<&jwt::Attempt> = j
+            .attempts
+            .iter()
+            .filter(|a| a.must_refuse && a.check != "baseline without a token")
+            .collect();
+        let refused = forgeries
+            .iter()
+            .filter(|a| matches!(a.status, Some(401 | 403)))
+            .count();
+        if refused > 0 {
             run.r
                 .matched
-                .push(format!("{} forged tokens refused", forged - 1));
+                .push(format!("{refused} forged tokens refused"));
+        }
+        let unclear: Vec<String> = forgeries
+            .iter()
+            .filter(|a| !matches!(a.status, Some(401 | 403)))
+            .map(|a| match a.status {
+                Some(s) => format!("{} (HTTP {s})", a.check),
+                None => format!("{} (no answer)", a.check),
+            })
+            .collect();
+        if !unclear.is_empty() {
+            run.incomplete = true;
+            run.r.notes.push(format!(
+                "could not verify {} forged tokens, answered with neither an acceptance nor a refusal: {}",
+                unclear.len(),
+                probe::tls::capped(&unclear, 6, "; ")
+            ));
         }
     }
     for (check, why) in &j.not_tested {
