@@ -16,7 +16,7 @@ fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{name} is needed for this test (poppler-utils, qpdf): {e}"));
+        .unwrap_or_else(|e| panic!("{name} is needed for this test: install Debian's poppler-utils and qpdf (bash .ci/test does): {e}"));
     assert!(
         out.status.success(),
         "{name} {args:?} failed: {}",

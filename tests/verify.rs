@@ -267,7 +267,7 @@ fn verify_reports_exactly_the_drift_and_keeps_results_beside_the_model() {
     let text = Command::new("pdftotext")
         .args(["-layout", pdf.to_str().unwrap(), "-"])
         .output()
-        .unwrap();
+        .expect("pdftotext is needed for this test: install Debian's poppler-utils (bash .ci/test does)");
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Verification against live endpoints"));
     assert!(

@@ -204,10 +204,9 @@ impl Pki {
 }
 
 fn run_openssl(args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl is installed");
+    let out = Command::new("openssl").args(args).output().expect(
+        "openssl is needed for this test: install Debian's openssl package (bash .ci/test does)",
+    );
     assert!(
         out.status.success(),
         "openssl {args:?}: {}",
@@ -309,7 +308,7 @@ pub fn openssl_server(cert: &Path, key: &Path, args: &[&str]) -> OpenSsl {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("openssl is installed");
+        .expect("openssl is needed for this test: install Debian's openssl package (bash .ci/test does)");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let port = loop {
