@@ -12,6 +12,7 @@ pub mod editor;
 pub mod model;
 pub mod probe;
 pub mod report;
+pub mod text;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod verify;

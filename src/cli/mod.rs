@@ -85,6 +85,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = report::pdf::Paper::A4)]
         paper: report::pdf::Paper,
     },
+    /// Write the architecture diagram as SVG or PNG (by the output's extension): the picture
+    /// of the canvas and the PDF.
+    Diagram {
+        file: PathBuf,
+        /// Where to write it: OUT.svg or OUT.png.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Boundaries to draw as one box (repeat, or separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        collapse: Vec<String>,
+        /// PNG only: pixels per canvas unit.
+        #[arg(long, default_value_t = 1.5)]
+        zoom: f32,
+    },
     /// Probe a live endpoint.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -319,7 +333,52 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             seed,
             output,
         } => generate(nodes, seed, output),
+        Command::Diagram {
+            file,
+            output,
+            collapse,
+            zoom,
+        } => diagram(&file, &output, collapse, zoom),
     }
+}
+
+/// `rampart diagram`: the scene as SVG, or rendered to PNG.
+fn diagram(
+    file: &std::path::Path,
+    output: &std::path::Path,
+    collapse: Vec<String>,
+    zoom: f32,
+) -> anyhow::Result<ExitCode> {
+    let png = match output.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("png") => true,
+        Some(e) if e.eq_ignore_ascii_case("svg") => false,
+        _ => anyhow::bail!("{}: the output must end in .svg or .png", output.display()),
+    };
+    let loaded = load_or_report(file)?;
+    let m = &loaded.model;
+    for id in &collapse {
+        if m.boundary(id).is_none() {
+            anyhow::bail!("--collapse {id}: the model has no boundary with that id");
+        }
+    }
+    let analysis = analysis::analyze(m);
+    let worst = analysis.worst_by_element();
+    let scene = crate::diagram::scene(
+        m,
+        &crate::diagram::Options {
+            collapsed: collapse.into_iter().collect(),
+            auto: false,
+        },
+    );
+    let svg = report::svg::render(&scene, &worst, &m.name);
+    let bytes = if png {
+        report::svg::png(&svg, zoom.clamp(0.1, 8.0))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?
+    } else {
+        svg.into_bytes()
+    };
+    report::write_file(output, &bytes).with_context(|| format!("{}", output.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A value given on the command line, or read from a file when written `@FILE` (so secrets

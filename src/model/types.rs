@@ -597,7 +597,7 @@ pub struct Pos {
 }
 
 /// A canvas rectangle (a boundary's region when the user sized it by hand).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rect {
     pub x: f32,

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod pdf;
 pub mod probe;
 pub mod sarif;
+pub mod svg;
 pub mod text;
 
 use crate::analysis::Analysis;

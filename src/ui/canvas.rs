@@ -617,7 +617,7 @@ impl Canvas {
     }
 
     fn rebuild(&mut self, view: &View<'_>) {
-        let diagram = diagram::layout(view.model);
+        let scene = diagram::scene(view.model, &diagram::Options::default());
         let mut g = CanvasGraph::new();
         let mut ids = HashMap::with_capacity(view.model.node_count());
         let emphasis = |id: &str| {
@@ -630,11 +630,9 @@ impl Canvas {
             }
         };
         for node in view.model.nodes() {
-            let p = diagram
-                .nodes
-                .get(&node.id)
-                .copied()
-                .unwrap_or(Pos { x: 0.0, y: 0.0 });
+            let p = scene
+                .node(&node.id)
+                .map_or(Pos { x: 0.0, y: 0.0 }, diagram::SceneNode::center);
             let payload = NodeView {
                 id: node.id.as_str().into(),
                 label: node.label().into(),
@@ -797,9 +795,9 @@ impl Canvas {
         }
         self.last_size = canvas_rect.size();
         if std::mem::take(&mut self.fit_pending) {
-            let diagram = diagram::layout(view.model);
+            let scene = diagram::scene(view.model, &diagram::Options::default());
             let positions = self.positions();
-            let regions = diagram::regions(view.model, &positions);
+            let regions = regions_of(&scene);
             let mut rects: Vec<egui::Rect> = positions
                 .values()
                 .map(|p| egui::Rect::from_center_size(Pos2::new(p.x, p.y), half() * 2.0))
@@ -811,11 +809,11 @@ impl Canvas {
                 )
             }));
             if rects.is_empty() {
-                rects.extend(
-                    diagram.bounds().map(|r| {
-                        egui::Rect::from_min_size(Pos2::new(r.x, r.y), Vec2::new(r.w, r.h))
-                    }),
-                );
+                let r = scene.bounds;
+                rects.push(egui::Rect::from_min_size(
+                    Pos2::new(r.x, r.y),
+                    Vec2::new(r.w, r.h),
+                ));
             }
             if let Some(bounds) = rects.into_iter().reduce(|a, b| a.union(b)) {
                 let mut meta = metadata(ui);
@@ -833,7 +831,7 @@ impl Canvas {
 
         // Boundaries, behind everything, from the live node positions.
         let positions = self.positions();
-        let regions = diagram::regions(view.model, &positions);
+        let regions = regions_of(&diagram::scene(view.model, &diagram::Options::default()));
         let mut shapes = Vec::new();
         let to_screen = |r: crate::model::Rect| {
             egui::Rect::from_min_size(
@@ -1178,9 +1176,7 @@ impl Canvas {
         moves.retain(|(k, _)| model.node(k).is_some());
         let mut edits = vec![Edit::Move(moves)];
         // Regions without the dropped node decide where it landed.
-        let mut others = positions.clone();
-        others.remove(&id);
-        let regions = diagram::regions(model, &others);
+        let regions = regions_of(&diagram::scene(model, &diagram::Options::default()));
         let landed = innermost(&regions, Pos { x: p.x, y: p.y }).map(str::to_string);
         let current = model.node(&id)?;
         if landed != current.boundary
@@ -1236,8 +1232,27 @@ fn fit_rect(meta: &mut MetadataFrame, bounds: egui::Rect, size: Vec2, max_zoom: 
     meta.pan = size * 0.5 - bounds.center().to_vec2() * zoom;
 }
 
+/// A boundary's drawn region.
+struct Region {
+    id: String,
+    rect: crate::model::Rect,
+    depth: usize,
+}
+
+fn regions_of(scene: &diagram::Scene) -> Vec<Region> {
+    scene
+        .boundaries
+        .iter()
+        .map(|b| Region {
+            id: b.id.clone(),
+            rect: b.rect,
+            depth: b.depth,
+        })
+        .collect()
+}
+
 /// The deepest region containing a point.
-fn innermost(regions: &[diagram::Region], p: Pos) -> Option<&str> {
+fn innermost(regions: &[Region], p: Pos) -> Option<&str> {
     regions
         .iter()
         .filter(|r| {
