@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cli;
 pub mod diagram;
 pub mod editor;
+pub mod fsio;
 pub mod model;
 pub mod probe;
 pub mod report;

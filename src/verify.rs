@@ -245,6 +245,9 @@ impl Default for Options {
     }
 }
 
+/// Verification sidecars larger than this are refused (a real one is a few KiB per endpoint).
+pub const SIDECAR_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Sidecar format version written by this build.
 pub const SIDECAR_VERSION: u32 = 1;
 
@@ -835,7 +838,7 @@ impl Verification {
         let path = Self::sidecar(model_path);
         let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         json.push(b'\n');
-        crate::report::write_file(&path, &json)?;
+        crate::fsio::write_atomic(&path, &json, false)?;
         Ok(path)
     }
 
@@ -845,11 +848,11 @@ impl Verification {
     /// The file exists but cannot be read or parsed: `FILE:LINE:COL: message`.
     pub fn load(model_path: &Path) -> Result<Option<Self>, String> {
         let path = Self::sidecar(model_path);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = crate::fsio::read_limited(&path, SIDECAR_LIMIT, "verification file")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
@@ -908,6 +911,7 @@ impl Verification {
                     message: d.message.clone(),
                     fix: fix_for(rule.id, &e.element),
                     status: Status::Open,
+                    change: None,
                     decision: None,
                 });
             }

@@ -7,10 +7,11 @@ pub mod compliance;
 mod context;
 pub mod paths;
 mod rules;
+pub mod words;
 
 use serde::Serialize;
 
-use crate::model::{Model, RiskDecision, Status};
+use crate::model::{AuthKind, Authorization, Encryption, Model, RiskDecision, Status, TlsVersion};
 
 pub use catalog::{RULES, rule};
 pub use context::Ctx;
@@ -115,6 +116,58 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+/// A fix that is one property change, which the GUI offers as "Apply fix".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "set", rename_all = "snake_case")]
+pub enum Change {
+    FlowEncryption { flow: String, to: Encryption },
+    FlowTlsMin { flow: String, to: TlsVersion },
+    FlowAuthentication { flow: String, to: AuthKind },
+    NodeAuditLogging { node: String },
+    NodeEncryptedAtRest { node: String },
+    NodeRateLimited { node: String },
+    NodeMfa { node: String },
+    NodeAuthorization { node: String, to: Authorization },
+}
+
+impl Change {
+    /// The element it changes.
+    #[must_use]
+    pub fn element(&self) -> &str {
+        match self {
+            Change::FlowEncryption { flow, .. }
+            | Change::FlowTlsMin { flow, .. }
+            | Change::FlowAuthentication { flow, .. } => flow,
+            Change::NodeAuditLogging { node }
+            | Change::NodeEncryptedAtRest { node }
+            | Change::NodeRateLimited { node }
+            | Change::NodeMfa { node }
+            | Change::NodeAuthorization { node, .. } => node,
+        }
+    }
+
+    /// What it does, for people: "Set Encryption to TLS".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Change::FlowEncryption { to, .. } => format!("Set Encryption to {}", to.label()),
+            Change::FlowTlsMin { to, .. } => {
+                format!("Set Lowest TLS version to {}", to.label())
+            }
+            Change::FlowAuthentication { to, .. } => {
+                format!("Set Authentication to {}", to.label())
+            }
+            Change::NodeAuditLogging { .. } => "Turn on Audit logging".into(),
+            Change::NodeEncryptedAtRest { .. } => "Turn on Encrypted at rest".into(),
+            Change::NodeRateLimited { .. } => "Turn on Rate limited".into(),
+            Change::NodeMfa { .. } => "Set Human users to use MFA".into(),
+            Change::NodeAuthorization { to, .. } => {
+                format!("Set Authorization to {}", to.label())
+            }
+        }
+    }
+}
+
 /// One problem found in the model.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -132,6 +185,8 @@ pub struct Finding {
     pub message: String,
     /// What change to the model would clear it.
     pub fix: String,
+    /// When that change is one property: the change itself.
+    pub change: Option<Change>,
     pub status: Status,
     /// The risk decision that set the status, if any.
     pub decision: Option<Box<RiskDecision>>,
@@ -175,6 +230,7 @@ impl Reporter<'_> {
             hops: Vec::new(),
             message: message.into(),
             fix: fix.into(),
+            change: None,
             status: Status::Open,
             decision: None,
         });

@@ -14,6 +14,7 @@
 
 mod label;
 mod layout;
+mod place;
 mod route;
 mod structure;
 
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::model::{Encryption, Model, NodeKind, Pos, Rect};
 
 pub use layout::free_spot;
+pub use place::{frozen, place_boundary, place_node};
 
 /// Size of a node's box, in canvas units.
 pub const NODE_W: f32 = 140.0;

@@ -2,8 +2,7 @@
 //! deterministic saving.
 
 use std::fmt;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -362,32 +361,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a model file".to_string());
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} MB; model files are limited to {} MB",
-            meta.len() / 1_000_000,
-            MAX_FILE_BYTES / 1_000_000
-        ));
-    }
-    let file = std::fs::File::open(path).map_err(|e| io_message(&e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_message(&e))?;
-    Ok(bytes)
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
+    crate::fsio::read_limited(path, MAX_FILE_BYTES, "model file")
 }
 
 /// The canonical text of a model: same model, same bytes.
@@ -443,38 +417,14 @@ pub fn save(model: &Model, path: &Path) -> Result<(), SaveError> {
     }
     let text = file_text(&file);
     drop(file);
-    let io = |source| SaveError::Io {
-        path: name.clone(),
-        source,
-    };
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        drop(file);
-        let back = std::fs::read(&tmp).map_err(io)?;
-        if back != text.as_bytes() {
-            return Err(SaveError::ReadBack { path: name.clone() });
+    crate::fsio::write_atomic(path, text.as_bytes(), true).map_err(|source| {
+        if source.to_string().contains("read back") {
+            SaveError::ReadBack { path: name.clone() }
+        } else {
+            SaveError::Io {
+                path: name.clone(),
+                source,
+            }
         }
-        std::fs::rename(&tmp, path).map_err(io)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-            && let Ok(dir) = std::fs::File::open(dir)
-        {
-            // Make the rename durable; not every platform can sync a directory.
-            let _ = dir.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
+    })
 }

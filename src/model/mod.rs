@@ -350,6 +350,37 @@ impl Model {
         }
     }
 
+    /// The name of any element (node, flow, boundary or data asset) for people: its name, or
+    /// its id when it has none; `None` when no element has this id.
+    #[must_use]
+    pub fn element_name(&self, id: &str) -> Option<&str> {
+        let named = |name: &'_ str| -> bool { !name.is_empty() };
+        if let Some(n) = self.node(id) {
+            return Some(n.label());
+        }
+        if let Some(f) = self.flow(id) {
+            return Some(if named(&f.name) {
+                f.name.as_str()
+            } else {
+                f.id.as_str()
+            });
+        }
+        if let Some(b) = self.boundary(id) {
+            return Some(if named(&b.name) {
+                b.name.as_str()
+            } else {
+                b.id.as_str()
+            });
+        }
+        self.asset(id).map(|a| {
+            if named(&a.name) {
+                a.name.as_str()
+            } else {
+                a.id.as_str()
+            }
+        })
+    }
+
     /// The trust level a node runs at: its boundary's, or 0 outside any boundary.
     #[must_use]
     pub fn trust_of(&self, node: &Node) -> u8 {

@@ -527,6 +527,13 @@ impl Flow {
         }
     }
 
+    /// Whether the caller proves who it is: an authentication, or the client certificate of
+    /// mutual TLS.
+    #[must_use]
+    pub fn authenticated(&self) -> bool {
+        self.authentication.authenticates() || self.encryption == Encryption::Mtls
+    }
+
     /// The effective lowest TLS version, if the flow is encrypted.
     #[must_use]
     pub fn effective_tls_min(&self) -> Option<TlsVersion> {

@@ -43,25 +43,11 @@ pub fn render(format: Format, input: &Input<'_>, color: bool) -> String {
     }
 }
 
-/// Writes a report file atomically: a temporary file beside `path`, flushed, then renamed over
-/// it, so a failed export never leaves half a file.
+/// Writes a report file atomically (see [`crate::fsio::write_atomic`]): a failed export never
+/// leaves half a file.
 ///
 /// # Errors
 /// Any I/O failure; `path` is then untouched.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let name = path
-        .file_name()
-        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::fsio::write_atomic(path, bytes, false)
 }

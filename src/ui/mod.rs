@@ -1,16 +1,22 @@
-//! The desktop app (eframe/egui): the canvas, panels, theme and app shell. It reads the model
-//! and analysis and issues edits; the logic it calls lives outside `ui/`.
+//! The desktop app (eframe/egui): the app shell (`app`, `apply`, `menu`), commands
+//! (`command`), the canvas (`canvas`), the panels around it (`panels`), probes (`probe`) and
+//! colours (`theme`). It reads the session and issues commands; the logic it calls lives
+//! outside `ui/`.
 
 mod app;
+mod apply;
 mod canvas;
+mod command;
+mod menu;
 mod panels;
 mod probe;
 mod theme;
 
 use std::path::PathBuf;
 
-pub use app::{Command, ExportKind, RampartApp, Selection, Settings};
-pub use canvas::Tool;
+pub use app::{RampartApp, Settings};
+pub use canvas::{Drawn, Tool};
+pub use command::{Command, ExportKind, HelpPage, Selection};
 pub use probe::{Attached, ProbeKind, ProbeState};
 
 use crate::editor::Session;

@@ -180,9 +180,9 @@ pub struct ProbeState {
     pub last: Option<(Option<String>, Attached)>,
     /// The last probe result per element.
     pub attached: HashMap<String, Attached>,
-    /// Verification status per element (for the canvas badges), with the revision it was
-    /// computed at.
-    pub badges: (Option<u64>, HashMap<String, EndpointStatus>),
+    /// Verification status per element (for the canvas badges), with the (session generation,
+    /// revision) it was computed at.
+    pub badges: (Option<(u64, u64)>, HashMap<String, EndpointStatus>),
 }
 
 /// Starts the probe the form describes.
@@ -435,19 +435,24 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
 
 /// The probe window: pick or type an endpoint, choose TLS or JWT, run, see the result.
 #[allow(clippy::too_many_lines)] // one form
-pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
+pub fn window(
+    probes: &mut ProbeState,
+    session: &crate::editor::Session,
+    ctx: &egui::Context,
+    theme: &Theme,
+    out: &mut Vec<super::Command>,
+) {
     use super::Command;
-    if !app.probes.form.open {
+    if !probes.form.open {
         return;
     }
     let mut open = true;
-    let declared = verify::declared(app.session.model());
-    let base = app
-        .session
+    let declared = verify::declared(session.model());
+    let base = session
         .path()
         .and_then(std::path::Path::parent)
         .map(std::path::Path::to_path_buf);
-    let running = app.probes.job.is_some();
+    let running = probes.job.is_some();
     let mut run = false;
     let mut cancel = false;
     // As tall as the result needs (up to most of the screen); only the width is the user's.
@@ -457,7 +462,7 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
         .default_width(700.0)
         .resizable([true, false])
         .show(ctx, |ui| {
-            let form = &mut app.probes.form;
+            let form = &mut probes.form;
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut form.kind, ProbeKind::Tls, "TLS");
                 ui.selectable_value(&mut form.kind, ProbeKind::Jwt, "JWT");
@@ -511,7 +516,7 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
                 if ui.add_enabled(!running, egui::Button::new("Run probe")).clicked() {
                     run = true;
                 }
-                if let Some(job) = &app.probes.job {
+                if let Some(job) = &probes.job {
                     ui.spinner();
                     ui.label(format!("{}: {}", job.title, job.step()));
                     if ui.button("Cancel").clicked() {
@@ -519,7 +524,7 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
                     }
                 }
             });
-            if let Some((element, result)) = &app.probes.last {
+            if let Some((element, result)) = &probes.last {
                 ui.separator();
                 if let Some(e) = element {
                     ui.label(RichText::new(format!("Attached to `{e}`")).weak());
@@ -532,31 +537,31 @@ pub fn window(app: &mut super::RampartApp, ctx: &egui::Context, theme: &Theme) {
                 });
             }
         });
-    if app.probes.form.confirming {
+    if probes.form.confirming {
         egui::Modal::new(egui::Id::new("confirm-active")).show(ctx, |ui| {
             ui.heading("Send forged tokens?");
             ui.label(format!(
                 "Rampart will send up to {} requests with forged tokens to {}. Only do this against a system you are allowed to test.",
                 jwt::JwtOptions::default().max_requests,
-                app.probes.form.target.trim()
+                probes.form.target.trim()
             ));
             ui.horizontal(|ui| {
                 if ui.button("Send forged tokens").clicked() {
                     run = true;
                 }
                 if ui.button("Cancel").clicked() {
-                    app.probes.form.confirming = false;
+                    probes.form.confirming = false;
                 }
             });
         });
     }
     if run {
-        app.push(Command::RunProbe);
+        out.push(Command::RunProbe);
     }
     if cancel {
-        app.push(Command::CancelJob);
+        out.push(Command::CancelJob);
     }
     if !open {
-        app.probes.form.open = false;
+        probes.form.open = false;
     }
 }

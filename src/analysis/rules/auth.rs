@@ -11,11 +11,12 @@ use petgraph::stable_graph::NodeIndex;
 
 use super::{FlowRef, flow_desc};
 use crate::analysis::paths::EffectivePrivilege;
-use crate::analysis::{Family, Rule, Severity, Stride};
-use crate::model::{Access, Classification, HumanUsers, NodeKind};
+use crate::analysis::{Change, Family, Rule, Severity, Stride};
+use crate::model::{Access, AuthKind, Classification, HumanUsers, NodeKind};
 
+/// No caller identity: no authentication, and no client certificate from mutual TLS either.
 fn unauthenticated(f: &FlowRef<'_>) -> bool {
-    !f.flow.authentication.authenticates()
+    !f.flow.authenticated()
 }
 
 fn auth_word(f: &FlowRef<'_>) -> &'static str {
@@ -111,7 +112,11 @@ pub static UNAUTHENTICATED_CROSS_BOUNDARY_FLOW: Rule = Rule {
                         "Set an `authentication` on flow `{}` (e.g. `mtls` or `jwt`).",
                         f.flow.id
                     ),
-                );
+                )
+                .change = Some(Change::FlowAuthentication {
+                    flow: f.flow.id.clone(),
+                    to: AuthKind::Mtls,
+                });
             }
         }
     },
@@ -188,7 +193,11 @@ pub static ANONYMOUS_SERVICE_CALL: Rule = Rule {
                         "Set `authentication: mtls` (or `jwt`) on flow `{}`.",
                         f.flow.id
                     ),
-                );
+                )
+                .change = Some(Change::FlowAuthentication {
+                    flow: f.flow.id.clone(),
+                    to: AuthKind::Mtls,
+                });
             }
         }
     },
@@ -260,6 +269,9 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
                 ),
                 format!("Require MFA for `{}` (`users: mfa`).", node.id),
             );
+            finding.change = Some(Change::NodeMfa {
+                node: node.id.clone(),
+            });
             if full.is_empty() && admin.is_empty() {
                 finding.severity = Severity::Medium;
             }

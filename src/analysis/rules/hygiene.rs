@@ -2,7 +2,7 @@
 //! that frameworks name explicitly, and gaps in the model itself.
 
 use super::flow_desc;
-use crate::analysis::{Ctx, Family, Reporter, Rule, Severity, Stride};
+use crate::analysis::{Change, Ctx, Family, Reporter, Rule, Severity, Stride};
 use crate::model::{AuthKind, DataTag, NodeKind, SecretsLocation};
 
 pub static UNENCRYPTED_SENSITIVE_STORAGE: Rule = Rule {
@@ -28,6 +28,9 @@ pub static UNENCRYPTED_SENSITIVE_STORAGE: Rule = Rule {
                     ),
                     format!("Encrypt `{}` at rest (`encrypted_at_rest: true`).", node.id),
                 );
+                finding.change = Some(Change::NodeEncryptedAtRest {
+                    node: node.id.clone(),
+                });
                 if info.stored.is_restricted() {
                     finding.severity = Severity::High;
                 }
@@ -70,7 +73,10 @@ pub static MISSING_AUDIT_LOGGING: Rule = Rule {
                     "Enable audit logging on `{}` (`audit_logging: true`).",
                     node.id
                 ),
-            );
+            )
+            .change = Some(Change::NodeAuditLogging {
+                node: node.id.clone(),
+            });
         }
     },
 };
@@ -106,7 +112,10 @@ pub static MISSING_RATE_LIMITING: Rule = Rule {
                     &[&node.id],
                     format!("Internet-facing `{}` has no rate limiting.", node.id),
                     format!("Rate-limit `{}` (`rate_limited: true`).", node.id),
-                );
+                )
+                .change = Some(Change::NodeRateLimited {
+                    node: node.id.clone(),
+                });
             }
         }
     },

@@ -5,7 +5,7 @@
 //! inside one boundary with sensitive data (`unencrypted-sensitive-flow`).
 
 use super::{FlowRef, flow_desc};
-use crate::analysis::{Ctx, Family, Reporter, Rule, Severity, Stride};
+use crate::analysis::{Change, Ctx, Family, Reporter, Rule, Severity, Stride};
 use crate::model::{AuthKind, Encryption, NodeKind, TlsVersion};
 
 fn plaintext(f: &FlowRef<'_>) -> bool {
@@ -48,6 +48,10 @@ pub static UNENCRYPTED_CROSS_BOUNDARY_FLOW: Rule = Rule {
                     ),
                     format!("Set `encryption: tls` (or `mtls`) on flow `{}`.", f.flow.id),
                 );
+                finding.change = Some(Change::FlowEncryption {
+                    flow: f.flow.id.clone(),
+                    to: Encryption::Tls,
+                });
                 if f.info.data.is_sensitive() {
                     finding.severity = Severity::High;
                 }
@@ -83,7 +87,11 @@ pub static UNENCRYPTED_SENSITIVE_FLOW: Rule = Rule {
                         protocol(&f)
                     ),
                     format!("Set `encryption: tls` (or `mtls`) on flow `{}`.", f.flow.id),
-                );
+                )
+                .change = Some(Change::FlowEncryption {
+                    flow: f.flow.id.clone(),
+                    to: Encryption::Tls,
+                });
             }
         }
     },
@@ -137,7 +145,11 @@ pub static MISSING_MTLS_SERVICE_TO_SERVICE: Rule = Rule {
                         flow_desc(&f)
                     ),
                     format!("Set `encryption: mtls` on flow `{}`.", f.flow.id),
-                );
+                )
+                .change = Some(Change::FlowEncryption {
+                    flow: f.flow.id.clone(),
+                    to: Encryption::Mtls,
+                });
             }
         }
     },
@@ -169,6 +181,10 @@ pub static PLAINTEXT_DATASTORE_CONNECTION: Rule = Rule {
                     ),
                     format!("Set `encryption: tls` on flow `{}`.", f.flow.id),
                 );
+                finding.change = Some(Change::FlowEncryption {
+                    flow: f.flow.id.clone(),
+                    to: Encryption::Tls,
+                });
                 if f.info.data.is_sensitive() || f.to_info.stored.is_sensitive() {
                     finding.severity = Severity::High;
                 }
@@ -267,6 +283,10 @@ fn check_weak_tls(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
                 ),
                 format!("Set `tls_min: tls1_2` on flow `{}`.", f.flow.id),
             );
+            finding.change = Some(Change::FlowTlsMin {
+                flow: f.flow.id.clone(),
+                to: TlsVersion::Tls12,
+            });
             if f.info.data.is_sensitive()
                 && (ctx.untrusted(f.info.from) || min <= TlsVersion::Tls10)
             {
@@ -294,7 +314,11 @@ fn check_credentials_in_cleartext(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
                     "Set `encryption: tls` on flow `{}` and rotate the credentials.",
                     f.flow.id
                 ),
-            );
+            )
+            .change = Some(Change::FlowEncryption {
+                flow: f.flow.id.clone(),
+                to: Encryption::Tls,
+            });
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::paths::BLAST_RADIUS_SHARE;
-use crate::analysis::{Ctx, Family, Reporter, Rule, Severity, Stride};
+use crate::analysis::{Change, Ctx, Family, Reporter, Rule, Severity, Stride};
 use crate::model::{Access, Authorization, NodeKind};
 
 pub static ATTACK_PATH_TO_SENSITIVE_DATA: Rule = Rule {
@@ -62,7 +62,7 @@ fn check_attack_paths(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
                     h.gaps.join("; ")
                 };
                 format!(
-                    "{} -> {} via `{}` (cost {}): controls: {}; gaps: {gaps}",
+                    "`{}` -> `{}` via `{}` (cost {}): controls: {}; gaps: {gaps}",
                     h.from, h.to, h.flow, h.cost, h.controls
                 )
             })
@@ -151,7 +151,11 @@ pub static CONFUSED_DEPUTY: Rule = Rule {
                         "Set `authorization: end_user` on `{}` and check the end user's rights on each request.",
                         node.id
                     ),
-                );
+                )
+                .change = Some(Change::NodeAuthorization {
+                    node: node.id.clone(),
+                    to: Authorization::EndUser,
+                });
             }
         }
     },

@@ -1,8 +1,14 @@
 //! An editing session: the model being edited, its file, undo and redo, unsaved-change
-//! tracking and the analysis kept in step with every edit. The GUI only issues [`Edit`]s and
-//! reads the session; everything here is tested without a window.
+//! tracking and the analysis kept in step with every edit. The GUI only issues [`Edit`]s (or
+//! the higher-level operations here: add a node where there is room, drop a node onto a
+//! boundary, apply a finding's fix) and reads the session; everything here is tested without a
+//! window. Crash recovery lives in [`autosave`].
 
+pub mod autosave;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
 use crate::analysis::{self, Analysis};
@@ -33,9 +39,11 @@ pub enum Edit {
         from: String,
         to: String,
     },
+    /// Adds a boundary (in `parent` if given), sized to `rect` if given.
     AddBoundary {
         kind: BoundaryKind,
         parent: Option<String>,
+        rect: Option<Rect>,
     },
     AddAsset {
         classification: Classification,
@@ -79,6 +87,51 @@ pub enum Edit {
 struct Snapshot {
     model: Model,
     revision: u64,
+    follow: HashMap<String, String>,
+}
+
+/// What an applied edit did that the caller may want to follow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The id of the element an `Add…` edit created.
+    pub created: Option<String>,
+    /// Ids that changed (old, new): renames, and ids that followed a new name.
+    pub renamed: Vec<(String, String)>,
+}
+
+/// Where a dragged node was dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Onto {
+    /// Its own boundary (or empty canvas without the modifier): membership stays.
+    Keep,
+    /// Another boundary: the node moves into it.
+    Boundary(String),
+    /// Empty canvas with the modifier: the node leaves every boundary.
+    Outside,
+}
+
+/// Sessions are told apart by this, so that caches keyed by revision never mix two models.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+/// An element id from a name: kebab case, letters and digits.
+#[must_use]
+pub fn id_from_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out.truncate(out.char_indices().nth(60).map_or(out.len(), |(i, _)| i));
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
 }
 
 /// The model being edited, with its history and analysis.
@@ -98,6 +151,11 @@ pub struct Session {
     worker: Option<(u64, mpsc::Receiver<Analysis>)>,
     /// The last verification against the live endpoints; its drift findings join the analysis.
     verification: Option<Arc<Verification>>,
+    /// Unique per session (see [`GENERATIONS`]).
+    generation: u64,
+    /// Elements created in this session whose id still follows their name (until the id is
+    /// set by hand or the model is saved), with the undo key their typing shares.
+    follow: HashMap<String, String>,
 }
 
 /// The analysis of a model with the drift findings of a verification that still apply to it.
@@ -129,6 +187,29 @@ impl Session {
             problems,
             worker: None,
             verification: None,
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
+            follow: HashMap::new(),
+        }
+    }
+
+    /// Unique to this session: caches keyed by (generation, revision) never show another model.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether an element's id still follows its name.
+    #[must_use]
+    pub fn id_follows_name(&self, id: &str) -> bool {
+        self.follow.contains_key(id)
+    }
+
+    /// The key typing in an element's field shares (stable while its id follows its name).
+    #[must_use]
+    pub fn typing_key(&self, id: &str, field: &str) -> String {
+        match self.follow.get(id) {
+            Some(k) => format!("{k}/{field}"),
+            None => format!("{id}/{field}"),
         }
     }
 
@@ -226,27 +307,73 @@ impl Session {
     ///
     /// # Errors
     /// The edit is invalid (an id taken, an element missing); the model is then unchanged.
-    pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+    pub fn apply(&mut self, edit: Edit) -> Result<Applied, EditError> {
         self.apply_coalescing(edit, None)
     }
 
     /// Applies an edit; consecutive edits with the same `key` (typing in one text field)
-    /// share a single undo step.
+    /// share a single undo step. A new element whose name changes takes an id from the name.
     ///
     /// # Errors
     /// As [`Session::apply`].
-    pub fn apply_coalescing(&mut self, edit: Edit, key: Option<&str>) -> Result<(), EditError> {
+    pub fn apply_coalescing(
+        &mut self,
+        edit: Edit,
+        key: Option<&str>,
+    ) -> Result<Applied, EditError> {
         let before = self.model.clone();
-        if let Err(e) = apply_edit(&mut self.model, edit) {
-            self.model = before;
-            return Err(e);
-        }
+        let follow_before = self.follow.clone();
+        let result = apply_edit(&mut self.model, edit.clone()).and_then(|created| {
+            let mut applied = Applied {
+                created,
+                renamed: Vec::new(),
+            };
+            if let Edit::Rename { old, new } = &edit {
+                self.follow.remove(old);
+                applied.renamed.push((old.clone(), new.clone()));
+            }
+            if let Some(id) = &applied.created {
+                self.follow
+                    .insert(id.clone(), format!("new:{}", self.next_revision));
+            }
+            if let Some((old, name)) = renamed_by(&edit)
+                && let Some(key) = self.follow.get(old).cloned()
+            {
+                let base = id_from_name(name);
+                let new = if base.is_empty() || !crate::model::is_valid_id(&base) {
+                    old.to_string()
+                } else if base == old {
+                    base
+                } else {
+                    self.model.unique_id(&base)
+                };
+                if new != old {
+                    self.model.rename(old, &new)?;
+                    self.follow.remove(old);
+                    self.follow.insert(new.clone(), key);
+                    applied.renamed.push((old.to_string(), new));
+                }
+            }
+            Ok(applied)
+        });
+        let applied = match result {
+            Ok(a) => a,
+            Err(e) => {
+                self.model = before;
+                self.follow = follow_before;
+                return Err(e);
+            }
+        };
+        // Ids a rename took away (flows named after their nodes) stop following.
+        let model = &self.model;
+        self.follow.retain(|id, _| model.id_in_use(id));
         let merge =
             key.is_some() && key.map(str::to_string) == self.coalesce && !self.undo.is_empty();
         if !merge {
             self.undo.push(Snapshot {
                 model: before,
                 revision: self.revision,
+                follow: follow_before,
             });
             if self.undo.len() > UNDO_LIMIT {
                 self.undo.remove(0);
@@ -257,7 +384,167 @@ impl Session {
         self.revision = self.next_revision;
         self.next_revision += 1;
         self.changed();
-        Ok(())
+        Ok(applied)
+    }
+
+    /// The scene of the model as it is now.
+    #[must_use]
+    pub fn scene(&self) -> crate::diagram::Scene {
+        crate::diagram::scene(&self.model, &crate::diagram::Options::default())
+    }
+
+    /// The edits that write the drawing's automatic positions into the model, so that the
+    /// next edit moves nothing else.
+    fn freeze(&self, scene: &crate::diagram::Scene) -> Vec<Edit> {
+        let (nodes, boundaries) = crate::diagram::frozen(&self.model, scene);
+        let mut edits = Vec::new();
+        if !nodes.is_empty() {
+            edits.push(Edit::Move(nodes));
+        }
+        for (id, rect) in boundaries {
+            edits.push(Edit::SizeBoundary {
+                id,
+                rect: Some(rect),
+            });
+        }
+        edits
+    }
+
+    /// Adds a node of `kind` into `boundary` (if any), in free space there (near `near` if
+    /// given), as one undo step. Returns its id.
+    ///
+    /// # Errors
+    /// The boundary does not exist.
+    pub fn add_node(
+        &mut self,
+        kind: NodeKind,
+        boundary: Option<String>,
+        near: Option<Pos>,
+    ) -> Result<String, EditError> {
+        if let Some(b) = &boundary
+            && self.model.boundary(b).is_none()
+        {
+            return Err(EditError::NotFound(b.clone()));
+        }
+        let scene = self.scene();
+        let pos = crate::diagram::place_node(&scene, boundary.as_deref(), near, None);
+        let mut edits = self.freeze(&scene);
+        edits.push(Edit::AddNode {
+            kind,
+            pos,
+            boundary,
+        });
+        let applied = self.apply(Edit::Batch(edits))?;
+        Ok(applied.created.unwrap_or_default())
+    }
+
+    /// Adds a boundary inside `parent` (if any), beside its siblings, as one undo step.
+    ///
+    /// # Errors
+    /// The parent does not exist.
+    pub fn add_boundary(
+        &mut self,
+        kind: BoundaryKind,
+        parent: Option<String>,
+    ) -> Result<String, EditError> {
+        if let Some(p) = &parent
+            && self.model.boundary(p).is_none()
+        {
+            return Err(EditError::NotFound(p.clone()));
+        }
+        let scene = self.scene();
+        let title = format!("{} · trust {}", kind.label(), kind.default_trust());
+        let width = crate::text::fonts().width(&title, crate::diagram::TITLE_FONT, true) + 18.0;
+        let rect = crate::diagram::place_boundary(&scene, parent.as_deref(), width);
+        let mut edits = self.freeze(&scene);
+        edits.push(Edit::AddBoundary {
+            kind,
+            parent,
+            rect: Some(rect),
+        });
+        let applied = self.apply(Edit::Batch(edits))?;
+        Ok(applied.created.unwrap_or_default())
+    }
+
+    /// A dragged node dropped at `pos` (its centre): it moves to the nearest free place there,
+    /// into the boundary `onto` says, nothing else moves; one undo step. Returns what changed,
+    /// for people ("Browser moved to DMZ, trust 3"), when the membership changed.
+    ///
+    /// # Errors
+    /// The node or boundary does not exist.
+    pub fn drop_node(
+        &mut self,
+        id: &str,
+        pos: Pos,
+        onto: &Onto,
+    ) -> Result<Option<String>, EditError> {
+        let node = self
+            .model
+            .node(id)
+            .cloned()
+            .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+        let target = match onto {
+            Onto::Keep => node.boundary.clone(),
+            Onto::Boundary(b) => {
+                if self.model.boundary(b).is_none() {
+                    return Err(EditError::NotFound(b.clone()));
+                }
+                Some(b.clone())
+            }
+            Onto::Outside => None,
+        };
+        let scene = self.scene();
+        let at = crate::diagram::place_node(&scene, target.as_deref(), Some(pos), Some(id));
+        let mut edits = self.freeze(&scene);
+        edits.push(Edit::Move(vec![(id.to_string(), at)]));
+        let changed = target != node.boundary;
+        if changed {
+            let mut updated = node.clone();
+            updated.boundary.clone_from(&target);
+            edits.push(Edit::UpdateNode(Box::new(updated)));
+        }
+        self.apply(Edit::Batch(edits))?;
+        Ok(changed.then(|| {
+            let name = node.label().to_string();
+            match target.as_deref().and_then(|b| self.model.boundary(b)) {
+                Some(b) => format!(
+                    "{name} moved to {}, trust {}",
+                    if b.name.is_empty() { &b.id } else { &b.name },
+                    b.trust_level()
+                ),
+                None => format!("{name} moved out of every boundary, trust 0"),
+            }
+        }))
+    }
+
+    /// Lays the whole drawing out again automatically (one undo step).
+    ///
+    /// # Errors
+    /// Never in practice (the edit touches only the layout).
+    pub fn arrange(&mut self) -> Result<Applied, EditError> {
+        let mut edits: Vec<Edit> = self
+            .model
+            .layout
+            .boundaries
+            .keys()
+            .map(|id| Edit::SizeBoundary {
+                id: id.clone(),
+                rect: None,
+            })
+            .collect();
+        let auto = crate::diagram::auto_positions(&self.model);
+        edits.push(Edit::Move(auto.into_iter().collect()));
+        self.apply(Edit::Batch(edits))
+    }
+
+    /// Applies a finding's one-click fix, if it has one (one undo step).
+    ///
+    /// # Errors
+    /// The finding has no fix, or its element is gone.
+    pub fn apply_fix(&mut self, change: &crate::analysis::Change) -> Result<Applied, EditError> {
+        let edit = fix_edit(&self.model, change)
+            .ok_or_else(|| EditError::NotFound(change.element().to_string()))?;
+        self.apply(edit)
     }
 
     /// Ends typing in a field: the next edit starts a new undo step.
@@ -273,6 +560,7 @@ impl Session {
         let current = Snapshot {
             model: std::mem::replace(&mut self.model, previous.model),
             revision: self.revision,
+            follow: std::mem::replace(&mut self.follow, previous.follow),
         };
         self.redo.push(current);
         self.revision = previous.revision;
@@ -289,6 +577,7 @@ impl Session {
         let current = Snapshot {
             model: std::mem::replace(&mut self.model, next.model),
             revision: self.revision,
+            follow: std::mem::replace(&mut self.follow, next.follow),
         };
         self.undo.push(current);
         self.revision = next.revision;
@@ -320,6 +609,8 @@ impl Session {
         self.path = Some(path.to_path_buf());
         self.saved_revision = Some(self.revision);
         self.coalesce = None;
+        // Saved ids are what other files and decisions refer to: they stop following names.
+        self.follow.clear();
         Ok(())
     }
 
@@ -392,11 +683,74 @@ impl Session {
     }
 }
 
-/// Applies one edit to a model.
+/// The element whose name an edit changes, and the new name.
+fn renamed_by(edit: &Edit) -> Option<(&str, &str)> {
+    match edit {
+        Edit::UpdateNode(n) => Some((&n.id, &n.name)),
+        Edit::UpdateFlow(f) => Some((&f.id, &f.name)),
+        Edit::UpdateBoundary(b) => Some((&b.id, &b.name)),
+        Edit::UpdateAsset(a) => Some((&a.id, &a.name)),
+        _ => None,
+    }
+}
+
+/// The edit a one-click fix makes.
+#[must_use]
+pub fn fix_edit(model: &Model, change: &crate::analysis::Change) -> Option<Edit> {
+    use crate::analysis::Change;
+    match change {
+        Change::FlowEncryption { flow, to } => {
+            let mut f = model.flow(flow)?.clone();
+            f.encryption = *to;
+            if *to == model::Encryption::Mtls && !f.authentication.authenticates() {
+                f.authentication = model::AuthKind::Mtls;
+            }
+            Some(Edit::UpdateFlow(Box::new(f)))
+        }
+        Change::FlowTlsMin { flow, to } => {
+            let mut f = model.flow(flow)?.clone();
+            f.tls_min = Some(*to);
+            Some(Edit::UpdateFlow(Box::new(f)))
+        }
+        Change::FlowAuthentication { flow, to } => {
+            let mut f = model.flow(flow)?.clone();
+            f.authentication = *to;
+            Some(Edit::UpdateFlow(Box::new(f)))
+        }
+        Change::NodeAuditLogging { node } => {
+            let mut n = model.node(node)?.clone();
+            n.audit_logging = true;
+            Some(Edit::UpdateNode(Box::new(n)))
+        }
+        Change::NodeEncryptedAtRest { node } => {
+            let mut n = model.node(node)?.clone();
+            n.encrypted_at_rest = true;
+            Some(Edit::UpdateNode(Box::new(n)))
+        }
+        Change::NodeRateLimited { node } => {
+            let mut n = model.node(node)?.clone();
+            n.rate_limited = true;
+            Some(Edit::UpdateNode(Box::new(n)))
+        }
+        Change::NodeMfa { node } => {
+            let mut n = model.node(node)?.clone();
+            n.users = model::HumanUsers::Mfa;
+            Some(Edit::UpdateNode(Box::new(n)))
+        }
+        Change::NodeAuthorization { node, to } => {
+            let mut n = model.node(node)?.clone();
+            n.authorization = *to;
+            Some(Edit::UpdateNode(Box::new(n)))
+        }
+    }
+}
+
+/// Applies one edit to a model; returns the id of an element it created.
 ///
 /// # Errors
 /// The edit does not fit the model (unknown or taken id).
-pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<(), EditError> {
+pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditError> {
+    let mut created = None;
     match edit {
         Edit::AddNode {
             kind,
@@ -408,19 +762,27 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<(), EditError> {
             node.name = format!("New {}", kind.label().to_lowercase());
             node.boundary = boundary.filter(|b| model.boundary(b).is_some());
             model.add_node(node)?;
-            model.layout.nodes.insert(id, pos);
+            model.layout.nodes.insert(
+                id.clone(),
+                Pos {
+                    x: pos.x.round(),
+                    y: pos.y.round(),
+                },
+            );
+            created = Some(id);
         }
         Edit::AddFlow { from, to } => {
             let mut flow = Flow::new(from, to);
             flow.id = model.unique_id(&flow.id);
             flow.encryption = model::Encryption::Tls;
             flow.protocol = "https".into();
+            created = Some(flow.id.clone());
             model.add_flow(flow)?;
         }
-        Edit::AddBoundary { kind, parent } => {
+        Edit::AddBoundary { kind, parent, rect } => {
             let id = model.unique_id(&kind.key().replace('_', "-"));
             model.boundaries.push(Boundary {
-                id,
+                id: id.clone(),
                 name: kind.label().to_string(),
                 kind,
                 trust: None,
@@ -428,16 +790,21 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<(), EditError> {
                 scope: Vec::new(),
                 description: String::new(),
             });
+            if let Some(r) = rect {
+                model.layout.boundaries.insert(id.clone(), r);
+            }
+            created = Some(id);
         }
         Edit::AddAsset { classification } => {
             let id = model.unique_id("data");
             model.assets.push(DataAsset {
-                id,
+                id: id.clone(),
                 name: "New data".into(),
                 classification,
                 tags: Vec::new(),
                 description: String::new(),
             });
+            created = Some(id);
         }
         Edit::Delete(id) => {
             let removed = model.remove_node(&id).is_some()
@@ -530,11 +897,13 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<(), EditError> {
         Edit::SetFrameworks(frameworks) => model.frameworks = frameworks,
         Edit::Batch(edits) => {
             for edit in edits {
-                apply_edit(model, edit)?;
+                if let Some(id) = apply_edit(model, edit)? {
+                    created = Some(id);
+                }
             }
         }
     }
-    Ok(())
+    Ok(created)
 }
 
 /// Today's date as `YYYY-MM-DD` (UTC), for new risk decisions.
