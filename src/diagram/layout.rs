@@ -664,9 +664,10 @@ fn place(
             let (w, h) = a.size(*e);
             match e {
                 Entry::Item(i) => {
+                    // Whole units, as the model file keeps positions.
                     centres[*i] = Pos {
-                        x: ex + w / 2.0,
-                        y: ey + h / 2.0,
+                        x: (ex + w / 2.0).round(),
+                        y: (ey + h / 2.0).round(),
                     };
                 }
                 Entry::Bound(child) => place(a, *child, ex, ey, centres, regions),

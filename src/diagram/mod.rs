@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::model::{Encryption, Model, NodeKind, Pos, Rect};
 
 pub use layout::free_spot;
-pub use place::{frozen, place_boundary, place_node};
+pub use place::{Room, frozen, make_room, new_boundary_size, place_boundary, place_node};
 
 /// Size of a node's box, in canvas units.
 pub const NODE_W: f32 = 140.0;

@@ -99,6 +99,13 @@ pub struct Applied {
     pub renamed: Vec<(String, String)>,
 }
 
+/// A node added: its id, and a note when making room for it moved others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Added {
+    pub id: String,
+    pub note: Option<String>,
+}
+
 /// Where a dragged node was dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Onto {
@@ -411,7 +418,9 @@ impl Session {
     }
 
     /// Adds a node of `kind` into `boundary` (if any), in free space there (near `near` if
-    /// given), as one undo step. Returns its id.
+    /// given), as one undo step. When the boundary is full and cannot grow without covering its
+    /// neighbours, everything to its right moves over to make room, and the returned note says
+    /// so.
     ///
     /// # Errors
     /// The boundary does not exist.
@@ -420,22 +429,110 @@ impl Session {
         kind: NodeKind,
         boundary: Option<String>,
         near: Option<Pos>,
-    ) -> Result<String, EditError> {
+    ) -> Result<Added, EditError> {
         if let Some(b) = &boundary
             && self.model.boundary(b).is_none()
         {
             return Err(EditError::NotFound(b.clone()));
         }
         let scene = self.scene();
-        let pos = crate::diagram::place_node(&scene, boundary.as_deref(), near, None);
         let mut edits = self.freeze(&scene);
+        let mut note = None;
+        let pos = match crate::diagram::place_node(&scene, boundary.as_deref(), near, None) {
+            Some(p) => p,
+            None => {
+                let room = boundary
+                    .as_deref()
+                    .and_then(|b| {
+                        crate::diagram::make_room(
+                            &scene,
+                            b,
+                            crate::diagram::NODE_W,
+                            crate::diagram::NODE_H,
+                        )
+                    })
+                    .ok_or_else(|| EditError::NotFound(boundary.clone().unwrap_or_default()))?;
+                let moved = self.shift(&scene, room, &mut edits);
+                let name = boundary
+                    .as_deref()
+                    .and_then(|b| self.model.element_name(b))
+                    .unwrap_or_default();
+                note = Some(format!(
+                    "{name} was full: {moved} node{} moved right to make room",
+                    if moved == 1 { "" } else { "s" }
+                ));
+                Pos {
+                    x: room.at.x + crate::diagram::NODE_W / 2.0,
+                    y: room.at.y + crate::diagram::NODE_H / 2.0,
+                }
+            }
+        };
         edits.push(Edit::AddNode {
             kind,
             pos,
             boundary,
         });
         let applied = self.apply(Edit::Batch(edits))?;
-        Ok(applied.created.unwrap_or_default())
+        Ok(Added {
+            id: applied.created.unwrap_or_default(),
+            note,
+        })
+    }
+
+    /// Moves every node and sized boundary at or right of `room.from_x` right by `room.dx`, and
+    /// at or below `room.from_y` down by `room.dy`; returns how many nodes moved.
+    fn shift(
+        &self,
+        scene: &crate::diagram::Scene,
+        room: crate::diagram::Room,
+        edits: &mut Vec<Edit>,
+    ) -> usize {
+        let offset = |r: Rect| {
+            (
+                if r.x >= room.from_x { room.dx } else { 0.0 },
+                if r.y >= room.from_y { room.dy } else { 0.0 },
+            )
+        };
+        let moves: Vec<(String, Pos)> = scene
+            .nodes
+            .iter()
+            .filter(|n| self.model.node(&n.id).is_some())
+            .filter_map(|n| {
+                let (dx, dy) = offset(n.rect);
+                let c = n.center();
+                (dx != 0.0 || dy != 0.0).then(|| {
+                    (
+                        n.id.clone(),
+                        Pos {
+                            x: c.x + dx,
+                            y: c.y + dy,
+                        },
+                    )
+                })
+            })
+            .collect();
+        let count = moves.len();
+        if !moves.is_empty() {
+            edits.push(Edit::Move(moves));
+        }
+        for b in &scene.boundaries {
+            let sized = self.model.layout.boundaries.contains_key(&b.id)
+                || edits
+                    .iter()
+                    .any(|e| matches!(e, Edit::SizeBoundary { id, .. } if *id == b.id));
+            let (dx, dy) = offset(b.rect);
+            if sized && (dx != 0.0 || dy != 0.0) {
+                edits.push(Edit::SizeBoundary {
+                    id: b.id.clone(),
+                    rect: Some(Rect {
+                        x: b.rect.x + dx,
+                        y: b.rect.y + dy,
+                        ..b.rect
+                    }),
+                });
+            }
+        }
+        count
     }
 
     /// Adds a boundary inside `parent` (if any), beside its siblings, as one undo step.
@@ -455,8 +552,24 @@ impl Session {
         let scene = self.scene();
         let title = format!("{} · trust {}", kind.label(), kind.default_trust());
         let width = crate::text::fonts().width(&title, crate::diagram::TITLE_FONT, true) + 18.0;
-        let rect = crate::diagram::place_boundary(&scene, parent.as_deref(), width);
         let mut edits = self.freeze(&scene);
+        let rect = match crate::diagram::place_boundary(&scene, parent.as_deref(), width) {
+            Some(r) => r,
+            None => {
+                let (w, h) = crate::diagram::new_boundary_size(width);
+                let room = parent
+                    .as_deref()
+                    .and_then(|p| crate::diagram::make_room(&scene, p, w, h))
+                    .ok_or_else(|| EditError::NotFound(parent.clone().unwrap_or_default()))?;
+                self.shift(&scene, room, &mut edits);
+                Rect {
+                    x: room.at.x,
+                    y: room.at.y,
+                    w,
+                    h,
+                }
+            }
+        };
         edits.push(Edit::AddBoundary {
             kind,
             parent,
@@ -494,7 +607,10 @@ impl Session {
             Onto::Outside => None,
         };
         let scene = self.scene();
-        let at = crate::diagram::place_node(&scene, target.as_deref(), Some(pos), Some(id));
+        // No room where it was dropped: it stays where it was.
+        let at = crate::diagram::place_node(&scene, target.as_deref(), Some(pos), Some(id))
+            .or_else(|| scene.node(id).map(crate::diagram::SceneNode::center))
+            .ok_or_else(|| EditError::NotFound(id.to_string()))?;
         let mut edits = self.freeze(&scene);
         edits.push(Edit::Move(vec![(id.to_string(), at)]));
         let changed = target != node.boundary;

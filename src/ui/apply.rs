@@ -214,9 +214,12 @@ impl RampartApp {
             } => {
                 self.session.end_coalescing();
                 match self.session.add_node(kind, boundary, near) {
-                    Ok(id) => {
-                        self.selection = Selection::Element(id.clone());
-                        self.canvas.focus_on(vec![id]);
+                    Ok(added) => {
+                        self.selection = Selection::Element(added.id.clone());
+                        self.canvas.focus_on(vec![added.id]);
+                        if let Some(note) = added.note {
+                            self.notify_edit(note);
+                        }
                     }
                     Err(e) => self.notify(e.to_string(), true),
                 }

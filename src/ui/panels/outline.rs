@@ -104,7 +104,13 @@ pub fn ui(
             }
         }
         ui.menu_button("+ Boundary…", |ui| {
-            let parent = follow.clone().filter(|b| ctx.model().boundary(b).is_some());
+            // Nested only inside a selected boundary (a selected node's boundary is where new
+            // nodes go, not new boundaries).
+            let parent = ctx
+                .selection
+                .id()
+                .filter(|b| ctx.model().boundary(b).is_some())
+                .map(str::to_string);
             ui.label(
                 RichText::new(match &parent {
                     Some(p) => format!("Inside {}", ctx.name(p)),
