@@ -938,7 +938,11 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditE
                 .ok_or_else(|| EditError::NotFound(node.id.clone()))?;
             *slot = *node;
         }
-        Edit::UpdateFlow(flow) => {
+        Edit::UpdateFlow(mut flow) => {
+            // A minimum TLS version means nothing without TLS (and does not validate).
+            if flow.encryption == model::Encryption::None {
+                flow.tls_min = None;
+            }
             let slot = model
                 .flow_mut(&flow.id)
                 .ok_or_else(|| EditError::NotFound(flow.id.clone()))?;

@@ -247,8 +247,14 @@ impl RampartApp {
                 self.push(Command::Fit);
             }
             if pressed(Modifiers::NONE, Key::Escape) {
-                self.canvas.tool = Tool::Select;
-                self.selected_finding = None;
+                // Esc backs out one level: the flow tool, then the finding, then the selection.
+                if self.canvas.tool == Tool::Connect {
+                    self.canvas.tool = Tool::Select;
+                } else if self.selected_finding.is_some() {
+                    self.selected_finding = None;
+                } else {
+                    self.selection = Selection::None;
+                }
             }
         }
     }
@@ -294,8 +300,8 @@ impl RampartApp {
             let findings = &mut self.panels.findings;
             egui::Panel::bottom("findings")
                 .resizable(true)
-                .default_size(250.0)
-                .size_range(120.0..=700.0)
+                .default_size(280.0)
+                .size_range(140.0..=700.0)
                 .show(ui, |ui| panels::findings::ui(&mut pctx, findings, ui));
             let outline = &mut self.panels.outline;
             let centre = self.canvas.view_centre();

@@ -221,7 +221,8 @@ fn list(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
     }
 }
 
-#[allow(clippy::too_many_lines)] // the finding, its fix, the decision form, the rule
+/// The selected finding: what and why on the left, the risk decision on the right (always in
+/// view, it is what reviewers come here to do), the rule's explanation below.
 fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
     let Some(id) = ctx.selected_finding.map(str::to_string) else {
         ui.label(
@@ -242,22 +243,42 @@ fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
     else {
         return;
     };
+    let wide = ui.available_width() >= 560.0;
+    if wide {
+        ui.columns(2, |cols| {
+            about(ctx, &f, &mut cols[0]);
+            decision_form(ctx, state, &f, &mut cols[1]);
+            rule_text(&f, &mut cols[1]);
+        });
+    } else {
+        about(ctx, &f, ui);
+        ui.separator();
+        decision_form(ctx, state, &f, ui);
+        rule_text(&f, ui);
+    }
+}
+
+/// What fired, on what, why, and the fix (with "Apply fix" when it is one change).
+fn about(ctx: &mut Ctx<'_>, f: &Finding, ui: &mut Ui) {
     ui.horizontal_wrapped(|ui| {
         severity_badge(ui, ctx.theme, f.severity);
-        ui.heading(f.rule.title);
+        ui.strong(f.rule.title);
     });
     ui.label(RichText::new(&f.id).monospace().small());
-    ui.label(format!(
-        "{} · STRIDE: {} · status: {}",
-        f.rule.family.label(),
-        f.rule
-            .stride
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join(", "),
-        f.status.label()
-    ));
+    ui.label(
+        RichText::new(format!(
+            "{} · STRIDE: {} · status: {}",
+            f.rule.family.label(),
+            f.rule
+                .stride
+                .iter()
+                .map(|s| s.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.status.label()
+        ))
+        .small(),
+    );
     ui.add_space(4.0);
     ui.label(ctx.words(&f.message));
     for (i, hop) in f.hops.iter().enumerate() {
@@ -278,8 +299,9 @@ fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
         }
     });
     ui.label(ctx.words(&f.fix));
-    ui.separator();
-    // The risk decision, near the top: it is what reviewers come here to do.
+}
+
+fn decision_form(ctx: &mut Ctx<'_>, state: &mut FindingsState, f: &Finding, ui: &mut Ui) {
     let fresh = || DecisionDraft {
         finding: f.id.clone(),
         status: f.status,
@@ -312,7 +334,7 @@ fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
             .response
             .labelled_by(label.id);
         let label = ui.label("Owner");
-        ui.add(egui::TextEdit::singleline(&mut draft.owner).desired_width(120.0))
+        ui.add(egui::TextEdit::singleline(&mut draft.owner).desired_width(110.0))
             .labelled_by(label.id);
     });
     let label = ui.label("Justification");
@@ -323,7 +345,7 @@ fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
             .hint_text("required to accept a risk"),
     )
     .labelled_by(label.id);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let needs_reason = draft.status.is_resolved() && draft.justification.trim().is_empty();
         if ui
             .add_enabled(!needs_reason, egui::Button::new("Record decision"))
@@ -360,6 +382,9 @@ fn detail(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
     if let Some(c) = push {
         ctx.push(c);
     }
+}
+
+fn rule_text(f: &Finding, ui: &mut Ui) {
     ui.separator();
     ui.label(RichText::new("How to fix it in general").strong());
     ui.label(RichText::new(f.rule.mitigation).weak());

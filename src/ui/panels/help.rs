@@ -25,7 +25,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Delete the selected element (undo brings it back)",
     ),
     ("Ctrl+F", "Find an element (Enter selects the only match)"),
-    ("Esc", "Stop drawing flows; clear the selected finding"),
+    (
+        "Esc",
+        "Stop drawing flows; then clear the selected finding; then the selection",
+    ),
     ("Mouse wheel", "Zoom around the pointer"),
     ("Shift+wheel, Ctrl+wheel", "Pan"),
     ("Drag on empty canvas", "Pan"),
