@@ -189,6 +189,51 @@ fn system_fallbacks() -> Vec<(String, &'static [u8], u32)> {
     out
 }
 
+/// At most `max` characters of text that came from outside (a server's answer, a header, a
+/// file's content), in quotes, with control characters shown as spaces and what was cut said:
+/// a hostile input is never echoed whole.
+#[must_use]
+pub fn quote(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    let shown: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if count > max {
+        format!("\"{shown}…\" ({count} characters)")
+    } else {
+        format!("\"{shown}\"")
+    }
+}
+
+/// At most `max` characters of `text`, with "…" when cut (no quotes).
+#[must_use]
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+/// The first `shown` items joined with `sep`, and how many were left out: evidence lists
+/// stay bounded however much a hostile peer sends.
+#[must_use]
+pub fn capped(items: &[String], shown: usize, sep: &str) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > shown {
+        text.push_str(&format!("{sep}and {} more", items.len() - shown));
+    }
+    text
+}
+
 /// Text fitted into a box.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fitted {

@@ -366,3 +366,227 @@ fn an_http_server_that_never_answers_is_not_called_unreachable() {
         "{e:#?}"
     );
 }
+
+/// Runs the `rampart` binary and samples its resident memory while it runs: (exit code,
+/// stdout, peak RSS in KiB, time taken).
+fn run_measured(args: &[&str]) -> (i32, String, u64, Duration) {
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let mut stdout = stdout;
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kb);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let out = reader.join().unwrap();
+            return (status.code().unwrap_or(-1), out, peak, started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Memory a probe of a hostile server may use at most: a few MiB above an idle binary.
+const MEMORY_KIB: u64 = 200 * 1024;
+
+#[test]
+fn hostile_tls_servers_end_in_time_with_bounded_memory_and_no_grade() {
+    // A 16 MB handshake message announced, then sent.
+    let huge = raw_server(|mut s| {
+        read_hello(&mut s);
+        let mut first = vec![0x16, 0x03, 0x03, 0x40, 0x00, 0x02, 0xff, 0xff, 0xff];
+        first.resize(5 + 0x4000, 0);
+        for _ in 0..1100 {
+            if s.write_all(&first).is_err() {
+                return;
+            }
+            first = vec![0x16, 0x03, 0x03, 0x40, 0x00];
+            first.resize(5 + 0x4000, 0);
+        }
+    });
+    // Endless one-byte handshake fragments.
+    let fragments = raw_server(|mut s| {
+        read_hello(&mut s);
+        let hello = record(22, &server_hello());
+        let _ = s.write_all(&hello);
+        loop {
+            if s.write_all(&[0x16, 0x03, 0x03, 0x00, 0x01, 0x0b]).is_err() {
+                return;
+            }
+        }
+    });
+    // Slowloris: a byte every 150 ms, forever.
+    let slow = raw_server(|mut s| {
+        read_hello(&mut s);
+        for b in record(22, &server_hello()).iter().cycle() {
+            std::thread::sleep(Duration::from_millis(150));
+            if s.write_all(&[*b]).is_err() {
+                return;
+            }
+        }
+    });
+    for (port, case) in [
+        (huge, "16 MB message"),
+        (fragments, "endless fragments"),
+        (slow, "slowloris"),
+    ] {
+        let target = format!("127.0.0.1:{port}");
+        let (code, out, peak, took) = run_measured(&[
+            "probe",
+            "tls",
+            &target,
+            "--timeout-ms",
+            "3000",
+            "--format",
+            "json",
+        ]);
+        assert!(took < TIMEOUT + MARGIN * 2, "{case}: {took:?}");
+        assert!(peak < MEMORY_KIB, "{case}: {peak} KiB");
+        assert_eq!(code, 0, "{case}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            !matches!(v["grade"].as_str(), Some("A+" | "A" | "A-" | "B" | "C")),
+            "{case}: {v}"
+        );
+        assert_eq!(v["speaks_tls"], false, "{case}: {v}");
+    }
+}
+
+#[test]
+fn hostile_http_servers_end_in_time_and_say_what_happened() {
+    use common::Response;
+    // Declares 10 GB and sends forever.
+    let endless = raw_server(|mut s| {
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n");
+        let chunk = [b' '; 16384];
+        while s.write_all(&chunk).is_ok() {}
+    });
+    // Headers forever.
+    let headers = raw_server(|mut s| {
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+        let mut i = 0u64;
+        while s
+            .write_all(format!("X-Junk-{i}: {}\r\n", "a".repeat(100)).as_bytes())
+            .is_ok()
+        {
+            i += 1;
+        }
+    });
+    // Slowloris: the status line a byte at a time.
+    let slow = raw_server(|mut s| {
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+            .iter()
+            .cycle()
+        {
+            std::thread::sleep(Duration::from_millis(200));
+            if s.write_all(&[*b]).is_err() {
+                return;
+            }
+        }
+    });
+    // Redirects to itself, forever.
+    let redirects = http_server(None, |port| {
+        move |_: &common::Request| {
+            let mut r = Response::new(302, "");
+            r.headers
+                .push(("Location".into(), format!("http://127.0.0.1:{port}/again")));
+            r
+        }
+    });
+    // A discovery document nested 100,000 deep, and a JWKS of 100,000 empty keys.
+    let issuer = http_server(None, |port| {
+        move |req: &common::Request| {
+            if req.path.starts_with("/.well-known") {
+                Response::json(&serde_json::json!({
+                    "issuer": format!("http://127.0.0.1:{port}"),
+                    "jwks_uri": format!("http://127.0.0.1:{port}/jwks"),
+                }))
+            } else {
+                let keys = vec![serde_json::json!({}); 100_000];
+                Response::json(&serde_json::json!({ "keys": keys }))
+            }
+        }
+    });
+    let deep = http_server(None, |_| {
+        |_: &common::Request| {
+            let depth = 100_000;
+            let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            Response::new(200, body)
+        }
+    });
+    let cases: Vec<(String, Option<String>, &str)> = vec![
+        (
+            format!("http://127.0.0.1:{endless}/api"),
+            None,
+            "larger than 1024 KB",
+        ),
+        (format!("http://127.0.0.1:{headers}/api"), None, ""),
+        (format!("http://127.0.0.1:{slow}/api"), None, "timed out"),
+        (redirects.url("http", "/api"), None, ""),
+        (
+            redirects.url("http", "/api"),
+            Some(deep.url("http", "/.well-known/openid-configuration")),
+            "nested more than 128 levels deep",
+        ),
+        (
+            redirects.url("http", "/api"),
+            Some(issuer.url("http", "/.well-known/openid-configuration")),
+            "the JWKS holds 100000 keys",
+        ),
+    ];
+    for (url, discovery, expect) in cases {
+        // --active: the request without a token is sent (it is the one these servers abuse).
+        let mut args = vec![
+            "probe",
+            "jwt",
+            url.as_str(),
+            "--active",
+            "--timeout-ms",
+            "2000",
+            "--format",
+            "json",
+        ];
+        if let Some(d) = &discovery {
+            args.push("--discovery");
+            args.push(d);
+        }
+        let (code, out, peak, took) = run_measured(&args);
+        assert!(
+            took < Duration::from_millis(2000) + MARGIN * 2,
+            "{url}: {took:?}"
+        );
+        assert!(peak < MEMORY_KIB, "{url}: {peak} KiB");
+        assert_eq!(code, 0, "{url}");
+        assert!(out.len() < 200_000, "{url}: {} bytes of output", out.len());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let errors = v["errors"].to_string();
+        assert!(errors.contains(expect), "{url}: {errors}");
+        // Nothing here is a pass: no finding says the endpoint checks tokens.
+        assert!(v["findings"].as_array().is_some());
+    }
+    // A redirect answered to the request without credentials is not taken as a refusal (see
+    // a_redirect_is_not_a_refusal); here it is at least reported as the status it is.
+}

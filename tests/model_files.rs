@@ -374,3 +374,61 @@ proptest! {
         prop_assert_eq!(model::to_text(&back), text);
     }
 }
+
+#[test]
+fn hostile_inputs_end_at_once_with_a_bounded_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a regular file: refused before it is opened (a FIFO would block an open forever).
+    let fifo = dir.path().join("pipe.ron");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        let (code, lines) = check(path);
+        assert_eq!(code, 2);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].ends_with("is not a regular file (a pipe, socket or device); give a file"),
+            "{lines:?}"
+        );
+    }
+    // A huge unknown field name is quoted in part, not echoed whole.
+    let text = std::fs::read_to_string("models/payments.ron").unwrap();
+    let long = text.replacen("name:", &format!("n{}:", "a".repeat(1_000_000)), 1);
+    let (code, lines) = check(&write(dir.path(), "long.ron", long.as_bytes()));
+    assert_eq!(code, 2);
+    assert!(
+        lines[0].contains("unknown field `naaaa") && lines[0].contains('…'),
+        "{}",
+        &lines[0][..200.min(lines[0].len())]
+    );
+    assert!(lines.iter().map(String::len).sum::<usize>() < 2000);
+    // A file cut inside its opening comments says it may be truncated.
+    let cut: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+    let (code, lines) = check(&write(dir.path(), "cut.ron", cut.as_bytes()));
+    assert_eq!(code, 2);
+    assert!(lines[0].contains("(is the file truncated?)"), "{lines:?}");
+}
+
+#[test]
+fn a_chain_of_four_thousand_boundaries_closed_into_a_cycle_is_reported_once() {
+    // (The cycle check was cubic: 42.7 s for this file. It is one linear pass now; the speed is
+    // measured in benches/model.rs.)
+    let dir = tempfile::tempdir().unwrap();
+    let n = 4000;
+    let mut text = String::from("(\n  rampart: 1,\n  name: \"chain\",\n  boundaries: [\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "    (id: \"b{i}\", kind: internal_network, parent: \"b{}\"),\n",
+            (i + 1) % n
+        ));
+    }
+    text.push_str("  ],\n)\n");
+    let (code, lines) = check(&write(dir.path(), "cycle.ron", text.as_bytes()));
+    assert_eq!(code, 2);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("boundary parents form a cycle of 4000 boundaries: b0 -> b1"),
+        "{lines:?}"
+    );
+    assert!(lines[0].len() < 300);
+}

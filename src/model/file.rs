@@ -191,6 +191,19 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
             "the file is empty; a model starts with `(rampart: 1, name: \"...\", ...)`",
         ));
     }
+    if text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with("//")
+    }) {
+        return Err(LoadError::single(
+            file,
+            Some(Position {
+                line: u32::try_from(text.lines().count().max(1)).unwrap_or(u32::MAX),
+                col: 1,
+            }),
+            "the file holds only comments and no model (is the file truncated?)",
+        ));
+    }
     let mut parsed: ModelFile = ron_options().from_str(text).map_err(|e| {
         let pos = skip_whitespace(text, ron_position(&e));
         let mut message = describe_ron_error(&e.code);
@@ -287,10 +300,18 @@ fn describe_ron_error(code: &ron::Error) -> String {
     match code {
         E::NoSuchStructField {
             expected, found, ..
-        } => format!("unknown field `{found}`; {}", one_of(expected)),
+        } => format!(
+            "unknown field `{}`; {}",
+            crate::text::shorten(found, 80),
+            one_of(expected)
+        ),
         E::NoSuchEnumVariant {
             expected, found, ..
-        } => format!("unknown value `{found}`; {}", one_of(expected)),
+        } => format!(
+            "unknown value `{}`; {}",
+            crate::text::shorten(found, 80),
+            one_of(expected)
+        ),
         E::MissingStructField { field, outer } => match outer.as_deref() {
             Some("ModelFile") if *field == "rampart" => {
                 "not a Rampart model: missing the schema version `rampart: 1`".to_string()
@@ -299,14 +320,17 @@ fn describe_ron_error(code: &ron::Error) -> String {
             None => format!("missing field `{field}`"),
         },
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
-        E::InvalidValueForType { expected, found } => format!("expected {expected}, found {found}"),
+        E::InvalidValueForType { expected, found } => format!(
+            "expected {expected}, found {}",
+            crate::text::shorten(&found.to_string(), 80)
+        ),
         E::Eof => "unexpected end of file (is the file truncated?)".to_string(),
         E::ExpectedStringEnd => "unterminated string: a closing `\"` is missing".to_string(),
         E::ExpectedNamedStructLike(name) => format!("expected `(` to open {}", friendly(name)),
         E::Utf8Error(_) => "the file is not valid UTF-8 text".to_string(),
         E::ExceededRecursionLimit => "values are nested too deeply".to_string(),
         other => {
-            let text = other.to_string();
+            let text = crate::text::shorten(&other.to_string(), 200);
             let mut chars = text.chars();
             match chars.next() {
                 Some(first) => first.to_lowercase().chain(chars).collect(),

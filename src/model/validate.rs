@@ -186,35 +186,63 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
             );
         }
     }
-    // Parent cycles: walk up from each boundary; report each cycle once, at its first member.
-    let mut reported: HashSet<usize> = HashSet::new();
-    for start in 0..file.boundaries.len() {
-        let mut chain = vec![start];
-        let mut here = start;
-        while let Some(parent) = file.boundaries[here].parent.as_deref() {
-            let Some(&next) = boundaries.get(parent) else {
-                break;
-            };
-            if let Some(k) = chain.iter().position(|&b| b == next) {
-                let cycle = &chain[k..];
-                if cycle.iter().all(|b| !reported.contains(b)) {
-                    reported.extend(cycle.iter().copied());
-                    let first = *cycle.iter().min().unwrap_or(&next);
-                    let names: Vec<&str> = cycle
+    // Parent cycles, in one linear pass: each boundary has at most one parent, so a walk up
+    // either reaches the top, a boundary an earlier walk finished, or closes a loop, which is
+    // reported once, at its first member.
+    let parent_of: Vec<Option<usize>> = file
+        .boundaries
+        .iter()
+        .map(|b| b.parent.as_deref().and_then(|p| boundaries.get(p).copied()))
+        .collect();
+    let mut state = vec![0u8; parent_of.len()]; // 0 new, 1 on this walk, 2 done
+    let mut place = vec![0usize; parent_of.len()];
+    let mut walk: Vec<usize> = Vec::new();
+    for start in 0..parent_of.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        walk.clear();
+        let mut here = Some(start);
+        while let Some(b) = here {
+            match state[b] {
+                0 => {
+                    state[b] = 1;
+                    place[b] = walk.len();
+                    walk.push(b);
+                    here = parent_of[b];
+                }
+                1 => {
+                    let cycle = &walk[place[b]..];
+                    let first = *cycle.iter().min().unwrap_or(&b);
+                    const SHOWN: usize = 8;
+                    let mut names: Vec<&str> = cycle
                         .iter()
-                        .chain(std::iter::once(&next))
-                        .map(|&b| file.boundaries[b].id.as_str())
+                        .take(SHOWN)
+                        .map(|&x| file.boundaries[x].id.as_str())
                         .collect();
+                    let text = if cycle.len() > SHOWN {
+                        names.push("…");
+                        format!(
+                            "boundary parents form a cycle of {} boundaries: {}",
+                            cycle.len(),
+                            names.join(" -> ")
+                        )
+                    } else {
+                        names.push(file.boundaries[b].id.as_str());
+                        format!("boundary parents form a cycle: {}", names.join(" -> "))
+                    };
                     c.push(
                         at("boundaries", first, "parent"),
                         Some(&file.boundaries[first].id),
-                        format!("boundary parents form a cycle: {}", names.join(" -> ")),
+                        text,
                     );
+                    break;
                 }
-                break;
+                _ => break,
             }
-            chain.push(next);
-            here = next;
+        }
+        for &b in &walk {
+            state[b] = 2;
         }
     }
 

@@ -102,7 +102,10 @@ pub struct IssuerInfo {
     pub issuer: Option<String>,
     pub jwks_uri: Option<String>,
     pub signing_algs: Vec<String>,
+    /// The first keys of the JWKS (see `keys_total`).
     pub keys: Vec<KeyInfo>,
+    /// How many keys the JWKS holds.
+    pub keys_total: usize,
 }
 
 /// One request the active checks sent.
@@ -728,9 +731,16 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
     let doc: Value = match http.get(url, None) {
         Ok(a) if a.status == 200 => match serde_json::from_slice(&a.body) {
             Ok(v @ Value::Object(_)) => v,
-            _ => {
+            Ok(_) => {
                 report.errors.push(format!(
                     "{url}: the discovery document is not a JSON object"
+                ));
+                return (info, Vec::new());
+            }
+            Err(e) => {
+                report.errors.push(format!(
+                    "{url}: the discovery document {}",
+                    json_problem(&e)
                 ));
                 return (info, Vec::new());
             }
@@ -822,10 +832,10 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
     let jwks: Value = match http.get(&jwks_uri, None) {
         Ok(a) if a.status == 200 => match serde_json::from_slice(&a.body) {
             Ok(v) => v,
-            Err(_) => {
+            Err(e) => {
                 report
                     .errors
-                    .push(format!("{jwks_uri}: the JWKS is not JSON"));
+                    .push(format!("{jwks_uri}: the JWKS {}", json_problem(&e)));
                 return (info, Vec::new());
             }
         },
@@ -849,7 +859,8 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
     let mut kids = BTreeSet::new();
     let mut problems = Vec::new();
     let mut weak = Vec::new();
-    for k in keys {
+    info.keys_total = keys.len();
+    for (i, k) in keys.iter().enumerate() {
         let s = |f: &str| k.get(f).and_then(Value::as_str).map(str::to_string);
         let kty = s("kty").unwrap_or_else(|| "(missing)".into());
         let bits = match kty.as_str() {
@@ -886,20 +897,26 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
                 bits.unwrap_or(0)
             ));
         }
-        info.keys.push(KeyInfo {
-            kid,
-            kty,
-            alg: s("alg"),
-            use_: s("use"),
-            bits,
-        });
+        if i < MAX_KEYS_LISTED {
+            info.keys.push(KeyInfo {
+                kid,
+                kty,
+                alg: s("alg"),
+                use_: s("use"),
+                bits,
+            });
+        }
     }
+    problems.dedup();
     if !weak.is_empty() {
         report.findings.push(ProbeFinding::new(
             "jwt.weak-jwks-key",
             Severity::High,
             "Weak signing key in the JWKS",
-            format!("{} (at least 2048 bits expected)", weak.join("; ")),
+            format!(
+                "{} (at least 2048 bits expected)",
+                crate::text::capped(&weak, 10, "; ")
+            ),
         ));
     }
     if !problems.is_empty() {
@@ -907,10 +924,28 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
             "jwt.jwks-problem",
             Severity::Medium,
             "The JWKS is ambiguous or unsafe",
-            problems.join("; "),
+            crate::text::capped(&problems, 10, "; "),
         ));
     }
-    (info, keys.clone())
+    if keys.len() > MAX_KEYS_LISTED {
+        report.errors.push(format!(
+            "{jwks_uri}: the JWKS holds {} keys; the first {MAX_KEYS_LISTED} are listed and tried",
+            keys.len()
+        ));
+    }
+    (info, keys.iter().take(MAX_KEYS_LISTED).cloned().collect())
+}
+
+/// Keys of a JWKS listed in the report and tried in the key-confusion checks, at most.
+const MAX_KEYS_LISTED: usize = 50;
+
+/// Why a body is not usable JSON, for people: nested too deep, or where it stops parsing.
+fn json_problem(e: &serde_json::Error) -> String {
+    if e.to_string().contains("recursion limit") {
+        "is nested more than 128 levels deep, which no real document is".to_string()
+    } else {
+        format!("is not JSON (line {}, column {})", e.line(), e.column())
+    }
 }
 
 fn spki_der(algorithm: Vec<simple_asn1::ASN1Block>, key: Vec<u8>) -> Option<Vec<u8>> {

@@ -271,22 +271,7 @@ impl Write for Stream {
     }
 }
 
-/// At most `max` characters of text that came from outside (a server's answer, a header, a
-/// file's content), in quotes, with control characters shown as spaces and what was cut said.
-#[must_use]
-pub fn quote(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    let shown: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if count > max {
-        format!("\"{shown}…\" ({count} characters)")
-    } else {
-        format!("\"{shown}\"")
-    }
-}
+pub use crate::text::quote;
 
 /// A short, human description of an I/O failure.
 #[must_use]

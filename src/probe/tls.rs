@@ -984,20 +984,7 @@ fn no_handshake_evidence(checks: &[Check]) -> String {
     text
 }
 
-/// The first `shown` items joined, and how many were left out.
-#[must_use]
-pub fn capped(items: &[String], shown: usize, sep: &str) -> String {
-    let mut text = items
-        .iter()
-        .take(shown)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(sep);
-    if items.len() > shown {
-        text.push_str(&format!("{sep}and {} more", items.len() - shown));
-    }
-    text
-}
+pub use crate::text::capped;
 
 /// What the protocol checks proved, for the handshakes that follow.
 #[derive(Default)]
