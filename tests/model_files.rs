@@ -432,3 +432,46 @@ fn a_chain_of_four_thousand_boundaries_closed_into_a_cycle_is_reported_once() {
     );
     assert!(lines[0].len() < 300);
 }
+
+#[test]
+fn saves_killed_at_random_moments_leave_one_whole_version_and_no_litter() {
+    // Two versions of one file, written alternately by `rampart gen -o`, each save killed with
+    // SIGKILL after a random delay: the file is always one version or the other, whole.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.ron");
+    let version = |seed: u64| model::to_text(&model::generate::generate(3000, seed));
+    let (a, b) = (version(1), version(2));
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut killed = 0;
+    for round in 0..50u64 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let seed = 1 + round % 2;
+        let mut child = bin()
+            .args(["gen", "--nodes", "3000", "--seed", &seed.to_string(), "-o"])
+            .arg(&path)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng % 120));
+        if child.try_wait().unwrap().is_none() {
+            let _ = child.kill();
+            killed += 1;
+        }
+        let _ = child.wait();
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text == a || text == b, "round {round}: a torn file ({} bytes)", text.len());
+            assert!(model::load(&path).is_ok());
+        }
+    }
+    assert!(killed >= 10, "only {killed} saves were interrupted");
+    // The next save clears what interrupted saves left.
+    bin().args(["gen", "--nodes", "10", "-o"]).arg(&path).status().unwrap();
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["model.ron"]);
+}

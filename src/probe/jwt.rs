@@ -353,6 +353,19 @@ fn inspect(token: &str, jws: &Jws) -> TokenInfo {
     }
 }
 
+/// Reads a token and lists what the passive checks find, offline (for fuzzing and tools).
+///
+/// # Errors
+/// The token is not three base64url parts of JSON.
+#[doc(hidden)]
+pub fn inspect_token(token: &str) -> Result<(TokenInfo, Vec<ProbeFinding>), String> {
+    let jws = parse_jws(token)?;
+    let info = inspect(token, &jws);
+    let mut findings = Vec::new();
+    passive_findings(&info, &mut findings);
+    Ok((info, findings))
+}
+
 fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
     let alg = info.alg.to_ascii_lowercase();
     if alg == "none" {

@@ -20,7 +20,7 @@ use tls_parser::{
     TlsPlaintext, TlsRecordHeader, TlsRecordType,
 };
 
-use super::{Cancel, Deadline, ProbeError, ProbeFinding, Stream, Target, connect, describe_io};
+use super::{Cancel, Deadline, ProbeError, ProbeFinding, Target, connect, describe_io};
 use crate::analysis::Severity;
 
 /// Protocol versions, oldest first, with their wire values and report keys.
@@ -418,7 +418,7 @@ fn exchange(target: &Target, deadline: Deadline, hello: &[u8], whole_flight: boo
     read_answer(&mut stream, whole_flight)
 }
 
-fn read_answer(stream: &mut Stream, whole_flight: bool) -> Answer {
+fn read_answer(stream: &mut impl Read, whole_flight: bool) -> Answer {
     let mut buf: Vec<u8> = Vec::new();
     let mut handshake: Vec<u8> = Vec::new();
     let mut messages: Vec<(u8, Vec<u8>)> = Vec::new();
@@ -520,6 +520,24 @@ fn read_answer(stream: &mut Stream, whole_flight: bool) -> Answer {
         };
         return hello_answer(&messages, false, Some(cut));
     }
+}
+
+/// What the probe makes of a server's bytes after a ClientHello (for fuzzing the record and
+/// handshake parsing without a network): the answer, described as the probe's log would.
+#[doc(hidden)]
+#[must_use]
+pub fn describe_server_bytes(bytes: &[u8], whole_flight: bool) -> String {
+    let answer = read_answer(&mut std::io::Cursor::new(bytes), whole_flight);
+    let proved = VERSIONS.iter().any(|(v, _)| answer.proves(*v));
+    let chain = match &answer {
+        Answer::Hello { flight, .. } => flight
+            .iter()
+            .filter(|(t, _)| *t == 11)
+            .map(|(_, body)| parse_certificate_list(body).len())
+            .sum(),
+        _ => 0,
+    };
+    format!("{} (proves a version: {proved}, certificates: {chain})", describe_answer(&answer))
 }
 
 /// "1 byte", "300 bytes".
