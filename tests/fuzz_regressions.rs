@@ -103,11 +103,17 @@ proptest! {
 #[test]
 fn regressions() {
     // JWT inspection: time claims that overflowed a subtraction (reliability pass).
-    for claims in [r#"{"exp":1e300,"iat":-686715}"#, r#"{"exp":9223372036854775807,"iat":-1}"#] {
+    for claims in [
+        r#"{"exp":1e300,"iat":-686715}"#,
+        r#"{"exp":9223372036854775807,"iat":-1}"#,
+    ] {
         use base64::Engine as _;
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let token = format!("{}.{}.c2ln", b64(r#"{"alg":"HS256"}"#), b64(claims));
         let (_, findings) = rampart::probe::jwt::inspect_token(&token).unwrap();
-        assert!(findings.iter().any(|f| f.id == "jwt.invalid-time-claim"), "{claims}");
+        assert!(
+            findings.iter().any(|f| f.id == "jwt.invalid-time-claim"),
+            "{claims}"
+        );
     }
 }

@@ -461,13 +461,21 @@ fn saves_killed_at_random_moments_leave_one_whole_version_and_no_litter() {
         let _ = child.wait();
         if path.exists() {
             let text = std::fs::read_to_string(&path).unwrap();
-            assert!(text == a || text == b, "round {round}: a torn file ({} bytes)", text.len());
+            assert!(
+                text == a || text == b,
+                "round {round}: a torn file ({} bytes)",
+                text.len()
+            );
             assert!(model::load(&path).is_ok());
         }
     }
     assert!(killed >= 10, "only {killed} saves were interrupted");
     // The next save clears what interrupted saves left.
-    bin().args(["gen", "--nodes", "10", "-o"]).arg(&path).status().unwrap();
+    bin()
+        .args(["gen", "--nodes", "10", "-o"])
+        .arg(&path)
+        .status()
+        .unwrap();
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

@@ -537,7 +537,10 @@ pub fn describe_server_bytes(bytes: &[u8], whole_flight: bool) -> String {
             .sum(),
         _ => 0,
     };
-    format!("{} (proves a version: {proved}, certificates: {chain})", describe_answer(&answer))
+    format!(
+        "{} (proves a version: {proved}, certificates: {chain})",
+        describe_answer(&answer)
+    )
 }
 
 /// "1 byte", "300 bytes".
