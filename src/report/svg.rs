@@ -2,7 +2,8 @@
 //! canvas and the PDF draw. The SVG is a public interface: each node is a
 //! `<g class="node" data-id="ID">`, each flow a `<path class="flow" data-id="ID" data-from="NODE"
 //! data-to="NODE">` with its label or callout in an element of class `flow-label` with the same
-//! `data-id`, each boundary a `<g class="boundary" data-id="ID">`, so other tools can read the
+//! `data-id`, each boundary a `<g class="boundary" data-id="ID">`; nodes, boundaries and labels
+//! carry their rectangle as `data-x`, `data-y`, `data-w`, `data-h`, so other tools can read the
 //! geometry. Output is deterministic: the same model gives the same bytes.
 
 use std::collections::HashMap;
@@ -112,9 +113,13 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
         let r = bd.rect;
         let _ = writeln!(
             out,
-            r#"<g class="boundary" data-id="{}" data-trust="{}"><title>{}</title><rect x="{}" y="{}" width="{}" height="{}" rx="9" fill="{c}" fill-opacity="0.09" stroke="{c}" stroke-width="1.2" stroke-dasharray="7 4"/><text class="boundary-title" x="{}" y="{}" font-size="{}" font-weight="bold" fill="{c}">{}</text></g>"#,
+            r#"<g class="boundary" data-id="{}" data-trust="{}" data-x="{}" data-y="{}" data-w="{}" data-h="{}"><title>{}</title><rect x="{}" y="{}" width="{}" height="{}" rx="9" fill="{c}" fill-opacity="0.09" stroke="{c}" stroke-width="1.2" stroke-dasharray="7 4"/><text class="boundary-title" x="{}" y="{}" font-size="{}" font-weight="bold" fill="{c}">{}</text></g>"#,
             esc(&bd.id),
             bd.trust,
+            n(r.x),
+            n(r.y),
+            n(r.w),
+            n(r.h),
             esc(&bd.full_title),
             n(r.x),
             n(r.y),
@@ -157,14 +162,18 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
     out.push_str("</g>\n<g class=\"labels\">\n");
     for f in &scene.flows {
         let r = f.label.rect();
-        let (text, bold, fill) = match &f.label {
-            FlowLabel::Text { text, .. } => (text.as_str(), "normal", "#ffffff"),
-            FlowLabel::Callout { tag, .. } => (tag.as_str(), "bold", "#f1f3f6"),
+        let (text, bold, fill, kind) = match &f.label {
+            FlowLabel::Text { text, .. } => (text.as_str(), "normal", "#ffffff", "text"),
+            FlowLabel::Callout { tag, .. } => (tag.as_str(), "bold", "#f1f3f6", "callout"),
         };
         let _ = writeln!(
             out,
-            r##"<g class="flow-label" data-id="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" stroke="{}" stroke-width="0.6"/><text x="{}" y="{}" font-size="{}" font-weight="{bold}" fill="#1a1c21">{}</text></g>"##,
+            r##"<g class="flow-label" data-id="{}" data-label="{kind}" data-x="{}" data-y="{}" data-w="{}" data-h="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" stroke="{}" stroke-width="0.6"/><text x="{}" y="{}" font-size="{}" font-weight="{bold}" fill="#1a1c21">{}</text></g>"##,
             esc(&f.id),
+            n(r.x),
+            n(r.y),
+            n(r.w),
+            n(r.h),
             n(r.x),
             n(r.y),
             n(r.w),
@@ -188,13 +197,17 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
         };
         let _ = write!(
             out,
-            r#"<g class="node" data-id="{}" data-kind="{}"><title>{}</title>"#,
+            r#"<g class="node" data-id="{}" data-kind="{}" data-x="{}" data-y="{}" data-w="{}" data-h="{}"><title>{}</title>"#,
             esc(&node.id),
             if node.collapsed.is_some() {
                 "boundary"
             } else {
                 node.kind.key()
             },
+            n(r.x),
+            n(r.y),
+            n(r.w),
+            n(r.h),
             esc(&node.name),
         );
         let (x, y, w, h) = (n(r.x), n(r.y), n(r.w), n(r.h));
@@ -350,10 +363,11 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
             );
             let _ = writeln!(
                 out,
-                r##"<text class="key-entry" data-id="{}" x="{}" y="{}" font-size="10" fill="#1a1c21">{}</text>"##,
+                r##"<text class="key-entry" data-id="{}" x="{}" y="{}" font-size="10" fill="#1a1c21"><title>{}</title>{}</text>"##,
                 esc(&entry.element),
                 n(kx),
                 n(ky),
+                esc(&format!("{}  {}", entry.tag, entry.text)),
                 esc(&text)
             );
             ky += 14.0;
