@@ -142,9 +142,10 @@ fn check(label: &str, m: &Model, svg: &str) {
             .unwrap_or_else(|| panic!("{label}: flow {id} not in the model"));
         assert_eq!(path.attribute("data-from"), Some(flow.from.as_str()));
         assert_eq!(path.attribute("data-to"), Some(flow.to.as_str()));
+        // Drawn as it is on the wire: TLS with client certificates is mutual TLS.
         assert_eq!(
             path.attribute("data-encryption"),
-            Some(flow.encryption.key())
+            Some(flow.transport().key())
         );
         // Every flow is labelled: its name, or a callout whose full text is in the key.
         let (_, kind) = labels

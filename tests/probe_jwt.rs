@@ -480,7 +480,10 @@ fn hostile_and_broken_servers_give_errors_not_panics() {
     let cases = [
         (format!("http://127.0.0.1:{huge}/d"), "larger than 1024 KB"),
         (format!("http://127.0.0.1:{silent}/d"), "timed out"),
-        (broken.url("http", "/garbage"), "not a JSON object"),
+        (
+            broken.url("http", "/garbage"),
+            "discovery document is not JSON (line 1, column 1)",
+        ),
         (broken.url("http", "/with-bad-jwks"), "the JWKS is not JSON"),
         (broken.url("http", "/redirect"), "not followed"),
     ];

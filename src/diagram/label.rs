@@ -90,7 +90,7 @@ impl Space {
 
 /// Places every flow's label; returns the key (callouts, then names cut in the drawing).
 pub(super) fn place(
-    _s: &Structure,
+    s: &Structure,
     nodes: &[SceneNode],
     boundaries: &[SceneBoundary],
     flows: &mut [SceneFlow],
@@ -106,11 +106,19 @@ pub(super) fn place(
         for w in f.points.windows(2) {
             space.add_piece(fi, w[0], w[1]);
         }
+        // Arrowheads stay in view: no label on the last few units of a route.
+        if let Some(end) = f.points.last() {
+            space.add_rect(Rect {
+                x: end.x - 9.0,
+                y: end.y - 9.0,
+                w: 18.0,
+                h: 18.0,
+            });
+        }
     }
     let fonts = text::fonts();
     let h = (FLOW_FONT * 1.45).round();
     let mut key = Vec::new();
-    let mut callouts = 0;
     for (fi, f) in flows.iter_mut().enumerate() {
         let name = f.label.text().to_string();
         let w = (fonts.width(&name, FLOW_FONT, false) + 8.0).ceil();
@@ -122,8 +130,7 @@ pub(super) fn place(
             f.label = FlowLabel::Text { rect, text: name };
             continue;
         }
-        callouts += 1;
-        let tag = format!("F{callouts}");
+        let tag = format!("F{}", s.links[fi].number);
         let tw = (fonts.width(&tag, FLOW_FONT, true) + 8.0).ceil();
         let rect = find(&space, &f.points, fi, tw, h, true)
             .or_else(|| find(&space, &f.points, fi, tw, h, false))

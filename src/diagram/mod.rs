@@ -94,6 +94,87 @@ pub struct SceneBoundary {
     pub title_rect: Rect,
 }
 
+/// The colour family of a boundary, by its trust level (or a compliance zone's own): one
+/// mapping for the canvas, the PDF and the SVG, with five bands so that neighbouring zones of
+/// a typical model (internet, partner, DMZ, internal, restricted) differ at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Band {
+    Untrusted,
+    Low,
+    Internal,
+    Trusted,
+    Restricted,
+    Zone,
+}
+
+impl Band {
+    pub const ALL: [Band; 6] = [
+        Band::Untrusted,
+        Band::Low,
+        Band::Internal,
+        Band::Trusted,
+        Band::Restricted,
+        Band::Zone,
+    ];
+
+    #[must_use]
+    pub fn of(trust: u8, zone: bool) -> Band {
+        match (zone, trust) {
+            (true, _) => Band::Zone,
+            (false, 0..=1) => Band::Untrusted,
+            (false, 2..=3) => Band::Low,
+            (false, 4..=5) => Band::Internal,
+            (false, 6..=7) => Band::Trusted,
+            (false, _) => Band::Restricted,
+        }
+    }
+
+    /// A representative trust level of the band (for swatches).
+    #[must_use]
+    pub fn sample(self) -> (u8, bool) {
+        match self {
+            Band::Untrusted => (0, false),
+            Band::Low => (3, false),
+            Band::Internal => (5, false),
+            Band::Trusted => (7, false),
+            Band::Restricted => (9, false),
+            Band::Zone => (5, true),
+        }
+    }
+
+    /// The band's colour (outline and title; fills are this, faint).
+    #[must_use]
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            Band::Untrusted => [219, 61, 51],
+            Band::Low => [222, 118, 28],
+            Band::Internal => [190, 150, 10],
+            Band::Trusted => [41, 150, 84],
+            Band::Restricted => [32, 112, 184],
+            Band::Zone => [140, 84, 209],
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::Untrusted => "untrusted 0–1",
+            Band::Low => "low 2–3",
+            Band::Internal => "internal 4–5",
+            Band::Trusted => "trusted 6–7",
+            Band::Restricted => "restricted 8–10",
+            Band::Zone => "compliance zone",
+        }
+    }
+}
+
+impl SceneBoundary {
+    #[must_use]
+    pub fn band(&self) -> Band {
+        Band::of(self.trust, self.zone)
+    }
+}
+
 /// How a flow is labelled.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum FlowLabel {

@@ -224,6 +224,7 @@ pub(super) fn route(
     let obstacles = Obstacles::new(obstacle_rects);
     let mut used = Used::default();
     let mut grid: Option<Grid> = None;
+    let mut tight: Option<Grid> = None;
     // Short routes first: they have the fewest choices.
     let mut order: Vec<usize> = (0..s.links.len()).collect();
     let length = |li: usize| {
@@ -243,10 +244,30 @@ pub(super) fn route(
             }
         };
         let (qa, qb) = (stub(pa, sa), stub(pb, sb));
-        let middle = simple(qa, sa, qb, sb, &obstacles, &used).unwrap_or_else(|| {
-            let g = grid.get_or_insert_with(|| Grid::new(&rects, &obstacles));
-            g.path(qa, sa, qb, sb).unwrap_or_else(|| elbow(qa, sa, qb))
-        });
+        let routed = simple(qa, sa, qb, sb, &obstacles, &used)
+            .or_else(|| {
+                let g = grid.get_or_insert_with(|| Grid::new(&rects, &obstacles));
+                g.path(qa, sa, qb, sb, true)
+            })
+            .map(|middle| (pa, middle, pb))
+            .or_else(|| {
+                // Boxes set by hand too close for the usual clearance (or ports facing a
+                // neighbour): other sides, then a tighter clearance, before giving up.
+                let l = &s.links[li];
+                if l.from == l.to {
+                    return None;
+                }
+                let g = grid.get_or_insert_with(|| Grid::new(&rects, &obstacles));
+                rescue(g, rects[l.from], rects[l.to], STUB).or_else(|| {
+                    let t = tight.get_or_insert_with(|| {
+                        let mut r: Vec<Rect> = rects.iter().map(|r| expand(*r, 2.0)).collect();
+                        r.extend(boundaries.iter().map(|b| expand(b.title_rect, 1.0)));
+                        Grid::new(&rects, &Obstacles::new(r))
+                    });
+                    rescue(t, rects[l.from], rects[l.to], 6.0)
+                })
+            });
+        let (pa, middle, pb) = routed.unwrap_or_else(|| (pa, elbow(qa, sa, qb), pb));
         let mut points = vec![pa];
         points.extend(middle);
         points.push(pb);
@@ -406,6 +427,51 @@ fn lanes(a: f32, b: f32) -> Vec<f32> {
     out
 }
 
+/// A route between the middles of any two sides of `a` and `b` (nearest stub ends first), with
+/// stubs of `stub` units, searched near the ends on `grid`: (port, middle points, port).
+fn rescue(grid: &mut Grid, a: Rect, b: Rect, stub: f32) -> Option<(Pos, Vec<Pos>, Pos)> {
+    let port = |r: Rect, side: Side| {
+        let c = centre(r);
+        let p = match side {
+            Side::E => Pos {
+                x: r.x + r.w,
+                y: c.y,
+            },
+            Side::W => Pos { x: r.x, y: c.y },
+            Side::N => Pos { x: c.x, y: r.y },
+            Side::S => Pos {
+                x: c.x,
+                y: r.y + r.h,
+            },
+        };
+        let (nx, ny) = side.normal();
+        let p = Pos {
+            x: p.x.round(),
+            y: p.y.round(),
+        };
+        (
+            p,
+            Pos {
+                x: p.x + nx * stub,
+                y: p.y + ny * stub,
+            },
+        )
+    };
+    let all = [Side::E, Side::W, Side::N, Side::S];
+    let mut pairs: Vec<(f32, Side, Side)> = Vec::new();
+    for sa in all {
+        for sb in all {
+            let ((_, qa), (_, qb)) = (port(a, sa), port(b, sb));
+            pairs.push(((qa.x - qb.x).abs() + (qa.y - qb.y).abs(), sa, sb));
+        }
+    }
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    pairs.into_iter().find_map(|(_, sa, sb)| {
+        let ((pa, qa), (pb, qb)) = (port(a, sa), port(b, sb));
+        grid.path(qa, sa, qb, sb, false).map(|m| (pa, m, pb))
+    })
+}
+
 /// A last resort (no path on the grid): one bend.
 fn elbow(qa: Pos, sa: Side, qb: Pos) -> Vec<Pos> {
     if sa.horizontal() {
@@ -521,7 +587,8 @@ impl Grid {
 
     /// The cheapest path from `qa` (leaving along `sa`) to `qb` (arriving against `sb`), as
     /// corner points from `qa` to `qb`. Searched first near the two ends, then everywhere.
-    fn path(&mut self, qa: Pos, sa: Side, qb: Pos, sb: Side) -> Option<Vec<Pos>> {
+    /// With `everywhere` false, only the window near the two ends is searched.
+    fn path(&mut self, qa: Pos, sa: Side, qb: Pos, sb: Side, everywhere: bool) -> Option<Vec<Pos>> {
         let (start, goal) = (self.cell(qa), self.cell(qb));
         if !self.inside(start) || !self.inside(goal) {
             return None;
@@ -534,7 +601,11 @@ impl Grid {
             start.1.max(goal.1) + window,
         );
         let cells = self.search(start, sa, goal, sb, Some(near));
-        let cells = cells.or_else(|| self.search(start, sa, goal, sb, None))?;
+        let cells = match cells {
+            Some(c) => c,
+            None if everywhere => self.search(start, sa, goal, sb, None)?,
+            None => return None,
+        };
         // Corner points, with the first and last runs moved onto the stub ends exactly.
         let mut corners: Vec<Pos> = Vec::new();
         for (k, c) in cells.iter().enumerate() {

@@ -48,6 +48,9 @@ pub(super) struct Link {
     pub to: usize,
     pub encryption: Encryption,
     pub text: String,
+    /// The flow's place in the model's flows by id, from 1: its callout is `F{number}`, the
+    /// same wherever the boxes are.
+    pub number: usize,
 }
 
 pub(super) struct Structure {
@@ -283,7 +286,7 @@ impl Structure {
         flows.sort_by(|a, b| a.id.cmp(&b.id));
         let mut links: Vec<Link> = Vec::new();
         let mut aggregated: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-        for f in flows {
+        for (rank, f) in flows.into_iter().enumerate() {
             let (Some(&a), Some(&b)) = (owner.get(f.from.as_str()), owner.get(f.to.as_str()))
             else {
                 continue;
@@ -296,7 +299,7 @@ impl Structure {
                 if let Some(&l) = aggregated.get(&(a, b)) {
                     let link = &mut links[l];
                     link.ids.push(f.id.clone());
-                    link.encryption = link.encryption.min(f.encryption);
+                    link.encryption = link.encryption.min(f.transport());
                     continue;
                 }
                 aggregated.insert((a, b), links.len());
@@ -310,8 +313,9 @@ impl Structure {
                 ids: vec![f.id.clone()],
                 from: a,
                 to: b,
-                encryption: f.encryption,
+                encryption: f.transport(),
                 text,
+                number: rank + 1,
             });
         }
         for l in &mut links {

@@ -312,3 +312,53 @@ fn a_long_boundary_chain_is_linear() {
     let cut = structure::cut_cycles(&parents);
     assert_eq!(cut.iter().filter(|p| p.is_none()).count(), 1);
 }
+
+#[test]
+fn flows_route_around_boxes_set_by_hand_close_together() {
+    // A gateway, a database and a service stacked by hand in one zone with small gaps, and a
+    // flow from the top box to the bottom one: it goes around the box in the middle.
+    let text = r#"(rampart: 1, name: "t",
+      boundaries: [(id: "z", name: "Internal", kind: internal_network)],
+      nodes: [
+        (id: "top", name: "API gateway", kind: gateway, boundary: "z"),
+        (id: "mid", name: "Orders database", kind: data_store, boundary: "z"),
+        (id: "low", name: "Orders service", kind: service, boundary: "z"),
+        (id: "out", name: "Browser", kind: actor),
+      ],
+      flows: [
+        (from: "top", to: "low", protocol: "https", encryption: tls),
+        (from: "low", to: "mid", protocol: "postgres", encryption: tls),
+        (from: "out", to: "top", protocol: "https", encryption: tls),
+      ])"#;
+    let base = model::parse(text, "t.ron").unwrap().model;
+    for gap in [4.0, 12.0, 20.0, 24.0, 30.0, 40.0] {
+        for shift in [-20.0, 0.0, 17.0] {
+            let mut m = base.clone();
+            let h = 52.0 + gap;
+            m.layout.nodes.insert(
+                "top".into(),
+                Pos {
+                    x: 520.0 + shift,
+                    y: 0.0,
+                },
+            );
+            m.layout.nodes.insert("mid".into(), Pos { x: 503.0, y: h });
+            m.layout.nodes.insert(
+                "low".into(),
+                Pos {
+                    x: 503.0 - shift,
+                    y: 2.0 * h,
+                },
+            );
+            m.layout.nodes.insert(
+                "out".into(),
+                Pos {
+                    x: 100.0,
+                    y: 2.0 * h,
+                },
+            );
+            let scene = scene(&m, &Options::default());
+            check(&format!("gap {gap} shift {shift}"), &m, &scene);
+        }
+    }
+}

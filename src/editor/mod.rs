@@ -88,6 +88,40 @@ struct Snapshot {
     model: Model,
     revision: u64,
     follow: HashMap<String, String>,
+    /// The edit between this state and the next, for people ("Undo add Service").
+    what: String,
+}
+
+impl Edit {
+    /// What the edit does, in a few words, naming what it changes ("move API gateway").
+    #[must_use]
+    pub fn describe(&self, model: &Model) -> String {
+        let name = |id: &str| model.element_name(id).unwrap_or(id).to_string();
+        match self {
+            Edit::AddNode { kind, .. } => format!("add {}", kind.label().to_lowercase()),
+            Edit::AddFlow { from, to } => format!("add flow {} → {}", name(from), name(to)),
+            Edit::AddBoundary { .. } => "add boundary".into(),
+            Edit::AddAsset { .. } => "add data asset".into(),
+            Edit::Delete(id) => format!("delete {}", name(id)),
+            Edit::Rename { old, new } => format!("rename {old} to {new}"),
+            Edit::UpdateNode(n) => format!("edit {}", name(&n.id)),
+            Edit::UpdateFlow(f) => format!("edit {}", name(&f.id)),
+            Edit::UpdateBoundary(b) => format!("edit {}", name(&b.id)),
+            Edit::UpdateAsset(a) => format!("edit {}", name(&a.id)),
+            Edit::Move(list) if list.len() == 1 => format!("move {}", name(&list[0].0)),
+            Edit::Move(list) => format!("move {} nodes", list.len()),
+            Edit::SizeBoundary { id, .. } => format!("resize {}", name(id)),
+            Edit::Decide(_) => "record decision".into(),
+            Edit::Undecide(_) => "remove decision".into(),
+            Edit::SetInfo { .. } => "edit model details".into(),
+            Edit::SetFrameworks(_) => "change frameworks".into(),
+            Edit::Batch(list) => match list.as_slice() {
+                [one] => one.describe(model),
+                [first, ..] => format!("{} and more", first.describe(model)),
+                [] => "nothing".into(),
+            },
+        }
+    }
 }
 
 /// What an applied edit did that the caller may want to follow.
@@ -297,6 +331,18 @@ impl Session {
         !self.redo.is_empty()
     }
 
+    /// What Undo would undo ("move API gateway"), if anything.
+    #[must_use]
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|s| s.what.as_str())
+    }
+
+    /// What Redo would redo, if anything.
+    #[must_use]
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|s| s.what.as_str())
+    }
+
     /// A window title: file name, then a mark when there are unsaved changes.
     #[must_use]
     pub fn title(&self) -> String {
@@ -330,6 +376,7 @@ impl Session {
     ) -> Result<Applied, EditError> {
         let before = self.model.clone();
         let follow_before = self.follow.clone();
+        let what = edit.describe(&self.model);
         let result = apply_edit(&mut self.model, edit.clone()).and_then(|created| {
             let mut applied = Applied {
                 created,
@@ -381,6 +428,7 @@ impl Session {
                 model: before,
                 revision: self.revision,
                 follow: follow_before,
+                what,
             });
             if self.undo.len() > UNDO_LIMIT {
                 self.undo.remove(0);
@@ -677,6 +725,7 @@ impl Session {
             model: std::mem::replace(&mut self.model, previous.model),
             revision: self.revision,
             follow: std::mem::replace(&mut self.follow, previous.follow),
+            what: previous.what,
         };
         self.redo.push(current);
         self.revision = previous.revision;
@@ -694,6 +743,7 @@ impl Session {
             model: std::mem::replace(&mut self.model, next.model),
             revision: self.revision,
             follow: std::mem::replace(&mut self.follow, next.follow),
+            what: next.what,
         };
         self.undo.push(current);
         self.revision = next.revision;

@@ -534,6 +534,16 @@ impl Flow {
         self.authentication.authenticates() || self.encryption == Encryption::Mtls
     }
 
+    /// The protection on the wire as drawn: TLS with client-certificate authentication is
+    /// mutual TLS, whichever of the two fields says so.
+    #[must_use]
+    pub fn transport(&self) -> Encryption {
+        match (self.encryption, self.authentication) {
+            (Encryption::Tls, AuthKind::Mtls) => Encryption::Mtls,
+            (e, _) => e,
+        }
+    }
+
     /// The effective lowest TLS version, if the flow is encrypted.
     #[must_use]
     pub fn effective_tls_min(&self) -> Option<TlsVersion> {

@@ -1182,15 +1182,12 @@ fn flow_color(e: Encryption) -> Rgba {
 }
 
 fn boundary_color(b: &diagram::SceneBoundary) -> Rgba {
-    if b.zone {
-        Rgba(0.55, 0.33, 0.82)
-    } else if b.trust <= 2 {
-        Rgba(0.86, 0.24, 0.2)
-    } else if b.trust <= 5 {
-        Rgba(0.86, 0.66, 0.12)
-    } else {
-        Rgba(0.16, 0.63, 0.35)
-    }
+    let [r, g, bl] = b.band().rgb();
+    Rgba(
+        f32::from(r) / 255.0,
+        f32::from(g) / 255.0,
+        f32::from(bl) / 255.0,
+    )
 }
 
 /// Draws a scene with its top-left corner at `origin` (page points), scaled.

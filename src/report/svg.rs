@@ -53,16 +53,9 @@ pub(crate) fn flow_hex(e: Encryption) -> &'static str {
     }
 }
 
-pub(crate) fn boundary_hex(b: &SceneBoundary) -> &'static str {
-    if b.zone {
-        "#8c54d1"
-    } else if b.trust <= 2 {
-        "#db3d33"
-    } else if b.trust <= 5 {
-        "#dba81f"
-    } else {
-        "#29a159"
-    }
+pub(crate) fn boundary_hex(b: &SceneBoundary) -> String {
+    let [r, g, bl] = b.band().rgb();
+    format!("#{r:02x}{g:02x}{bl:02x}")
 }
 
 fn kind_fill(kind: NodeKind) -> &'static str {
@@ -162,13 +155,27 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
     out.push_str("</g>\n<g class=\"labels\">\n");
     for f in &scene.flows {
         let r = f.label.rect();
+        let dot = f
+            .flows
+            .iter()
+            .filter_map(|id| worst.get(id.as_str()))
+            .max()
+            .map_or(String::new(), |s| {
+                format!(
+                    r##"<circle class="severity" data-severity="{}" cx="{}" cy="{}" r="4" fill="{}" stroke="#ffffff" stroke-width="1"/>"##,
+                    s.key(),
+                    n(r.x),
+                    n(r.y + r.h * 0.5),
+                    severity_hex(*s)
+                )
+            });
         let (text, bold, fill, kind) = match &f.label {
             FlowLabel::Text { text, .. } => (text.as_str(), "normal", "#ffffff", "text"),
             FlowLabel::Callout { tag, .. } => (tag.as_str(), "bold", "#f1f3f6", "callout"),
         };
         let _ = writeln!(
             out,
-            r##"<g class="flow-label" data-id="{}" data-label="{kind}" data-x="{}" data-y="{}" data-w="{}" data-h="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" stroke="{}" stroke-width="0.6"/><text x="{}" y="{}" font-size="{}" font-weight="{bold}" fill="#1a1c21">{}</text></g>"##,
+            r##"<g class="flow-label" data-id="{}" data-label="{kind}" data-x="{}" data-y="{}" data-w="{}" data-h="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" stroke="{}" stroke-width="0.6"/><text x="{}" y="{}" font-size="{}" font-weight="{bold}" fill="#1a1c21">{}</text>{dot}</g>"##,
             esc(&f.id),
             n(r.x),
             n(r.y),
@@ -378,7 +385,7 @@ pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> St
     let lx = x0 + margin;
     let _ = writeln!(
         out,
-        r##"<g class="legend" font-size="10" fill="#1a1c21"><path d="M{},{} h30" stroke="{}" stroke-width="2.4"/><text x="{}" y="{}">mutual TLS</text><path d="M{},{} h30" stroke="{}" stroke-width="1.3"/><text x="{}" y="{}">TLS</text><path d="M{},{} h30" stroke="{}" stroke-width="1.3" stroke-dasharray="6 4"/><text x="{}" y="{}">plaintext</text><text x="{}" y="{}" fill="#5a6473">Tint and dot: worst open finding. Dashed regions: trust boundaries (red untrusted, amber partly trusted, green trusted, purple compliance zone). F1, F2…: flows named in the key.</text></g>"##,
+        r##"<g class="legend" font-size="10" fill="#1a1c21"><path d="M{},{} h30" stroke="{}" stroke-width="2.4"/><text x="{}" y="{}">mutual TLS</text><path d="M{},{} h30" stroke="{}" stroke-width="1.3"/><text x="{}" y="{}">TLS</text><path d="M{},{} h30" stroke="{}" stroke-width="1.3" stroke-dasharray="6 4"/><text x="{}" y="{}">plaintext</text><text x="{}" y="{}" fill="#5a6473">Tint and dot: worst open finding. Dashed regions: trust boundaries (red untrusted, orange low, amber internal, green trusted, blue restricted, purple compliance zone). F1, F2…: flows named in the key.</text></g>"##,
         n(lx),
         n(ly - 3.5),
         flow_hex(Encryption::Mtls),

@@ -192,11 +192,33 @@ impl RampartApp {
                     ),
                     _ => None,
                 };
+                let decided = match &edit {
+                    Edit::Decide(d) => Some((d.finding.clone(), d.status)),
+                    _ => None,
+                };
                 match self.session.apply(edit) {
                     Ok(applied) => {
                         self.follow(&applied);
                         if let Some(name) = deleted {
                             self.notify_edit(format!("Deleted {name}"));
+                        }
+                        if let Some((finding, status)) = decided {
+                            let title = self
+                                .session
+                                .analysis()
+                                .findings
+                                .iter()
+                                .find(|f| f.id == finding)
+                                .map_or("The finding", |f| f.rule.title);
+                            let note = if status.is_resolved() {
+                                format!(
+                                    "Decision recorded: {title} is {}; resolved findings are hidden (tick Show resolved to see them)",
+                                    status.label()
+                                )
+                            } else {
+                                format!("Decision recorded: {title} is {}", status.label())
+                            };
+                            self.notify_edit(note);
                         }
                     }
                     Err(e) => self.notify(e.to_string(), true),
@@ -236,6 +258,8 @@ impl RampartApp {
             }
             Command::DropNode { id, pos, onto } => {
                 self.session.end_coalescing();
+                // What was dragged is what the inspector shows.
+                self.selection = Selection::Element(id.clone());
                 match self.session.drop_node(&id, pos, &onto) {
                     Ok(Some(text)) => self.notify_edit(text),
                     Ok(None) => {}

@@ -56,13 +56,27 @@ pub fn bar(app: &mut RampartApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
             });
             ui.menu_button("Edit", |ui| {
                 if ui
-                    .add_enabled(app.session.can_undo(), egui::Button::new("Undo   Ctrl+Z"))
+                    .add_enabled(
+                        app.session.can_undo(),
+                        egui::Button::new(app.session.undo_label().map_or_else(
+                            || "Undo".to_string(),
+                            |w| format!("Undo {}", crate::text::shorten(w, 40)),
+                        ))
+                        .shortcut_text("Ctrl+Z"),
+                    )
                     .clicked()
                 {
                     out.push(Command::Undo);
                 }
                 if ui
-                    .add_enabled(app.session.can_redo(), egui::Button::new("Redo   Ctrl+Shift+Z"))
+                    .add_enabled(
+                        app.session.can_redo(),
+                        egui::Button::new(app.session.redo_label().map_or_else(
+                            || "Redo".to_string(),
+                            |w| format!("Redo {}", crate::text::shorten(w, 40)),
+                        ))
+                        .shortcut_text("Ctrl+Shift+Z"),
+                    )
                     .clicked()
                 {
                     out.push(Command::Redo);

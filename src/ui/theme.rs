@@ -23,10 +23,8 @@ pub struct Theme {
     pub flow_mtls: Color32,
     pub flow_plain: Color32,
     pub label_bg: Color32,
-    pub boundary_untrusted: Color32,
-    pub boundary_mid: Color32,
-    pub boundary_trusted: Color32,
-    pub boundary_zone: Color32,
+    /// Opacity of boundary fills.
+    pub boundary_alpha: u8,
 }
 
 impl Theme {
@@ -48,10 +46,7 @@ impl Theme {
                 flow_mtls: Color32::from_rgb(90, 200, 130),
                 flow_plain: Color32::from_rgb(240, 90, 80),
                 label_bg: Color32::from_rgba_unmultiplied(24, 26, 30, 220),
-                boundary_untrusted: Color32::from_rgba_unmultiplied(200, 80, 70, 28),
-                boundary_mid: Color32::from_rgba_unmultiplied(210, 170, 60, 22),
-                boundary_trusted: Color32::from_rgba_unmultiplied(70, 170, 110, 24),
-                boundary_zone: Color32::from_rgba_unmultiplied(160, 110, 220, 30),
+                boundary_alpha: 30,
             }
         } else {
             Theme {
@@ -69,10 +64,7 @@ impl Theme {
                 flow_mtls: Color32::from_rgb(20, 140, 70),
                 flow_plain: Color32::from_rgb(215, 40, 30),
                 label_bg: Color32::from_rgba_unmultiplied(250, 250, 252, 230),
-                boundary_untrusted: Color32::from_rgba_unmultiplied(220, 60, 50, 22),
-                boundary_mid: Color32::from_rgba_unmultiplied(220, 170, 30, 24),
-                boundary_trusted: Color32::from_rgba_unmultiplied(40, 160, 90, 22),
-                boundary_zone: Color32::from_rgba_unmultiplied(140, 80, 210, 26),
+                boundary_alpha: 22,
             }
         }
     }
@@ -118,15 +110,8 @@ impl Theme {
     /// Fill of a boundary region by trust level (0..=10), or a compliance zone's colour.
     #[must_use]
     pub fn boundary(&self, trust: u8, zone: bool) -> Color32 {
-        if zone {
-            self.boundary_zone
-        } else if trust <= 2 {
-            self.boundary_untrusted
-        } else if trust <= 5 {
-            self.boundary_mid
-        } else {
-            self.boundary_trusted
-        }
+        let [r, g, b] = crate::diagram::Band::of(trust, zone).rgb();
+        Color32::from_rgba_unmultiplied(r, g, b, self.boundary_alpha)
     }
 
     /// The colour of a compliance verdict.

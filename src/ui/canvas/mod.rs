@@ -9,6 +9,7 @@ mod overlays;
 mod shapes;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use egui::{Pos2, Sense, Shape, Stroke, Vec2};
@@ -117,6 +118,8 @@ pub struct Canvas {
     /// The node being dragged, and the boundary under the pointer.
     dragging: Option<(String, Option<String>)>,
     fit_pending: bool,
+    /// The pending fit is automatic (a model opened): it stops at a readable zoom.
+    fit_readable: bool,
     focus: Option<Vec<String>>,
     zoom_request: Option<f32>,
     last_rect: egui::Rect,
@@ -197,6 +200,7 @@ impl Default for Canvas {
             connect_from: None,
             dragging: None,
             fit_pending: true,
+            fit_readable: true,
             focus: None,
             zoom_request: None,
             last_rect: egui::Rect::NOTHING,
@@ -212,6 +216,8 @@ impl Default for Canvas {
 }
 
 const VIEW_ID: &str = "rampart-canvas";
+/// The smallest zoom an automatic fit goes to: node names at about 10 px.
+const READABLE: f32 = 0.8;
 
 fn metadata(ui: &egui::Ui) -> MetadataFrame {
     MetadataFrame::new(Some(VIEW_ID.to_string())).load(ui)
@@ -221,6 +227,7 @@ impl Canvas {
     /// Fits the whole diagram in view on the next frame.
     pub fn fit(&mut self) {
         self.fit_pending = true;
+        self.fit_readable = false;
         self.user_moved = false;
         self.focus = None;
     }
@@ -234,6 +241,7 @@ impl Canvas {
         self.connect_from = None;
         self.dragging = None;
         self.fit();
+        self.fit_readable = true;
     }
 
     /// Brings these elements (node or flow ids) into view on the next frame.
@@ -380,6 +388,7 @@ impl Canvas {
                 id: flow.id.as_str().into(),
                 encryption: flow.encryption,
                 worst,
+                dot_on_route: !view.show_labels,
                 emphasis: emph,
                 theme: view.theme,
                 points: flow.points.clone().into(),
@@ -395,8 +404,22 @@ impl Canvas {
     /// Draws the canvas and returns what the user asked for. A still canvas replays its last
     /// frame (see [`Replay`]); any input, or any change to what it shows, brings it back.
     pub fn show(&mut self, ui: &mut egui::Ui, view: &View<'_>) -> Vec<Command> {
-        let key = fingerprint(view, &self.collapsed, true);
+        if self.legend_open {
+            egui::Panel::bottom("legend")
+                .resizable(false)
+                .show(ui, |ui| {
+                    overlays::legend(
+                        ui,
+                        &view.theme,
+                        &mut self.legend_open,
+                        !view.badges.is_empty(),
+                    );
+                });
+        }
+        // Nothing of the diagram paints outside the canvas (over the legend strip).
         let rect = ui.available_rect_before_wrap();
+        ui.set_clip_rect(rect.intersect(ui.clip_rect()));
+        let key = fingerprint(view, &self.collapsed, true);
         let now = ui.input(|i| i.time);
         let busy = ui.input(|i| {
             !i.events.is_empty()
@@ -507,16 +530,13 @@ impl Canvas {
         // moved the view); the new view shows from the next frame.
         let size = canvas_rect.size();
         let grown = (size.x * size.y) / (self.fitted_size.x * self.fitted_size.y).max(1.0);
-        if (self.fitted_size - size).length() > 1.0
-            && (!self.user_moved || !(0.6..1.6).contains(&grown))
-        {
+        // A panel opening or a window nudged by a few pixels does not move the diagram.
+        if (self.fitted_size - size).length() > 1.0 && !(0.6..1.6).contains(&grown) {
             self.fit_pending = true;
+            self.fit_readable = true;
         }
-        let legend_h = if self.legend_open {
-            overlays::LEGEND_H + 20.0
-        } else {
-            30.0
-        };
+        // The closed legend's button sits in the bottom-left corner.
+        let legend_h = if self.legend_open { 0.0 } else { 30.0 };
         let mut meta = metadata(ui);
         if std::mem::take(&mut self.fit_pending) {
             let b = scene.bounds;
@@ -524,7 +544,17 @@ impl Canvas {
             // Above the legend, so that it never hides the diagram.
             let room = Vec2::new(size.x, (size.y - legend_h).max(size.y * 0.5));
             if bounds.is_positive() {
-                interaction::fit_rect(&mut meta, bounds.expand(24.0), room, 1.25);
+                let b = bounds.expand(24.0);
+                interaction::fit_rect(&mut meta, b, room, 1.25);
+                // A model opened or started shows at a size one can read (names stay about
+                // 10 px or more); Fit shows everything, however small.
+                if std::mem::take(&mut self.fit_readable) && meta.zoom < READABLE {
+                    meta.zoom = READABLE;
+                    meta.pan = Vec2::new(8.0, 8.0) - b.min.to_vec2() * READABLE;
+                    if b.height() * READABLE < room.y {
+                        meta.pan.y = room.y * 0.5 - b.center().y * READABLE;
+                    }
+                }
             } else {
                 meta.zoom = 1.0;
                 meta.pan = size * 0.5;
@@ -708,13 +738,22 @@ impl Canvas {
             }
         }
 
-        // A click on empty canvas selects the innermost boundary there, or nothing.
+        // A click on a flow's label selects the flow; elsewhere on empty canvas, the
+        // innermost boundary there, or nothing.
         if response.response.clicked() && !clicked_something && !connecting {
-            let target = response.response.interact_pointer_pos().and_then(|p| {
+            let at = response
+                .response
+                .interact_pointer_pos()
+                .map(|p| interaction::to_canvas(&draw_meta, p));
+            let label = at.and_then(|p| {
                 scene
-                    .boundary_at(interaction::to_canvas(&draw_meta, p))
-                    .map(|b| b.id.clone())
+                    .flows
+                    .iter()
+                    .find(|f| diagram::contains_point(diagram::expand(f.label.rect(), 3.0), p))
+                    .map(|f| f.id.clone())
             });
+            let target =
+                label.or_else(|| at.and_then(|p| scene.boundary_at(p).map(|b| b.id.clone())));
             out.push(Command::Select(
                 target.map_or(Selection::None, Selection::Element),
             ));
@@ -781,10 +820,28 @@ impl Canvas {
                 for s in shapes::label_shapes(ui.ctx(), &f.label, r, z, &view.theme, stroke.color) {
                     ui.painter().add(s);
                 }
+                // The worst open finding on the flow: a dot on the label's left edge, where
+                // no line or arrowhead runs.
+                let worst = f
+                    .flows
+                    .iter()
+                    .filter_map(|id| view.worst.get(id))
+                    .max()
+                    .copied();
+                let mut text = format!("{} ({})", f.label.text(), f.encryption.label());
+                if let Some(sev) = worst {
+                    let at = egui::pos2(r.left(), r.center().y);
+                    let radius = 3.8 * z.clamp(0.7, 1.6);
+                    ui.painter()
+                        .circle_filled(at, radius + 1.0, view.theme.canvas);
+                    ui.painter()
+                        .circle_filled(at, radius, view.theme.severity(sev));
+                    let _ = write!(text, "\nWorst open finding: {}", sev.label());
+                }
                 tips.push(Tip {
-                    rect: r,
+                    rect: r.expand(4.0),
                     id: ui.id().with(("label", &f.id)),
-                    text: format!("{} ({})", f.label.text(), f.encryption.label()),
+                    text,
                 });
             }
         }
@@ -822,23 +879,20 @@ impl Canvas {
             overlays::tip(ui, tip.rect, tip.id, &tip.text);
         }
         if view.model.node_count() == 0 {
+            let b = scene.bounds;
+            let drawn_area = interaction::to_screen(&draw_meta, b);
             overlays::empty_hint(
                 ui,
                 canvas_rect,
                 &view.theme,
-                !view.model.boundaries.is_empty(),
+                (!view.model.boundaries.is_empty()).then_some(drawn_area),
             );
         }
-        let was_open = self.legend_open;
-        overlays::legend(
-            ui,
-            canvas_rect,
-            &view.theme,
-            &mut self.legend_open,
-            !view.badges.is_empty(),
-        );
-        if was_open != self.legend_open {
-            self.replay = None;
+        if !self.legend_open {
+            overlays::legend_button(ui, canvas_rect, &mut self.legend_open);
+            if self.legend_open {
+                self.replay = None;
+            }
         }
         overlays::zoom_control(ui, canvas_rect, z, &mut out);
         self.drawn = drawn;
@@ -930,6 +984,9 @@ impl Canvas {
         Some(self.graph.node(i)?.payload().id.to_string())
     }
 
+    /// Brings the elements into view with as little movement as possible: nothing when they
+    /// are in view already, the smallest pan when they fit at this zoom, zooming out only when
+    /// they do not.
     fn apply_focus(&self, meta: &mut MetadataFrame, ids: &[String], size: Vec2) {
         let mut points: Vec<Pos2> = Vec::new();
         for id in ids {
@@ -942,10 +999,31 @@ impl Canvas {
         if points.is_empty() {
             return;
         }
-        let bounds = egui::Rect::from_points(&points)
-            .expand2(Vec2::new(diagram::NODE_W, diagram::NODE_H * 2.0));
-        // Zoom out if needed to show everything, but not in past the current zoom by much.
-        let max_zoom = meta.zoom.max(1.0);
-        interaction::fit_rect(meta, bounds, size, max_zoom);
+        let bounds = egui::Rect::from_points(&points).expand2(Vec2::new(
+            diagram::NODE_W * 0.5 + 16.0,
+            diagram::NODE_H * 0.5 + 16.0,
+        ));
+        let view = egui::Rect::from_min_size((-meta.pan / meta.zoom).to_pos2(), size / meta.zoom);
+        if view.contains_rect(bounds) {
+            return;
+        }
+        if bounds.width() <= view.width() && bounds.height() <= view.height() {
+            let shift = |lo: f32, hi: f32, vlo: f32, vhi: f32| {
+                if lo < vlo {
+                    lo - vlo
+                } else if hi > vhi {
+                    hi - vhi
+                } else {
+                    0.0
+                }
+            };
+            let d = Vec2::new(
+                shift(bounds.min.x, bounds.max.x, view.min.x, view.max.x),
+                shift(bounds.min.y, bounds.max.y, view.min.y, view.max.y),
+            );
+            meta.pan -= d * meta.zoom;
+        } else {
+            interaction::fit_rect(meta, bounds, size, meta.zoom);
+        }
     }
 }

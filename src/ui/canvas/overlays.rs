@@ -30,52 +30,52 @@ pub fn badge(painter: &egui::Painter, at: Pos2, r: f32, status: EndpointStatus, 
     );
 }
 
-/// The legend's size when open (so a fit can keep the diagram clear of it).
-pub const LEGEND_H: f32 = 128.0;
-pub const LEGEND_W: f32 = 560.0;
-
-/// The legend in the bottom-left corner: open, a panel explaining every mark; closed, a button.
-/// Returns the rectangle it covers.
-#[allow(clippy::too_many_lines)] // one panel, row by row
-pub fn legend(
-    ui: &mut egui::Ui,
-    canvas: Rect,
-    theme: &Theme,
-    open: &mut bool,
-    endpoints: bool,
-) -> Rect {
-    let small = FontId::proportional(11.0);
-    if !*open {
-        let r = Rect::from_min_size(
-            canvas.left_bottom() + Vec2::new(10.0, -34.0),
-            Vec2::new(70.0, 24.0),
-        );
-        if ui
-            .put(r, egui::Button::new("Legend"))
-            .on_hover_text("What the shapes, colours and marks mean")
-            .clicked()
-        {
-            *open = true;
-        }
-        return r;
+/// The closed legend: a button in the canvas's bottom-left corner.
+pub fn legend_button(ui: &mut egui::Ui, canvas: Rect, open: &mut bool) -> Rect {
+    let r = Rect::from_min_size(
+        canvas.left_bottom() + Vec2::new(10.0, -34.0),
+        Vec2::new(70.0, 24.0),
+    );
+    if ui
+        .put(r, egui::Button::new("Legend"))
+        .on_hover_text("What the shapes, colours and marks mean")
+        .clicked()
+    {
+        *open = true;
     }
-    let h = if endpoints { LEGEND_H + 20.0 } else { LEGEND_H };
-    let panel = Rect::from_min_size(
-        canvas.left_bottom() + Vec2::new(10.0, -h - 10.0),
-        Vec2::new(LEGEND_W, h),
-    );
+    r
+}
+
+/// Where the next item of a legend row goes: left to right, wrapping under the row's start
+/// when the strip is narrow.
+struct Cursor {
+    x: f32,
+    y: f32,
+    left: f32,
+    right: f32,
+}
+
+impl Cursor {
+    fn take(&mut self, w: f32) -> Pos2 {
+        if self.x + w > self.right && self.x > self.left {
+            self.x = self.left;
+            self.y += 18.0;
+        }
+        let at = Pos2::new(self.x, self.y);
+        self.x += w;
+        at
+    }
+}
+
+/// The open legend: a strip below the canvas (never over the diagram) explaining every mark;
+/// its rows wrap in a narrow window.
+#[allow(clippy::too_many_lines)] // one panel, row by row
+pub fn legend(ui: &mut egui::Ui, theme: &Theme, open: &mut bool, endpoints: bool) {
+    let small = FontId::proportional(11.0);
+    let top = ui.cursor().min;
+    let right = ui.max_rect().right();
     let painter = ui.painter().clone();
-    painter.rect_filled(panel, CornerRadius::same(6), theme.label_bg);
-    painter.rect_stroke(
-        panel,
-        CornerRadius::same(6),
-        Stroke::new(0.6, theme.muted),
-        egui::StrokeKind::Inside,
-    );
-    let hide = Rect::from_min_size(
-        panel.right_bottom() + Vec2::new(-48.0, -24.0),
-        Vec2::new(42.0, 18.0),
-    );
+    let hide = Rect::from_min_size(Pos2::new(right - 48.0, top.y + 2.0), Vec2::new(42.0, 18.0));
     if ui
         .put(hide, egui::Button::new("Hide").small())
         .on_hover_text("Hide the legend (View > Legend brings it back)")
@@ -83,20 +83,35 @@ pub fn legend(
     {
         *open = false;
     }
-    let x0 = panel.left() + 8.0;
-    let mut y = panel.top() + 7.0;
-    let head = |text: &str, y: f32| {
+    let x0 = top.x + 4.0;
+    let mut y = top.y + 4.0;
+    let row = |title: &str, y: f32| {
         painter.text(
             Pos2::new(x0, y),
             Align2::LEFT_TOP,
-            text,
+            title,
             FontId::proportional(11.5),
             theme.muted,
         );
+        Cursor {
+            x: x0 + 72.0,
+            y,
+            left: x0 + 72.0,
+            right: right - 56.0,
+        }
     };
-    // Node kinds: shape and name, in a row that wraps once.
-    head("Nodes", y);
-    let kinds = [
+    let text_w = |t: &str| {
+        painter
+            .layout_no_wrap(t.to_string(), small.clone(), theme.text)
+            .size()
+            .x
+    };
+    let label = |at: Pos2, t: &str, color: Color32| {
+        painter.text(at, Align2::LEFT_TOP, t, small.clone(), color);
+    };
+
+    let mut c = row("Nodes", y);
+    for (kind, name) in [
         (NodeKind::Actor, "actor"),
         (NodeKind::ExternalSystem, "external"),
         (NodeKind::Service, "service, IdP"),
@@ -104,10 +119,9 @@ pub fn legend(
         (NodeKind::DataStore, "data store"),
         (NodeKind::SecretStore, "secret store"),
         (NodeKind::MessageQueue, "queue"),
-    ];
-    let mut x = x0 + 72.0;
-    for (kind, name) in kinds {
-        let r = Rect::from_min_size(Pos2::new(x, y + 1.0), Vec2::new(22.0, 12.0));
+    ] {
+        let at = c.take(26.0 + text_w(name) + 12.0);
+        let r = Rect::from_min_size(at + Vec2::new(0.0, 0.0), Vec2::new(22.0, 14.0));
         for s in shapes::node_outline(
             kind,
             r,
@@ -118,64 +132,43 @@ pub fn legend(
         ) {
             painter.add(s);
         }
-        let g = painter.layout_no_wrap(name.to_string(), small.clone(), theme.text);
-        let w = g.size().x;
-        painter.galley(Pos2::new(x + 26.0, y), g, theme.text);
-        x += 26.0 + w + 12.0;
+        label(at + Vec2::new(26.0, 0.0), name, theme.text);
     }
-    y += 20.0;
-    head("Findings", y);
-    let mut x = x0 + 72.0;
-    painter.text(
-        Pos2::new(x, y),
-        Align2::LEFT_TOP,
-        "tint and dot: worst open",
-        small.clone(),
-        theme.text,
-    );
-    x += 140.0;
+    y = c.y + 20.0;
+
+    let mut c = row("Findings", y);
+    let t = "worst open: node tint and dot, dot on a flow's label";
+    label(c.take(text_w(t) + 14.0), t, theme.text);
     for s in Severity::ALL.iter().rev().take(4) {
-        painter.circle_filled(Pos2::new(x + 5.0, y + 7.0), 4.5, theme.severity(*s));
-        let g = painter.layout_no_wrap(s.label().to_string(), small.clone(), theme.text);
-        let w = g.size().x;
-        painter.galley(Pos2::new(x + 12.0, y), g, theme.text);
-        x += 12.0 + w + 12.0;
+        let at = c.take(12.0 + text_w(s.label()) + 12.0);
+        painter.circle_filled(at + Vec2::new(5.0, 7.0), 4.5, theme.severity(*s));
+        label(at + Vec2::new(12.0, 0.0), s.label(), theme.text);
     }
-    y += 20.0;
-    head("Flows", y);
-    let mut x = x0 + 72.0;
-    for (label, enc) in [
+    y = c.y + 20.0;
+
+    let mut c = row("Flows", y);
+    for (name, enc) in [
         ("mutual TLS", Encryption::Mtls),
         ("TLS", Encryption::Tls),
         ("plaintext", Encryption::None),
     ] {
-        let pts = [Pos2::new(x, y + 7.0), Pos2::new(x + 30.0, y + 7.0)];
+        let at = c.take(36.0 + text_w(name) + 14.0);
+        let pts = [at + Vec2::new(0.0, 7.0), at + Vec2::new(30.0, 7.0)];
         let stroke = shapes::flow_stroke(theme, enc, Emphasis::Normal, 1.0);
         for s in shapes::styled_line(&pts, enc, stroke, 1.0, true) {
             painter.add(s);
         }
-        let g = painter.layout_no_wrap(label.to_string(), small.clone(), theme.text);
-        let w = g.size().x;
-        painter.galley(Pos2::new(x + 36.0, y), g, theme.text);
-        x += 36.0 + w + 14.0;
+        label(at + Vec2::new(36.0, 0.0), name, theme.text);
     }
-    painter.text(
-        Pos2::new(x, y),
-        Align2::LEFT_TOP,
-        "F1, F2…: name on hover",
-        small.clone(),
-        theme.muted,
-    );
-    y += 20.0;
-    head("Boundaries", y);
-    let mut x = x0 + 72.0;
-    for (label, trust, zone) in [
-        ("untrusted 0–2", 0u8, false),
-        ("partly 3–5", 4, false),
-        ("trusted 6–10", 8, false),
-        ("compliance zone", 5, true),
-    ] {
-        let r = Rect::from_min_size(Pos2::new(x, y + 1.0), Vec2::new(20.0, 12.0));
+    let t = "F1, F2…: the flow's name on hover";
+    label(c.take(text_w(t)), t, theme.muted);
+    y = c.y + 20.0;
+
+    let mut c = row("Boundaries", y);
+    for band in crate::diagram::Band::ALL {
+        let (name, (trust, zone)) = (band.label(), band.sample());
+        let at = c.take(24.0 + text_w(name) + 14.0);
+        let r = Rect::from_min_size(at + Vec2::new(0.0, 1.0), Vec2::new(20.0, 12.0));
         let fill = theme.boundary(trust, zone);
         painter.rect_filled(r, CornerRadius::same(3), fill);
         painter.rect_stroke(
@@ -184,37 +177,42 @@ pub fn legend(
             Stroke::new(1.0, theme.boundary_outline(fill)),
             egui::StrokeKind::Inside,
         );
-        let g = painter.layout_no_wrap(label.to_string(), small.clone(), theme.text);
-        let w = g.size().x;
-        painter.galley(Pos2::new(x + 24.0, y), g, theme.text);
-        x += 24.0 + w + 14.0;
+        label(at + Vec2::new(24.0, 0.0), name, theme.text);
     }
-    y += 20.0;
-    painter.text(
-        Pos2::new(x0, y),
-        Align2::LEFT_TOP,
-        "Drag a node to move it, onto another boundary to move it there. Wheel: zoom; drag the background: pan.",
-        small.clone(),
-        theme.muted,
-    );
+    y = c.y + 20.0;
+
     if endpoints {
-        y += 20.0;
-        head("Endpoints", y);
-        let mut x = x0 + 72.0;
+        let mut c = row("Endpoints", y);
         for s in [
             EndpointStatus::Verified,
             EndpointStatus::Drift,
             EndpointStatus::Unreachable,
             EndpointStatus::NotProbed,
         ] {
-            badge(&painter, Pos2::new(x + 6.0, y + 7.0), 6.0, s, theme);
-            let g = painter.layout_no_wrap(s.label().to_string(), small.clone(), theme.text);
-            let w = g.size().x;
-            painter.galley(Pos2::new(x + 15.0, y), g, theme.text);
-            x += 15.0 + w + 14.0;
+            let at = c.take(15.0 + text_w(s.label()) + 14.0);
+            badge(&painter, at + Vec2::new(6.0, 7.0), 6.0, s, theme);
+            label(at + Vec2::new(15.0, 0.0), s.label(), theme.text);
         }
+        y = c.y + 20.0;
     }
-    panel
+    let mut c = Cursor {
+        x: x0,
+        y,
+        left: x0,
+        right: right - 8.0,
+    };
+    for t in [
+        "Drag a node to move it; onto another boundary to move it there.",
+        "Wheel: zoom.",
+        "Drag the background: pan.",
+    ] {
+        label(c.take(text_w(t) + 10.0), t, theme.muted);
+    }
+    y = c.y + 18.0;
+    ui.allocate_rect(
+        Rect::from_min_max(top, Pos2::new(right, y)),
+        egui::Sense::hover(),
+    );
 }
 
 /// The zoom control in the bottom-right corner: −, the percentage (click: 100 %), +, Fit.
@@ -223,13 +221,22 @@ pub fn zoom_control(ui: &mut egui::Ui, canvas: Rect, zoom: f32, out: &mut Vec<Co
         canvas.right_bottom() + Vec2::new(-214.0, -36.0),
         Vec2::new(204.0, 28.0),
     );
+    // A card behind the buttons (filled in once their extent is known).
+    let card = ui.painter().add(Shape::Noop);
     let mut child = ui.new_child(
         egui::UiBuilder::new()
             .max_rect(r)
-            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            .layout(egui::Layout::right_to_left(egui::Align::Center)),
     );
-    if child.button("−").on_hover_text("Zoom out (−)").clicked() {
-        out.push(Command::Zoom(1.0 / super::interaction::STEP));
+    if child
+        .button("Fit")
+        .on_hover_text("Show the whole diagram (F)")
+        .clicked()
+    {
+        out.push(Command::Fit);
+    }
+    if child.button("+").on_hover_text("Zoom in (+)").clicked() {
+        out.push(Command::Zoom(super::interaction::STEP));
     }
     if child
         .button(format!("{:.0} %", zoom * 100.0))
@@ -238,22 +245,21 @@ pub fn zoom_control(ui: &mut egui::Ui, canvas: Rect, zoom: f32, out: &mut Vec<Co
     {
         out.push(Command::ZoomReset);
     }
-    if child.button("+").on_hover_text("Zoom in (+)").clicked() {
-        out.push(Command::Zoom(super::interaction::STEP));
+    if child.button("−").on_hover_text("Zoom out (−)").clicked() {
+        out.push(Command::Zoom(1.0 / super::interaction::STEP));
     }
-    if child
-        .button("Fit")
-        .on_hover_text("Show the whole diagram (F)")
-        .clicked()
-    {
-        out.push(Command::Fit);
-    }
+    let used = child.min_rect().expand(3.0);
+    ui.painter().set(
+        card,
+        Shape::rect_filled(used, CornerRadius::same(6), ui.visuals().window_fill),
+    );
 }
 
-/// What to do on an empty canvas, in its middle.
-pub fn empty_hint(ui: &egui::Ui, canvas: Rect, theme: &Theme, has_boundaries: bool) {
+/// What to do on an empty canvas: in its middle, or once boundaries are drawn (`drawn` is
+/// their area on the screen), in a card above or below them, never over them.
+pub fn empty_hint(ui: &egui::Ui, canvas: Rect, theme: &Theme, drawn: Option<Rect>) {
     let painter = ui.painter();
-    let lines: &[&str] = if has_boundaries {
+    let lines: &[&str] = if drawn.is_some() {
         &[
             "Now add nodes into a boundary:",
             "select the boundary, then + Actor, + Service, + Data store… in the palette on the left.",
@@ -262,13 +268,36 @@ pub fn empty_hint(ui: &egui::Ui, canvas: Rect, theme: &Theme, has_boundaries: bo
     } else {
         &[
             "An empty model. To start:",
-            "1. + Boundary (left): a trust zone such as the internet or your network.",
+            "1. + Boundary… (left): a trust zone such as the internet or your network.",
             "2. Select it, then + Actor, + Service, + Data store… to add nodes into it.",
             "3. ✏ Draw flows, then drag from one node to another.",
             "Findings appear below as you draw. Help > Getting started says more.",
         ]
     };
-    let mut y = canvas.center().y - lines.len() as f32 * 12.0;
+    let height = 28.0 + (lines.len() - 1) as f32 * 22.0;
+    let mut top = canvas.center().y - height / 2.0;
+    if let Some(d) = drawn {
+        let card = |top: f32| {
+            Rect::from_min_size(
+                Pos2::new(canvas.left(), top - 8.0),
+                Vec2::new(canvas.width(), height + 16.0),
+            )
+        };
+        // Below the boundaries if there is room, else above, else at the top of the canvas.
+        top = if d.bottom() + 16.0 + height + 16.0 < canvas.bottom() - 40.0 {
+            d.bottom() + 24.0
+        } else if d.top() - 24.0 - height > canvas.top() + 8.0 {
+            d.top() - 24.0 - height
+        } else {
+            canvas.top() + 16.0
+        };
+        painter.rect_filled(
+            card(top).shrink2(Vec2::new(24.0, 0.0)),
+            CornerRadius::same(6),
+            theme.label_bg,
+        );
+    }
+    let mut y = top;
     for (i, line) in lines.iter().enumerate() {
         painter.add(shapes::text_shape(
             ui.ctx(),

@@ -98,6 +98,9 @@ pub struct FlowView {
     pub id: Arc<str>,
     pub encryption: Encryption,
     pub worst: Option<Severity>,
+    /// Labels are hidden: the worst finding's dot goes on the route (otherwise on the label,
+    /// drawn with the labels, from a zoom of 0.3 up).
+    pub dot_on_route: bool,
     pub emphasis: Emphasis,
     pub theme: Theme,
     /// The route (canvas units), and where its end boxes were when it was routed: when a box
@@ -200,7 +203,7 @@ pub fn node_outline(
             out.push(Shape::rect_filled(rect, r(0.0), fill));
             out.push(Shape::rect_stroke(rect, r(0.0), stroke, StrokeKind::Inside));
             out.push(Shape::rect_stroke(
-                rect.shrink(4.0 * z),
+                rect.shrink((4.0 * z).max(2.5)),
                 r(0.0),
                 stroke,
                 StrokeKind::Inside,
@@ -500,8 +503,9 @@ impl DisplayEdge<NodeView, FlowView, Directed, DefaultIx, NodeShape> for FlowSha
             z,
         );
         let mut out = styled_line(&route, self.view.encryption, stroke, z, true);
-        // The worst open finding on the flow: a dot by the middle of its longest piece.
+        // Labels hidden: the worst open finding's dot by the middle of the longest piece.
         if let Some(s) = self.view.worst
+            && (self.view.dot_on_route || z < 0.3)
             && let Some(w) = route
                 .windows(2)
                 .max_by(|a, b| (a[1] - a[0]).length().total_cmp(&(b[1] - b[0]).length()))

@@ -203,9 +203,17 @@ fn list(ctx: &mut Ctx<'_>, state: &mut FindingsState, ui: &mut Ui) {
                                     ctx.session.model().element_name(e).unwrap_or(e).to_string()
                                 })
                                 .collect();
-                            ui.label(RichText::new(names.join(" · ")).small().weak())
-                                .on_hover_text(&f.id);
-                            ui.label(RichText::new(&f.id).small().monospace().weak());
+                            // Names, then the id, cut to the list's width (the list keeps
+                            // its width whatever the ids); in full on hover.
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(format!("{}   {}", names.join(" · "), f.id))
+                                        .small()
+                                        .weak(),
+                                )
+                                .truncate(),
+                            )
+                            .on_hover_text(&f.id);
                         });
                     }
                 }

@@ -86,7 +86,7 @@ pub fn window(state: &mut HelpState, egui_ctx: &egui::Context) {
 fn getting_started(ui: &mut Ui) {
     ui.heading("Model a system in five steps");
     for (n, step) in [
-        "Add the trust boundaries: + Boundary ▾ in the palette on the left, and pick a kind (Internet, DMZ, Internal network…). Select a boundary and add another to nest it inside.",
+        "Add the trust boundaries: + Boundary… in the palette on the left, and pick a kind (Internet, DMZ, Internal network…). Select a boundary and add another to nest it inside.",
         "Add nodes into them: choose the boundary under Into (or select it), then + Actor, + Service, + Gateway, + Data store… A new node goes into free space in that boundary.",
         "Name things in the inspector on the right. A new element's id follows its name until you save.",
         "Draw flows: click ✏ Draw flows, then drag from the caller to the callee. Set each flow's encryption, authentication and the data it carries in the inspector.",
@@ -188,14 +188,14 @@ fn notation(ui: &mut Ui) {
         ("Striped box", "a message queue"),
         (
             "Dashed region",
-            "a trust boundary: red untrusted (0–2), amber partly trusted (3–5), green trusted (6–10), purple a compliance zone (PCI, PHI, PII)",
+            "a trust boundary, coloured by trust: red untrusted (0–1), orange low (2–3), amber internal (4–5), green trusted (6–7), blue restricted (8–10); purple a compliance zone (PCI, PHI, PII)",
         ),
         ("Double green line", "a flow protected by mutual TLS"),
         ("Grey line", "a flow protected by TLS"),
         ("Dashed red line", "a plaintext flow"),
         (
-            "Tint and dot on a node",
-            "its worst open finding: critical, high, medium, low",
+            "Tint and dot on a node, dot on a flow's label",
+            "its worst open finding: critical, high, medium, low (hover for the name)",
         ),
         (
             "F1, F2…",

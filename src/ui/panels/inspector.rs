@@ -122,7 +122,7 @@ fn rename_row(ctx: &mut Ctx<'_>, state: &mut InspectorState, ui: &mut Ui, id: &s
         let r = ui
             .add(
                 egui::TextEdit::singleline(draft)
-                    .desired_width(150.0)
+                    .desired_width((ui.available_width() - 76.0).max(120.0))
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id)
@@ -646,10 +646,7 @@ fn flow_inspector(
         ui.horizontal(|ui| {
             let l = ui.label("Lowest TLS version");
             egui::ComboBox::from_id_salt("flow-tls")
-                .selected_text(
-                    flow.tls_min
-                        .map_or("not declared (TLS 1.2 assumed)", TlsVersion::label),
-                )
+                .selected_text(flow.tls_min.map_or("TLS 1.2 (assumed)", TlsVersion::label))
                 .show_ui(ui, |ui| {
                     changed |= ui
                         .selectable_value(&mut flow.tls_min, None, "not declared (TLS 1.2 assumed)")
