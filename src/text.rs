@@ -189,6 +189,13 @@ fn system_fallbacks() -> Vec<(String, &'static [u8], u32)> {
     out
 }
 
+/// Text written for a terminal or Markdown (ids in backticks) as it reads on paper or in a
+/// GUI: the ids stand on their own.
+#[must_use]
+pub fn plain(text: &str) -> String {
+    text.replace('`', "")
+}
+
 /// At most `max` characters of text that came from outside (a server's answer, a header, a
 /// file's content), in quotes, with control characters shown as spaces and what was cut said:
 /// a hostile input is never echoed whole.

@@ -539,7 +539,7 @@ fn compliance_scope_follows_data_and_declarations() {
         .model;
     let result = analysis::analyze(&m);
     let names: Vec<&str> = result.compliance.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(names, ["ASVS-5.0", "PCI-DSS-4.0", "GDPR"]);
+    assert_eq!(names, ["ASVS-5.0", "PCI-DSS-4.0.1", "GDPR"]);
     let pci = &result.compliance[1];
     let req = pci.requirements.iter().find(|r| r.id == "8.4.2").unwrap();
     assert_eq!(req.verdict, compliance::Verdict::Gap);
@@ -646,7 +646,7 @@ fn json_output_follows_the_contract() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c == "PCI-DSS-4.0:1.4.1")
+            .any(|c| c == "PCI-DSS-4.0.1:1.4.1")
     );
     let accepted = findings
         .iter()

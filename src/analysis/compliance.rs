@@ -15,7 +15,7 @@ use crate::model::{DataTag, Framework, Model};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkDef {
-    /// Prefix of references, e.g. `PCI-DSS-4.0`.
+    /// Prefix of references, e.g. `PCI-DSS-4.0.1`.
     pub id: String,
     pub framework: Framework,
     pub name: String,
@@ -38,16 +38,16 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../../assets/compliance/asvs-5.0.ron"),
     ),
     (
-        "pci-dss-4.0.ron",
-        include_str!("../../assets/compliance/pci-dss-4.0.ron"),
+        "pci-dss-4.0.1.ron",
+        include_str!("../../assets/compliance/pci-dss-4.0.1.ron"),
     ),
     (
-        "hipaa-164.312.ron",
-        include_str!("../../assets/compliance/hipaa-164.312.ron"),
+        "hipaa-security-rule.ron",
+        include_str!("../../assets/compliance/hipaa-security-rule.ron"),
     ),
     (
-        "gdpr-art32.ron",
-        include_str!("../../assets/compliance/gdpr-art32.ron"),
+        "gdpr.ron",
+        include_str!("../../assets/compliance/gdpr.ron"),
     ),
     (
         "nist-800-53r5.ron",

@@ -101,7 +101,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Requirement references like `PCI-DSS-4.0:4.2.1`, sorted.
+    /// Requirement references like `PCI-DSS-4.0.1:4.2.1`, sorted.
     #[must_use]
     pub fn compliance(&self) -> &'static [String] {
         compliance::references_for(self.id)

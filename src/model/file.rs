@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Model;
 use super::source::{Position, SourceMap};
-use super::types::{Boundary, DataAsset, Flow, Layout, Node, RiskDecision, vocabulary};
+use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision, vocabulary};
 use super::validate::{Problem, validate};
 
 /// The schema version this build reads and writes (`rampart: 1` at the top of a file).
@@ -21,9 +21,9 @@ vocabulary! {
     /// Compliance frameworks a model can put in scope explicitly.
     pub enum Framework {
         Asvs = "asvs", "OWASP ASVS 5.0",
-        PciDss = "pci_dss", "PCI DSS 4.0",
-        Hipaa = "hipaa", "HIPAA 164.312",
-        Gdpr = "gdpr", "GDPR Art. 32",
+        PciDss = "pci_dss", "PCI DSS 4.0.1",
+        Hipaa = "hipaa", "HIPAA Security Rule",
+        Gdpr = "gdpr", "GDPR Art. 25, 28, 32",
         Nist = "nist_800_53", "NIST SP 800-53 r5",
     }
 }
@@ -39,6 +39,9 @@ pub struct ModelFile {
     pub description: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub author: String,
+    /// Classification, version, reviewers, assumptions and what is out of scope.
+    #[serde(default, skip_serializing_if = "Review::is_empty")]
+    pub review: Review,
     /// Frameworks in scope regardless of the data the model holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frameworks: Vec<Framework>,

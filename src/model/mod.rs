@@ -19,7 +19,8 @@ pub use file::{
 };
 pub use types::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect, RiskDecision,
+    Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect, Review,
+    RiskDecision,
     SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
 };
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
@@ -34,6 +35,7 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub author: String,
+    pub review: Review,
     pub frameworks: Vec<Framework>,
     pub assets: Vec<DataAsset>,
     pub boundaries: Vec<Boundary>,
@@ -85,6 +87,7 @@ impl Model {
             name: file.name,
             description: file.description,
             author: file.author,
+            review: file.review,
             frameworks: file.frameworks,
             assets: file.assets,
             boundaries: file.boundaries,
@@ -189,6 +192,7 @@ impl Model {
             name: self.name.clone(),
             description: self.description.clone(),
             author: self.author.clone(),
+            review: self.review.clone(),
             frameworks,
             assets,
             boundaries,

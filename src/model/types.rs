@@ -623,6 +623,35 @@ pub struct Rect {
     pub h: f32,
 }
 
+/// What a design review records about the model as a document: how it is classified, which
+/// version was reviewed and by whom, and what the analysis assumes or leaves out. None of it
+/// changes the analysis; the PDF report prints it on its cover and in its scope section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// The document's classification marking ("Confidential" when empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub classification: String,
+    /// The model's version ("1.4", a release name); the report adds the git revision it finds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewers: Vec<String>,
+    /// Facts taken as given ("TLS terminates at the load balancer").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
+    /// What the model deliberately leaves out, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_scope: Vec<String>,
+}
+
+impl Review {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Review::default()
+    }
+}
+
 /// Where things are drawn. Kept apart from the semantics so that moving a box is a small diff.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,7 @@ pub mod probe;
 pub mod sarif;
 pub mod svg;
 pub mod text;
+pub mod view;
 
 use crate::analysis::Analysis;
 use crate::model::Model;
