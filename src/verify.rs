@@ -71,6 +71,18 @@ pub struct Declared {
     pub expect: Expectation,
 }
 
+/// The model's analysis with the drift findings of a verification merged in, for the endpoints
+/// still declared as they were verified ([`Verification::current`]): the one freshness rule
+/// the editor, the GUI's exports and `rampart report` share.
+#[must_use]
+pub fn analyse(model: &Model, verification: Option<&Verification>) -> crate::analysis::Analysis {
+    let mut a = crate::analysis::analyze(model);
+    if let Some(v) = verification {
+        a.add_drift(model, v.findings(model));
+    }
+    a
+}
+
 /// Every endpoint the model declares, flows first, in file order.
 ///
 /// A flow's expectations are its own properties. A node's are what its inbound flows promise

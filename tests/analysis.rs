@@ -720,7 +720,7 @@ fn markdown_and_rules_text_list_everything() {
     for f in analysis::analyze(&m).findings {
         assert!(out.contains(&f.id), "markdown lists {}", f.id);
     }
-    assert!(out.contains("## HIPAA Security Rule 164.312"));
+    assert!(out.contains("## HIPAA Security Rule (45 CFR 164.308(b)(1), 164.312)"));
     let (_, out, _) = rampart(&["rules"]);
     for r in RULES {
         assert!(out.contains(r.id));

@@ -42,6 +42,13 @@ fn text(pdf: &Path) -> String {
     tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
 }
 
+/// Text in reading order with lines that a table cell broke after an id's own punctuation
+/// (`-`, `@`, `.`) joined again: ids are wrapped only there.
+fn joined(pdf: &Path) -> String {
+    let raw = tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]);
+    raw.replace("-\n", "-").replace("@\n", "@").replace(".\n", ".")
+}
+
 fn pages(pdf: &Path) -> usize {
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
     info.lines()
@@ -126,6 +133,7 @@ fn check_report(model_file: &Path, dir: &Path) {
     );
     let all = text(&pdf);
     let squashed: String = all.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ids = joined(&pdf);
     for f in &result.findings {
         assert!(
             squashed.contains(f.rule.title),
@@ -133,7 +141,7 @@ fn check_report(model_file: &Path, dir: &Path) {
             model_file.display(),
             f.id
         );
-        assert!(all.contains(&f.id), "{}: id {}", model_file.display(), f.id);
+        assert!(ids.contains(&f.id), "{}: id {}", model_file.display(), f.id);
     }
     for section in [
         "Executive summary",
@@ -261,4 +269,327 @@ fn awkward_text_and_empty_models_give_valid_readable_documents() {
     for f in &result.findings {
         assert!(all.contains(&f.id), "{}", f.id);
     }
+}
+
+/// The bookmarks: (depth, title, page number), in the order a reader's panel shows them.
+fn outline(pdf: &Path) -> Vec<(usize, String, usize)> {
+    use lopdf::Object;
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let pages: std::collections::HashMap<lopdf::ObjectId, usize> = doc
+        .get_pages()
+        .into_iter()
+        .map(|(n, id)| (id, n as usize))
+        .collect();
+    let title = |d: &lopdf::Dictionary| -> String {
+        let bytes = d.get(b"Title").unwrap().as_str().unwrap();
+        assert_eq!(&bytes[..2], [0xFE, 0xFF], "titles are UTF-16 text strings");
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).unwrap()
+    };
+    let mut out = Vec::new();
+    fn walk(
+        doc: &lopdf::Document,
+        first: Option<lopdf::ObjectId>,
+        depth: usize,
+        pages: &std::collections::HashMap<lopdf::ObjectId, usize>,
+        title: &dyn Fn(&lopdf::Dictionary) -> String,
+        out: &mut Vec<(usize, String, usize)>,
+    ) {
+        let mut next = first;
+        while let Some(id) = next {
+            let d = doc.get_dictionary(id).unwrap();
+            let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+            let page = pages[&dest[0].as_reference().unwrap()];
+            out.push((depth, title(d), page));
+            let child = d.get(b"First").ok().map(|o| o.as_reference().unwrap());
+            walk(doc, child, depth + 1, pages, title, out);
+            next = d.get(b"Next").ok().map(|o| o.as_reference().unwrap());
+        }
+    }
+    let catalog = doc.catalog().unwrap();
+    assert_eq!(
+        catalog.get(b"PageMode").unwrap(),
+        &Object::Name(b"UseOutlines".to_vec()),
+        "the bookmarks panel opens"
+    );
+    assert!(catalog.get(b"Lang").is_ok(), "the language is named");
+    let outlines = doc
+        .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+        .unwrap();
+    let first = outlines.get(b"First").ok().map(|o| o.as_reference().unwrap());
+    walk(&doc, first, 0, &pages, &title, &mut out);
+    let info = doc
+        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    assert!(
+        info.get(b"GTS_PDFXVersion").is_err(),
+        "no PDF/X claim the file does not meet"
+    );
+    out
+}
+
+/// Link annotations: (page they are on, page they go to).
+fn links(pdf: &Path) -> Vec<(usize, usize)> {
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let pages = doc.get_pages();
+    let number: std::collections::HashMap<lopdf::ObjectId, usize> =
+        pages.iter().map(|(n, id)| (*id, *n as usize)).collect();
+    let mut out = Vec::new();
+    for (n, id) in &pages {
+        let page = doc.get_dictionary(*id).unwrap();
+        let Ok(annots) = page.get(b"Annots") else {
+            continue;
+        };
+        let annots = match annots {
+            lopdf::Object::Reference(r) => doc.get_object(*r).unwrap().as_array().unwrap(),
+            o => o.as_array().unwrap(),
+        };
+        for a in annots {
+            let a = match a {
+                lopdf::Object::Reference(r) => doc.get_dictionary(*r).unwrap(),
+                o => o.as_dict().unwrap(),
+            };
+            if a.get(b"Subtype").unwrap().as_name().unwrap() != b"Link" {
+                continue;
+            }
+            let action = a.get(b"A").unwrap().as_dict().unwrap();
+            let dest = action.get(b"D").unwrap().as_array().unwrap();
+            out.push((*n as usize, number[&dest[0].as_reference().unwrap()]));
+        }
+    }
+    out
+}
+
+fn page_text(pdf: &Path, page: usize) -> String {
+    let s = page.to_string();
+    tool(
+        "pdftotext",
+        &["-raw", "-f", &s, "-l", &s, pdf.to_str().unwrap(), "-"],
+    )
+    .replace("-\n", "-")
+    .replace("@\n", "@")
+}
+
+/// Counts agree everywhere: the cover, the summary, the findings headings and the bookmarks
+/// all count open findings (Open or In progress), as the JSON does; nothing is truncated; the
+/// bookmarks are nested in document order; every register row links to its finding's card.
+#[test]
+fn counts_agree_and_navigation_works_for_every_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ecommerce", "payments", "healthcare"] {
+        let file = PathBuf::from(format!("models/{name}.ron"));
+        let m = model::load(&file).unwrap().model;
+        let a = analysis::analyze(&m);
+        let input = rampart::report::Input {
+            model: &m,
+            analysis: &a,
+            file: None,
+            source: None,
+        };
+        let view = rampart::report::view::View::new(&input);
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        report(&file, &pdf, "a4");
+        let all: String = text(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            all.contains(&format!(
+                "{} open (open or in progress) of {}",
+                view.open_total,
+                a.findings.len()
+            )),
+            "{name}: cover count"
+        );
+        assert!(!all.contains("and 1 more") && !all.contains(" more)"));
+        assert!(
+            !regex_like_and_n_more(&all),
+            "{name}: a list is cut short with 'and N more'"
+        );
+        for f in &a.findings {
+            for e in &f.elements {
+                assert!(
+                    !all.contains(&format!("`{e}`")),
+                    "{name}: Markdown backticks on paper around {e}"
+                );
+            }
+        }
+        assert!(!all.contains("`rampart"), "{name}: backticks on paper");
+        assert!(!all.contains("(s)"), "{name}: 'finding(s)'-style plurals");
+        let marks = outline(&pdf);
+        // Top level: the sections, in the order of the document.
+        let top: Vec<&str> = marks
+            .iter()
+            .filter(|m| m.0 == 0)
+            .map(|m| m.1.as_str())
+            .collect();
+        assert_eq!(
+            top,
+            [
+                "Executive summary",
+                "Architecture",
+                "Attack paths",
+                "Finding register",
+                "Findings",
+                "Compliance",
+                "Risk decisions",
+                "Verification against live endpoints",
+                "Appendix: inventories and rules",
+            ],
+            "{name}"
+        );
+        assert!(
+            marks.windows(2).all(|w| w[0].2 <= w[1].2),
+            "{name}: bookmarks in page order: {marks:?}"
+        );
+        // The findings headings (bookmarks under Findings) count what the cover counts.
+        for (s, n) in &view.open {
+            let total = a.findings.iter().filter(|f| f.severity == *s).count();
+            if total == 0 {
+                continue;
+            }
+            let heading = if total == *n {
+                format!("{}: {n} open", s.label())
+            } else {
+                format!("{}: {n} open, {} resolved", s.label(), total - n)
+            };
+            assert!(
+                marks.iter().any(|m| m.0 == 1 && m.1 == heading),
+                "{name}: no bookmark {heading:?} in {marks:?}"
+            );
+            assert!(all.contains(&heading), "{name}: heading {heading}");
+        }
+        // JSON says the same.
+        let json: serde_json::Value =
+            serde_json::from_str(&rampart::report::json::render(&input)).unwrap();
+        assert_eq!(json["summary"]["open"], view.open_total);
+        assert_eq!(json["summary"]["posture"], view.posture.as_str());
+        // The register links every finding to its card, and the worst one's link lands on the
+        // page with its card.
+        let register = marks.iter().find(|m| m.1 == "Finding register").unwrap().2;
+        let cards = marks.iter().find(|m| m.1 == "Findings").unwrap().2;
+        let from_register: Vec<(usize, usize)> = links(&pdf)
+            .into_iter()
+            .filter(|(from, to)| *from >= register && *from < cards && *to >= cards)
+            .collect();
+        assert!(
+            from_register.len() >= a.findings.len(),
+            "{name}: {} register links for {} findings",
+            from_register.len(),
+            a.findings.len()
+        );
+        let mut worst: Vec<&analysis::Finding> = a.findings.iter().collect();
+        worst.sort_by(|x, y| y.severity.cmp(&x.severity).then(x.id.cmp(&y.id)));
+        let target = from_register[0].1;
+        assert!(
+            page_text(&pdf, target).contains(&worst[0].id),
+            "{name}: the first register link goes to page {target}, which lacks {}",
+            worst[0].id
+        );
+        // Contents entries are links too.
+        assert!(links(&pdf).iter().filter(|(from, _)| *from == 2).count() >= top.len());
+    }
+}
+
+/// "… and 12 more" anywhere in the text.
+fn regex_like_and_n_more(text: &str) -> bool {
+    text.match_indices(" and ").any(|(i, _)| {
+        let rest = &text[i + 5..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        !digits.is_empty() && rest[digits.len()..].starts_with(" more")
+    })
+}
+
+/// The CISO's list: ecommerce's two order-db flows, each with two findings (cleartext
+/// credentials and a plaintext data-store connection), are one fix, with the in-progress
+/// decision's owner; the list is ordered by severity then by how much each fix clears.
+#[test]
+fn fix_first_groups_the_findings_one_change_clears() {
+    let m = model::load(Path::new("models/ecommerce.ron")).unwrap().model;
+    let a = analysis::analyze(&m);
+    let input = rampart::report::Input {
+        model: &m,
+        analysis: &a,
+        file: None,
+        source: None,
+    };
+    let view = rampart::report::view::View::new(&input);
+    let group = view
+        .fix_first
+        .iter()
+        .find(|g| {
+            g.finding_ids
+                .iter()
+                .any(|id| id == "plaintext-datastore-connection@order-service-to-order-db")
+        })
+        .unwrap();
+    let mut ids = group.finding_ids.clone();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "credentials-in-cleartext@admin-console-to-order-db",
+            "credentials-in-cleartext@order-service-to-order-db",
+            "plaintext-datastore-connection@admin-console-to-order-db",
+            "plaintext-datastore-connection@order-service-to-order-db",
+        ]
+    );
+    assert_eq!(
+        group.action,
+        "Set Encryption to TLS on the 2 flows into Order DB"
+    );
+    assert_eq!(group.status, model::Status::InProgress);
+    assert_eq!(group.owner, "Orders team");
+    assert!(view.fix_first.windows(2).all(|w| w[0].severity > w[1].severity
+        || (w[0].severity == w[1].severity && w[0].findings.len() >= w[1].findings.len())));
+    // Every open finding is in exactly one group; resolved ones in none.
+    let listed: usize = view.fix_first.iter().map(|g| g.findings.len()).sum();
+    assert_eq!(listed, view.open_total);
+    // The PDF shows it in the summary, before the architecture.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("e.pdf");
+    report(Path::new("models/ecommerce.ron"), &pdf, "a4");
+    let summary = page_with(&pdf, "Fix first");
+    assert!(summary <= 4, "Fix first is on page {summary}");
+    let all: String = tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(all.contains("Set Encryption to TLS on the 2 flows into Order DB"));
+    assert!(all.contains(&view.posture));
+}
+
+/// Names in Chinese, Japanese, Arabic and emoji are drawn with a font that has them (Noto CJK,
+/// DejaVu, Symbola) and come back out of the PDF as the same characters.
+#[test]
+fn every_script_round_trips_through_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = Model::new("订单系统 注文システム");
+    m.boundaries
+        .push(boundary("net", "互联网 🌐", BoundaryKind::Internet));
+    let mut user = Node::new("user", NodeKind::Actor);
+    user.name = "お客様 👤".into();
+    user.boundary = Some("net".into());
+    m.add_node(user).unwrap();
+    let mut svc = Node::new("svc", NodeKind::Service);
+    svc.name = "خدمة الطلبات 🔒".into();
+    m.add_node(svc).unwrap();
+    m.add_flow(Flow::new("user", "svc")).unwrap();
+    let file = dir.path().join("scripts.ron");
+    model::save(&m, &file).unwrap();
+    let pdf = dir.path().join("scripts.pdf");
+    report(&file, &pdf, "a4");
+    tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    assert!(fonts.contains("CJK"), "a CJK face is embedded: {fonts}");
+    let all = text(&pdf);
+    for s in ["订单系统", "注文システム", "お客様", "互联网", "🌐", "👤", "🔒"] {
+        assert!(all.contains(s), "{s} is lost: {all}");
+    }
+    // Arabic is drawn letter by letter in logical order (no shaping yet): the letters survive.
+    let arabic: String = "خدمة".chars().collect();
+    assert!(
+        arabic.chars().all(|c| all.contains(c)),
+        "Arabic letters are lost"
+    );
 }

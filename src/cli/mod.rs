@@ -84,6 +84,10 @@ pub enum Command {
         output: PathBuf,
         #[arg(long, value_enum, default_value_t = report::pdf::Paper::A4)]
         paper: report::pdf::Paper,
+        /// The classification marking on every page (default: the model's review.classification,
+        /// else "Confidential").
+        #[arg(long)]
+        classification: Option<String>,
     },
     /// Write the architecture diagram as SVG or PNG (by the output's extension): the picture
     /// of the canvas and the PDF.
@@ -327,7 +331,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             file,
             output,
             paper,
-        } => pdf_report(&file, &output, paper),
+            classification,
+        } => pdf_report(&file, &output, paper, classification),
         Command::Gen {
             nodes,
             seed,
@@ -627,27 +632,46 @@ fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The short git revision of the last commit that touched `path`, when it is in a repository
+/// (no git, or an untracked file: none).
+fn git_revision(path: &std::path::Path) -> Option<String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let name = path.file_name()?;
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%h", "--"])
+        .arg(name)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let rev = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !rev.is_empty()).then_some(rev)
+}
+
 fn pdf_report(
     path: &std::path::Path,
     output: &std::path::Path,
     paper: report::pdf::Paper,
+    classification: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let loaded = load_or_report(path)?;
-    let mut analysis = analysis::analyze(&loaded.model);
-    let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let bytes = crate::fsio::read_limited(path, crate::model::MAX_FILE_BYTES, "model file")
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut options = report::pdf::Options::new(paper, &bytes);
-    // The last verification, when there is one: its section always, its drift findings only
-    // when it verified this very model.
-    match crate::verify::Verification::load(path) {
-        Ok(Some(v)) => {
-            if v.is_for(&bytes) {
-                analysis.add_drift(&loaded.model, v.findings(&loaded.model));
-            }
-            options.verification = Some(v);
+    options.classification = classification;
+    options.revision = git_revision(&std::fs::canonicalize(path).unwrap_or(path.to_path_buf()));
+    // The last verification, when there is one: its section, and its drift findings for the
+    // endpoints still declared as they were verified (the same rule as the editor's).
+    let verification = match crate::verify::Verification::load(path) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("rampart: warning: {e} (the report leaves verification out)");
+            None
         }
-        Ok(None) => {}
-        Err(e) => eprintln!("rampart: warning: {e} (the report leaves verification out)"),
-    }
+    };
+    let analysis = crate::verify::analyse(&loaded.model, verification.as_ref());
+    options.verification = verification;
     let file = path.display().to_string();
     let input = report::Input {
         model: &loaded.model,

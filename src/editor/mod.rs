@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::Analysis;
 use crate::model::{
     self, Boundary, BoundaryKind, Classification, DataAsset, EditError, Flow, LoadError, Model,
     Node, NodeKind, Pos, Problem, Rect, RiskDecision, SaveError, Status,
@@ -201,11 +201,7 @@ pub struct Session {
 
 /// The analysis of a model with the drift findings of a verification that still apply to it.
 fn analyse(model: &Model, verification: Option<&Verification>) -> Analysis {
-    let mut a = analysis::analyze(model);
-    if let Some(v) = verification {
-        a.add_drift(model, v.findings(model));
-    }
-    a
+    crate::verify::analyse(model, verification)
 }
 
 impl Session {

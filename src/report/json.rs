@@ -94,8 +94,14 @@ impl<'a> RuleJson<'a> {
 
 #[derive(Serialize)]
 struct Summary {
+    /// Open or in progress (what `--fail-on` counts); the severity counts are of these.
     open: usize,
+    /// Accepted, mitigated or false positive.
     resolved: usize,
+    /// One sentence: what is open and what reaches high-value data.
+    posture: String,
+    /// Every finding by status.
+    by_status: std::collections::BTreeMap<&'static str, usize>,
     critical: usize,
     high: usize,
     medium: usize,
@@ -108,6 +114,8 @@ struct Report<'a> {
     tool: Tool,
     model: ModelInfo<'a>,
     summary: Summary,
+    /// Open findings grouped by the change that clears them, worst first.
+    fix_first: Vec<super::view::FixGroup>,
     findings: Vec<FindingJson<'a>>,
     attack_paths: &'a [AttackPath],
     effective_privileges: Vec<PrivilegeJson<'a>>,
@@ -189,12 +197,8 @@ struct ModelInfo<'a> {
 #[must_use]
 pub fn render(input: &Input<'_>) -> String {
     let a = input.analysis;
-    let count = |s: Severity| {
-        a.findings
-            .iter()
-            .filter(|f| f.is_open() && f.severity == s)
-            .count()
-    };
+    let view = super::view::View::new(input);
+    let count = |s: Severity| view.open_count(s);
     let report = Report {
         tool: Tool {
             name: "rampart",
@@ -209,14 +213,17 @@ pub fn render(input: &Input<'_>) -> String {
             assets: input.model.assets.len(),
         },
         summary: Summary {
-            open: a.findings.iter().filter(|f| f.is_open()).count(),
-            resolved: a.findings.iter().filter(|f| !f.is_open()).count(),
+            open: view.open_total,
+            resolved: a.findings.len() - view.open_total,
+            posture: view.posture.clone(),
+            by_status: view.statuses.iter().map(|(s, n)| (s.key(), *n)).collect(),
             critical: count(Severity::Critical),
             high: count(Severity::High),
             medium: count(Severity::Medium),
             low: count(Severity::Low),
             info: count(Severity::Info),
         },
+        fix_first: view.fix_first.clone(),
         findings: a.findings.iter().map(FindingJson::new).collect(),
         attack_paths: &a.attack_paths,
         effective_privileges: a

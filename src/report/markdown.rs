@@ -30,11 +30,37 @@ pub fn render(input: &Input<'_>) -> String {
         m.assets.len(),
         super::text::summary(input)
     );
+    let view = super::view::View::new(input);
+    let _ = writeln!(out, "> {}\n", view.posture);
     let _ = writeln!(out, "| Severity | Open |\n|---|---:|");
-    for (s, n) in a.counts() {
+    for (s, n) in &view.open {
         let _ = writeln!(out, "| {} | {n} |", s.label());
     }
     out.push('\n');
+    if !view.fix_first.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Fix first\n\n| # | Severity | Change | Clears | Status |\n|---:|---|---|---|---|"
+        );
+        for (i, g) in view.fix_first.iter().take(10).enumerate() {
+            let ids: Vec<String> = g.finding_ids.iter().map(|id| format!("`{id}`")).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {}{} |",
+                i + 1,
+                g.severity.label(),
+                cell(&g.action),
+                ids.join("<br>"),
+                g.status.label(),
+                if g.owner.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", cell(&g.owner))
+                }
+            );
+        }
+        out.push('\n');
+    }
 
     let _ = writeln!(out, "## Findings\n");
     for severity in Severity::ALL.iter().rev() {
@@ -46,7 +72,16 @@ pub fn render(input: &Input<'_>) -> String {
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "### {} ({})\n", severity.label(), group.len());
+        let open = group.iter().filter(|f| f.is_open()).count();
+        let _ = writeln!(
+            out,
+            "### {}: {open} open{}\n",
+            severity.label(),
+            match group.len() - open {
+                0 => String::new(),
+                n => format!(", {n} resolved"),
+            }
+        );
         let _ = writeln!(
             out,
             "| Finding | Id | Status | What | Fix |\n|---|---|---|---|---|"

@@ -40,10 +40,14 @@ fn check_attack_paths(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
         let finding = r.report(
             &[&path.entry, &path.target],
             format!(
-                "`{}` reaches `{}` in {} hop(s) through {}; the hops average {:.1} out of 10.",
+                "`{}` reaches `{}` in {} through {}; the hops average {:.1} out of 10.",
                 path.entry,
                 path.target,
-                path.hops.len(),
+                if path.hops.len() == 1 {
+                    "1 hop".to_string()
+                } else {
+                    format!("{} hops", path.hops.len())
+                },
                 path.nodes.join(" -> "),
                 path.average()
             ),

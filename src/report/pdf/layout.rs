@@ -390,9 +390,11 @@ impl Writer {
         }
         let h = self.page().h;
         let ops = &mut self.page().ops;
-        ops.push(Op::StartTextSection);
-        ops.push(Op::SetFillColor { col: color(c) });
+        // One text object per run: the text cursor operator moves relative to the start of
+        // the line, so a second cursor in the same object would land off the page.
         for (font, x, run) in placed {
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFillColor { col: color(c) });
             ops.push(Op::SetFont {
                 font: PdfFontHandle::External(font),
                 size: Pt(size),
@@ -406,8 +408,8 @@ impl Writer {
             ops.push(Op::ShowText {
                 items: vec![TextItem::Text(run)],
             });
+            ops.push(Op::EndTextSection);
         }
-        ops.push(Op::EndTextSection);
     }
 
     pub(super) fn rect(
