@@ -320,3 +320,29 @@ fn undo_walks_back_to_the_start_byte_for_byte() {
     assert_eq!(rampart::model::to_text(s.model()), end);
     let _ = diagram::NODE_W;
 }
+
+/// Undo names what the user did: adding a node that moved others to make room is "add actor",
+/// not "move 18 nodes and more".
+#[test]
+fn undo_names_the_addition_not_the_room_it_made() {
+    let mut s = Session::new(Model::new("t"), None);
+    s.apply(Edit::AddNode {
+        kind: NodeKind::Service,
+        pos: Pos { x: 0.0, y: 0.0 },
+        boundary: None,
+    })
+    .unwrap();
+    let id = s.model().nodes().next().unwrap().id.clone();
+    s.apply(Edit::Batch(vec![
+        Edit::Move(vec![(id, Pos { x: 400.0, y: 0.0 })]),
+        Edit::AddNode {
+            kind: NodeKind::Actor,
+            pos: Pos { x: 0.0, y: 0.0 },
+            boundary: None,
+        },
+    ]))
+    .unwrap();
+    assert_eq!(s.undo_label(), Some("add actor"));
+    assert!(s.undo());
+    assert_eq!(s.redo_label(), Some("add actor"));
+}

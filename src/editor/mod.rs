@@ -115,11 +115,44 @@ impl Edit {
             Edit::Undecide(_) => "remove decision".into(),
             Edit::SetInfo { .. } => "edit model details".into(),
             Edit::SetFrameworks(_) => "change frameworks".into(),
-            Edit::Batch(list) => match list.as_slice() {
-                [one] => one.describe(model),
-                [first, ..] => format!("{} and more", first.describe(model)),
-                [] => "nothing".into(),
-            },
+            // A batch is named by what it is for: the element it adds (the moves that make
+            // room for it are a side effect), else its first edit.
+            Edit::Batch(list) => {
+                let main = list
+                    .iter()
+                    .find(|e| {
+                        matches!(
+                            e,
+                            Edit::AddNode { .. }
+                                | Edit::AddFlow { .. }
+                                | Edit::AddBoundary { .. }
+                                | Edit::AddAsset { .. }
+                        )
+                    })
+                    .or_else(|| list.first());
+                match main {
+                    Some(e) if list.iter().all(|x| matches!(x, Edit::Move(_))) => {
+                        let n: usize = list
+                            .iter()
+                            .map(|x| match x {
+                                Edit::Move(m) => m.len(),
+                                _ => 0,
+                            })
+                            .sum();
+                        if n == 1 {
+                            e.describe(model)
+                        } else {
+                            format!("move {n} nodes")
+                        }
+                    }
+                    Some(e) if list.len() == 1 => e.describe(model),
+                    Some(e) if matches!(e, Edit::AddNode { .. } | Edit::AddBoundary { .. }) => {
+                        e.describe(model)
+                    }
+                    Some(e) => format!("{} and more", e.describe(model)),
+                    None => "nothing".into(),
+                }
+            }
         }
     }
 }

@@ -393,6 +393,9 @@ impl RampartApp {
         };
         panels::windows::prompt(&mut pctx, &mut self.prompt, ctx);
         panels::windows::load_errors(&mut self.load_errors, ctx);
+        // Set when the user discards their changes: the crash copy goes too (it is not offered
+        // back at the next start), and on quitting no new one is written.
+        let mut discarded: Option<bool> = None;
         if let Some(pending) = &self.unsaved {
             let answers = panels::windows::unsaved(&pctx, pending, ctx);
             if let Some(then) = answers.save_then {
@@ -401,6 +404,7 @@ impl RampartApp {
                 pctx.push(Command::Save);
             } else if let Some(then) = answers.discard_then {
                 self.unsaved = None;
+                discarded = Some(matches!(then, Command::Quit));
                 pctx.push(super::apply::confirmed(then));
             } else if answers.cancel {
                 self.unsaved = None;
@@ -411,6 +415,14 @@ impl RampartApp {
         }
         panels::help::window(&mut self.panels.help, ctx);
         super::probe::window(&mut self.probes, &self.session, ctx, theme, out);
+        if let Some(quitting) = discarded {
+            if let Some(a) = &mut self.autosave {
+                a.clear();
+            }
+            if quitting {
+                self.autosave = None;
+            }
+        }
     }
 
     /// Drops a selection that no longer exists (after undo or delete).

@@ -121,7 +121,7 @@ fn diagram_page(
         w.gap(4.0);
     }
     let key_w = if scene.key.is_empty() { 0.0 } else { 170.0 };
-    let legend_h = 40.0;
+    let legend_h = 56.0;
     let top = w.y;
     let (avail_w, avail_h) = (w.width() - key_w, w.bottom() - top - legend_h);
     let scale = (avail_w / b.w.max(1.0))
@@ -174,15 +174,36 @@ fn diagram_page(
         w.text(lx + 30.0, ly, 7.5, false, BLACK, label);
         lx += 90.0;
     }
-    w.text(
-        lx,
-        ly,
-        7.5,
-        false,
-        GREY,
-        "Tint and dot: worst open finding. Dashed regions: trust boundaries (red: untrusted, amber: partly trusted, green: trusted, purple: compliance zone). F1, F2…: flows named in the key.",
-    );
-    w.text(left, ly + 12.0, 7.5, false, GREY, "Boxes: actors · double boxes: external systems · rounded: services and identity providers · hexagons: gateways · open boxes: data and secret stores · striped: queues");
+    // Boundary bands: a dashed swatch in each band's colour, on a row of their own.
+    let right = left + w.width();
+    let ly = ly + 13.0;
+    let mut lx = left;
+    for band in diagram::Band::ALL {
+        let label = band.label();
+        let need = 22.0 + w.measure(label, 7.5, false) + 12.0;
+        if lx + need > right {
+            break;
+        }
+        let [r, g, b] = band.rgb();
+        let c = Rgba(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+        w.rect(lx, ly, 18.0, 9.0, Some(mix(c, WHITE, 0.88)), None);
+        w.shape(
+            &[(lx, ly), (lx + 18.0, ly), (lx + 18.0, ly + 9.0), (lx, ly + 9.0)],
+            None,
+            Some((c, 0.8)),
+            Some(&[2.5, 1.5]),
+            true,
+        );
+        w.text(lx + 22.0, ly + 0.5, 7.5, false, BLACK, label);
+        lx += need;
+    }
+    let notes = "Dashed regions: trust boundaries, coloured by trust level (above). Tint and corner dot: the worst open finding on a node. F1, F2…: flows named in the key. Boxes: actors · double boxes: external systems · rounded: services and identity providers · hexagons: gateways · open boxes: data and secret stores · striped: queues.";
+    let width = w.width();
+    let mut y = ly + 13.0;
+    for line in w.wrap(notes, 7.5, false, width) {
+        w.text(left, y, 7.5, false, GREY, &line);
+        y += 10.0;
+    }
 }
 
 fn flow_color(e: Encryption) -> Rgba {
