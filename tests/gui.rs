@@ -556,3 +556,32 @@ fn unsaved_work_reaches_the_recovery_file_once_per_change_and_per_model() {
     rename(&mut harness, "Second model");
     assert_eq!(model::load(&recovery).unwrap().model.name, "Second model");
 }
+
+/// The zoom buttons drawn over the canvas answer a real pointer click (press and release in
+/// one frame, as a quick mouse click arrives), and the diagram beneath does not take it.
+#[test]
+fn zoom_buttons_over_the_canvas_answer_clicks() {
+    let mut harness = harness();
+    harness.state_mut().push(rampart::ui::Command::OpenPath(
+        "models/healthcare.ron".into(),
+    ));
+    harness.run_steps(6);
+    let before = harness.state().canvas.zoom_level();
+    harness.get_by_label("+").click();
+    harness.run_steps(4);
+    let after = harness.state().canvas.zoom_level();
+    assert!(after > before * 1.05, "+ did nothing: {before} -> {after}");
+    assert_eq!(
+        harness.state().selection,
+        Selection::None,
+        "the click went through"
+    );
+    harness.get_by_label("Fit").click();
+    harness.run_steps(6);
+    let fitted = harness.state().canvas.zoom_level();
+    assert!(
+        fitted < after * 0.95,
+        "Fit did nothing: {after} -> {fitted}"
+    );
+    assert_eq!(harness.state().selection, Selection::None);
+}

@@ -46,7 +46,9 @@ fn text(pdf: &Path) -> String {
 /// (`-`, `@`, `.`) joined again: ids are wrapped only there.
 fn joined(pdf: &Path) -> String {
     let raw = tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]);
-    raw.replace("-\n", "-").replace("@\n", "@").replace(".\n", ".")
+    raw.replace("-\n", "-")
+        .replace("@\n", "@")
+        .replace(".\n", ".")
 }
 
 fn pages(pdf: &Path) -> usize {
@@ -319,7 +321,10 @@ fn outline(pdf: &Path) -> Vec<(usize, String, usize)> {
     let outlines = doc
         .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
         .unwrap();
-    let first = outlines.get(b"First").ok().map(|o| o.as_reference().unwrap());
+    let first = outlines
+        .get(b"First")
+        .ok()
+        .map(|o| o.as_reference().unwrap());
     walk(&doc, first, 0, &pages, &title, &mut out);
     let info = doc
         .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
@@ -505,7 +510,9 @@ fn regex_like_and_n_more(text: &str) -> bool {
 /// decision's owner; the list is ordered by severity then by how much each fix clears.
 #[test]
 fn fix_first_groups_the_findings_one_change_clears() {
-    let m = model::load(Path::new("models/ecommerce.ron")).unwrap().model;
+    let m = model::load(Path::new("models/ecommerce.ron"))
+        .unwrap()
+        .model;
     let a = analysis::analyze(&m);
     let input = rampart::report::Input {
         model: &m,
@@ -540,8 +547,12 @@ fn fix_first_groups_the_findings_one_change_clears() {
     );
     assert_eq!(group.status, model::Status::InProgress);
     assert_eq!(group.owner, "Orders team");
-    assert!(view.fix_first.windows(2).all(|w| w[0].severity > w[1].severity
-        || (w[0].severity == w[1].severity && w[0].findings.len() >= w[1].findings.len())));
+    assert!(
+        view.fix_first
+            .windows(2)
+            .all(|w| w[0].severity > w[1].severity
+                || (w[0].severity == w[1].severity && w[0].findings.len() >= w[1].findings.len()))
+    );
     // Every open finding is in exactly one group; resolved ones in none.
     let listed: usize = view.fix_first.iter().map(|g| g.findings.len()).sum();
     assert_eq!(listed, view.open_total);
@@ -583,7 +594,15 @@ fn every_script_round_trips_through_the_pdf() {
     let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
     assert!(fonts.contains("CJK"), "a CJK face is embedded: {fonts}");
     let all = text(&pdf);
-    for s in ["订单系统", "注文システム", "お客様", "互联网", "🌐", "👤", "🔒"] {
+    for s in [
+        "订单系统",
+        "注文システム",
+        "お客様",
+        "互联网",
+        "🌐",
+        "👤",
+        "🔒",
+    ] {
         assert!(all.contains(s), "{s} is lost: {all}");
     }
     // Arabic is drawn letter by letter in logical order (no shaping yet): the letters survive.

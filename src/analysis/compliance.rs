@@ -45,10 +45,7 @@ const SOURCES: &[(&str, &str)] = &[
         "hipaa-security-rule.ron",
         include_str!("../../assets/compliance/hipaa-security-rule.ron"),
     ),
-    (
-        "gdpr.ron",
-        include_str!("../../assets/compliance/gdpr.ron"),
-    ),
+    ("gdpr.ron", include_str!("../../assets/compliance/gdpr.ron")),
     (
         "nist-800-53r5.ron",
         include_str!("../../assets/compliance/nist-800-53r5.ron"),

@@ -20,8 +20,7 @@ pub use file::{
 pub use types::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
     Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect, Review,
-    RiskDecision,
-    SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
+    RiskDecision, SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
 };
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
 

@@ -125,7 +125,11 @@ impl<'a> View<'a> {
 
     /// The severity and openness of a weak path's finding.
     #[must_use]
-    pub fn path_severity(&self, findings: &[Finding], p: &AttackPath) -> Option<(Severity, Status)> {
+    pub fn path_severity(
+        &self,
+        findings: &[Finding],
+        p: &AttackPath,
+    ) -> Option<(Severity, Status)> {
         path_finding(findings, p).map(|f| (f.severity, f.status))
     }
 
@@ -231,9 +235,11 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
             continue;
         }
         let (key, target) = match &f.change {
-            Some(c @ (Change::FlowEncryption { flow, .. }
-            | Change::FlowTlsMin { flow, .. }
-            | Change::FlowAuthentication { flow, .. })) => {
+            Some(
+                c @ (Change::FlowEncryption { flow, .. }
+                | Change::FlowTlsMin { flow, .. }
+                | Change::FlowAuthentication { flow, .. }),
+            ) => {
                 let to = m.flow(flow).map_or(flow.clone(), |x| x.to.clone());
                 (format!("{}|{to}", c.describe()), to)
             }

@@ -185,10 +185,19 @@ fn diagram_page(
             break;
         }
         let [r, g, b] = band.rgb();
-        let c = Rgba(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+        let c = Rgba(
+            f32::from(r) / 255.0,
+            f32::from(g) / 255.0,
+            f32::from(b) / 255.0,
+        );
         w.rect(lx, ly, 18.0, 9.0, Some(mix(c, WHITE, 0.88)), None);
         w.shape(
-            &[(lx, ly), (lx + 18.0, ly), (lx + 18.0, ly + 9.0), (lx, ly + 9.0)],
+            &[
+                (lx, ly),
+                (lx + 18.0, ly),
+                (lx + 18.0, ly + 9.0),
+                (lx, ly + 9.0),
+            ],
             None,
             Some((c, 0.8)),
             Some(&[2.5, 1.5]),
@@ -458,4 +467,3 @@ fn circle(cx: f32, cy: f32, r: f32) -> Vec<(f32, f32)> {
         })
         .collect()
 }
-

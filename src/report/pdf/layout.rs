@@ -170,7 +170,9 @@ fn parsed(bold: bool, face: usize) -> Option<Arc<ParsedFont>> {
     type Cache = Mutex<HashMap<(bool, usize), Option<Arc<ParsedFont>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .entry((bold, face))
         .or_insert_with(|| {
@@ -273,7 +275,9 @@ impl Writer {
     /// Names the current place (the cursor on the current page) as a link target.
     pub(super) fn anchor(&mut self, name: &str) {
         let page = self.target.unwrap_or(self.pages.len().saturating_sub(1));
-        self.anchors.entry(name.to_string()).or_insert((page, self.y));
+        self.anchors
+            .entry(name.to_string())
+            .or_insert((page, self.y));
     }
 
     /// Makes a rectangle of the current page (top-down) a link to an anchor.
@@ -382,7 +386,9 @@ impl Writer {
         for (face, run) in runs {
             let font = match self.font(bold, face) {
                 Some(id) => id,
-                None => self.font(bold, 0).unwrap_or_else(|| self.fonts[&(false, 0)].clone()),
+                None => self
+                    .font(bold, 0)
+                    .unwrap_or_else(|| self.fonts[&(false, 0)].clone()),
             };
             let w = self.measure(&run, size, bold);
             placed.push((font, cx, run));
@@ -494,7 +500,14 @@ impl Writer {
         ops.push(Op::RestoreGraphicsState);
     }
 
-    pub(super) fn line(&mut self, a: (f32, f32), b: (f32, f32), c: Rgba, w: f32, dash: Option<&[f32]>) {
+    pub(super) fn line(
+        &mut self,
+        a: (f32, f32),
+        b: (f32, f32),
+        c: Rgba,
+        w: f32,
+        dash: Option<&[f32]>,
+    ) {
         self.shape(&[a, b], None, Some((c, w)), dash, false);
     }
 
@@ -651,7 +664,11 @@ impl Writer {
             .floor()
             .max(1.0) as usize;
         // A short table (a few one-line rows) is kept on one page.
-        if rows.len() <= 8 && rows.iter().all(|r| r.iter().all(|c| !c.text.contains('\n'))) {
+        if rows.len() <= 8
+            && rows
+                .iter()
+                .all(|r| r.iter().all(|c| !c.text.contains('\n')))
+        {
             self.ensure(header_h + rows.len() as f32 * (lh + 2.0 * pad) + 4.0);
         }
         for (r, row) in rows.iter().enumerate() {
@@ -774,7 +791,11 @@ impl Writer {
             if short <= 0.01 {
                 break;
             }
-            let spare: f32 = widths.iter().zip(&mins).map(|(w, m)| (w - m).max(0.0)).sum();
+            let spare: f32 = widths
+                .iter()
+                .zip(&mins)
+                .map(|(w, m)| (w - m).max(0.0))
+                .sum();
             for (w, m) in widths.iter_mut().zip(&mins) {
                 if *w < *m {
                     *w = *m;

@@ -262,7 +262,8 @@ fn finish(doc: &mut lopdf::Document, toc: &[layout::Toc], hash: &str) -> lopdf::
         outlines.set("Last", Object::Reference(ids[*last]));
     }
     outlines.set("Count", Object::Integer(top.len() as i64));
-    doc.objects.insert(outlines_id, Object::Dictionary(outlines));
+    doc.objects
+        .insert(outlines_id, Object::Dictionary(outlines));
 
     let catalog = doc.catalog_mut()?;
     catalog.set("Outlines", Object::Reference(outlines_id));
@@ -309,7 +310,14 @@ fn cover(w: &mut Writer, input: &Input<'_>, view: &View<'_>, options: &Options, 
     let marking = options.marking(m).to_uppercase();
     // Classification banner.
     let mw = w.measure(&marking, 10.0, true) + 20.0;
-    w.rect(x, 70.0, mw, 20.0, None, Some((severity_color(crate::analysis::Severity::High), 1.2)));
+    w.rect(
+        x,
+        70.0,
+        mw,
+        20.0,
+        None,
+        Some((severity_color(crate::analysis::Severity::High), 1.2)),
+    );
     w.text(
         x + 10.0,
         75.0,
@@ -335,7 +343,14 @@ fn cover(w: &mut Writer, input: &Input<'_>, view: &View<'_>, options: &Options, 
     let lines = w.wrap(&view.posture, 11.0, true, width - 20.0);
     let h = lines.len() as f32 * 15.0 + 16.0;
     let y = w.y;
-    w.rect(x, y, width, h, Some(mix(ACCENT, WHITE, 0.92)), Some((ACCENT, 0.8)));
+    w.rect(
+        x,
+        y,
+        width,
+        h,
+        Some(mix(ACCENT, WHITE, 0.92)),
+        Some((ACCENT, 0.8)),
+    );
     for (i, line) in lines.iter().enumerate() {
         w.text(x + 10.0, y + 8.0 + i as f32 * 15.0, 11.0, true, BLACK, line);
     }
@@ -416,7 +431,14 @@ fn cover(w: &mut Writer, input: &Input<'_>, view: &View<'_>, options: &Options, 
             severity_color(*s),
             &n.to_string(),
         );
-        w.text(tx + 8.0, y + 34.0, 9.0, false, BLACK, &format!("{} open", s.label()));
+        w.text(
+            tx + 8.0,
+            y + 34.0,
+            9.0,
+            false,
+            BLACK,
+            &format!("{} open", s.label()),
+        );
     }
     w.y = y + 70.0;
 }
@@ -459,7 +481,10 @@ fn contents(w: &mut Writer, page: usize) {
         let num = t.page.to_string();
         let nw = w.measure(&num, size, false);
         w.text(x + width - nw, y, size, false, GREY, &num);
-        w.link([x + indent, y, width - indent, size * 1.4], &format!("toc:{i}"));
+        w.link(
+            [x + indent, y, width - indent, size * 1.4],
+            &format!("toc:{i}"),
+        );
         w.y += size * 1.7;
     }
     w.target = None;

@@ -61,7 +61,13 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
     w.gap(4.0);
     w.heading_with(2, "Fix first", 60.0);
     if view.fix_first.is_empty() {
-        w.para("Nothing to fix: no finding is open.", BODY, false, BLACK, 0.0);
+        w.para(
+            "Nothing to fix: no finding is open.",
+            BODY,
+            false,
+            BLACK,
+            0.0,
+        );
     } else {
         w.para(
             "Open findings grouped by the change that clears them, worst first, then by how many each change clears. Owners and status come from the recorded risk decisions.",
@@ -134,7 +140,11 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
             ]
         })
         .collect();
-    w.table(&[("Status", 1.5), ("Findings", 1.0), ("Counts as", 3.0)], &rows, 8.5);
+    w.table(
+        &[("Status", 1.5), ("Findings", 1.0), ("Counts as", 3.0)],
+        &rows,
+        8.5,
+    );
     // Bar chart of open findings by severity, drawn as vectors.
     w.heading_with(2, "Open findings by severity", 95.0);
     let max = view.open.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f32;
@@ -149,7 +159,14 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
         if len > 0.0 {
             w.rect(bar_x, y, len, 12.0, Some(severity_color(*s)), None);
         }
-        w.text(bar_x + len + 5.0, y + 1.5, BODY, true, BLACK, &n.to_string());
+        w.text(
+            bar_x + len + 5.0,
+            y + 1.5,
+            BODY,
+            true,
+            BLACK,
+            &n.to_string(),
+        );
         w.gap(17.0);
     }
     w.gap(6.0);
@@ -261,10 +278,21 @@ pub(super) fn attack_paths(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
         let y = w.y;
         let x = w.margin;
         badge(w, x, y, sev);
-        w.text(x + 60.0, y + 1.0, 8.5, status != Status::Open, status_color(status), status.label());
+        w.text(
+            x + 60.0,
+            y + 1.0,
+            8.5,
+            status != Status::Open,
+            status_color(status),
+            status.label(),
+        );
         w.gap(15.0);
         w.para(
-            &p.nodes.iter().map(|n| name(n)).collect::<Vec<_>>().join(" → "),
+            &p.nodes
+                .iter()
+                .map(|n| name(n))
+                .collect::<Vec<_>>()
+                .join(" → "),
             BODY,
             false,
             BLACK,
@@ -278,7 +306,12 @@ pub(super) fn attack_paths(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
             .map(|(i, h)| {
                 vec![
                     cell(format!("{}", i + 1)),
-                    cell(format!("{} → {}\n{}", name(&h.from), name(&h.to), name(&h.flow))),
+                    cell(format!(
+                        "{} → {}\n{}",
+                        name(&h.from),
+                        name(&h.to),
+                        name(&h.flow)
+                    )),
                     cell(h.cost.to_string()),
                     cell(plain(&h.controls)),
                     if h.gaps.is_empty() {
@@ -354,7 +387,12 @@ pub(super) fn register(w: &mut Writer, input: &Input<'_>) {
         })
         .collect();
     w.table(
-        &[("Id", 3.3), ("Severity", 0.9), ("Status", 1.0), ("Rule and elements", 4.0)],
+        &[
+            ("Id", 3.3),
+            ("Severity", 0.9),
+            ("Status", 1.0),
+            ("Rule and elements", 4.0),
+        ],
         &rows,
         7.2,
     );
@@ -381,9 +419,21 @@ fn card(f: &Finding, input: &Input<'_>, in_scope: &[&str]) -> Vec<(String, f32, 
         GREY,
         60.0,
     ));
-    out.push((format!("Why it fired: {}", plain(&f.message)), BODY, false, BLACK, 60.0));
+    out.push((
+        format!("Why it fired: {}", plain(&f.message)),
+        BODY,
+        false,
+        BLACK,
+        60.0,
+    ));
     for (i, hop) in f.hops.iter().enumerate() {
-        out.push((format!("{}. {}", i + 1, plain(hop)), 8.0, false, BLACK, 72.0));
+        out.push((
+            format!("{}. {}", i + 1, plain(hop)),
+            8.0,
+            false,
+            BLACK,
+            72.0,
+        ));
     }
     let fix = match &f.change {
         Some(c) => format!(
@@ -413,7 +463,13 @@ fn card(f: &Finding, input: &Input<'_>, in_scope: &[&str]) -> Vec<(String, f32, 
         .filter(|r| in_scope.iter().any(|fw| r.split(':').next() == Some(fw)))
         .collect();
     if !refs.is_empty() {
-        out.push((format!("Compliance: {}", refs.join(", ")), 8.0, false, GREY, 60.0));
+        out.push((
+            format!("Compliance: {}", refs.join(", ")),
+            8.0,
+            false,
+            GREY,
+            60.0,
+        ));
     }
     let status = match &f.decision {
         Some(d) => format!(
@@ -437,7 +493,13 @@ fn card(f: &Finding, input: &Input<'_>, in_scope: &[&str]) -> Vec<(String, f32, 
         ),
         None => format!("Status: {}", f.status.label()),
     };
-    out.push((status, 8.5, f.status != Status::Open, status_color(f.status), 60.0));
+    out.push((
+        status,
+        8.5,
+        f.status != Status::Open,
+        status_color(f.status),
+        60.0,
+    ));
     out
 }
 
@@ -530,7 +592,12 @@ fn rule_tables(w: &mut Writer, input: &Input<'_>, group: &[&Finding]) {
             })
             .collect();
         w.table(
-            &[("Id", 2.6), ("Elements", 2.0), ("Why it fired", 4.0), ("Status", 1.0)],
+            &[
+                ("Id", 2.6),
+                ("Elements", 2.0),
+                ("Why it fired", 4.0),
+                ("Status", 1.0),
+            ],
             &rows,
             7.0,
         );
@@ -549,10 +616,19 @@ pub(super) fn compliance(w: &mut Writer, input: &Input<'_>) {
         let (met, gap, na) = fw.totals();
         w.heading_with(
             2,
-            &format!("{} — {gap} gap, {met} no gap found, {na} not assessed", fw.name),
+            &format!(
+                "{} — {gap} gap, {met} no gap found, {na} not assessed",
+                fw.name
+            ),
             80.0,
         );
-        w.para(&format!("In scope because {}.", fw.scope_reason), BODY, false, GREY, 0.0);
+        w.para(
+            &format!("In scope because {}.", fw.scope_reason),
+            BODY,
+            false,
+            GREY,
+            0.0,
+        );
         w.gap(3.0);
         let rows: Vec<Vec<Cell>> = fw
             .requirements
@@ -855,7 +931,11 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
                 cell(match (f.effective_tls_min(), f.tls_min) {
                     (Some(v), Some(_)) => format!("{} ({}+)", f.encryption.label(), v.label()),
                     (Some(v), None) => {
-                        format!("{} ({}+ assumed: not declared)", f.encryption.label(), v.label())
+                        format!(
+                            "{} ({}+ assumed: not declared)",
+                            f.encryption.label(),
+                            v.label()
+                        )
                     }
                     (None, _) => f.encryption.label().to_string(),
                 }),
@@ -988,4 +1068,3 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         7.5,
     );
 }
-

@@ -131,6 +131,9 @@ pub struct Canvas {
     last_activity: f64,
     seen: Option<(u64, egui::Rect)>,
     drawn: Drawn,
+    /// Where the controls drawn over the canvas were last frame (zoom, legend button): a
+    /// click there belongs to them, never to the diagram beneath.
+    controls: Vec<egui::Rect>,
 }
 
 /// egui_graphs asks for another frame after every frame it draws, which would keep a core busy
@@ -204,6 +207,7 @@ impl Default for Canvas {
             focus: None,
             zoom_request: None,
             last_rect: egui::Rect::NOTHING,
+            controls: Vec::new(),
             fitted_size: Vec2::ZERO,
             user_moved: false,
             last_meta: None,
@@ -457,7 +461,9 @@ impl Canvas {
             for tip in &replay.tips {
                 overlays::tip(ui, tip.rect, tip.id, &tip.text);
             }
-            return Vec::new();
+            let mut out = Vec::new();
+            self.controls(ui, rect, &mut out);
+            return out;
         }
         let layer = ui.layer_id();
         let next = |ui: &egui::Ui| {
@@ -488,7 +494,39 @@ impl Canvas {
         } else if self.replay.as_ref().is_some_and(|r| r.key != key) {
             self.replay = None;
         }
+        let mut commands = commands;
+        self.controls(ui, rect, &mut commands);
         commands
+    }
+
+    /// The controls over the canvas (legend button, zoom), live on every frame, a replayed one
+    /// too: a widget only painted would lose its first click to the canvas beneath, since egui
+    /// hit-tests against the widgets of the frame before.
+    fn controls(&mut self, ui: &mut egui::Ui, rect: egui::Rect, out: &mut Vec<Command>) {
+        let mut controls = Vec::new();
+        if !self.legend_open {
+            controls.push(overlays::legend_button(ui, rect, &mut self.legend_open));
+            if self.legend_open {
+                self.replay = None;
+            }
+        }
+        // Whether part of the diagram lies outside the view (a model opens at a readable zoom,
+        // which may not show all of it): the control says so beside Fit.
+        let outside = self
+            .drawn
+            .nodes
+            .iter()
+            .map(|n| n.1)
+            .chain(self.drawn.boundaries.iter().map(|b| b.1))
+            .any(|r| !rect.contains_rect(r));
+        controls.push(overlays::zoom_control(
+            ui,
+            rect,
+            self.zoom_level(),
+            outside,
+            out,
+        ));
+        self.controls = controls;
     }
 
     /// One live frame, through the graph view. Also returns the tooltips drawn.
@@ -632,8 +670,14 @@ impl Canvas {
 
         // Graph events.
         let mut clicked_something = false;
+        let on_control = ui
+            .input(|i| i.pointer.interact_pos())
+            .is_some_and(|p| self.controls.iter().any(|r| r.contains(p)));
         for change in &response.changes {
             match change {
+                GraphChange::NodeClicked { .. } | GraphChange::EdgeClicked { .. } if on_control => {
+                    clicked_something = true;
+                }
                 GraphChange::NodeClicked { node } => {
                     clicked_something = true;
                     if let Some(n) = self.graph.node(*node) {
@@ -740,7 +784,7 @@ impl Canvas {
 
         // A click on a flow's label selects the flow; elsewhere on empty canvas, the
         // innermost boundary there, or nothing.
-        if response.response.clicked() && !clicked_something && !connecting {
+        if response.response.clicked() && !clicked_something && !connecting && !on_control {
             let at = response
                 .response
                 .interact_pointer_pos()
@@ -888,13 +932,7 @@ impl Canvas {
                 (!view.model.boundaries.is_empty()).then_some(drawn_area),
             );
         }
-        if !self.legend_open {
-            overlays::legend_button(ui, canvas_rect, &mut self.legend_open);
-            if self.legend_open {
-                self.replay = None;
-            }
-        }
-        overlays::zoom_control(ui, canvas_rect, z, &mut out);
+
         self.drawn = drawn;
         (out, tips)
     }

@@ -216,10 +216,17 @@ pub fn legend(ui: &mut egui::Ui, theme: &Theme, open: &mut bool, endpoints: bool
 }
 
 /// The zoom control in the bottom-right corner: −, the percentage (click: 100 %), +, Fit.
-pub fn zoom_control(ui: &mut egui::Ui, canvas: Rect, zoom: f32, out: &mut Vec<Command>) {
+/// Returns the area it covers: clicks there are the control's, not the canvas's.
+pub fn zoom_control(
+    ui: &mut egui::Ui,
+    canvas: Rect,
+    zoom: f32,
+    outside: bool,
+    out: &mut Vec<Command>,
+) -> Rect {
     let r = Rect::from_min_size(
-        canvas.right_bottom() + Vec2::new(-214.0, -36.0),
-        Vec2::new(204.0, 28.0),
+        canvas.right_bottom() + Vec2::new(-404.0, -36.0),
+        Vec2::new(394.0, 28.0),
     );
     // A card behind the buttons (filled in once their extent is known).
     let card = ui.painter().add(Shape::Noop);
@@ -248,11 +255,19 @@ pub fn zoom_control(ui: &mut egui::Ui, canvas: Rect, zoom: f32, out: &mut Vec<Co
     if child.button("−").on_hover_text("Zoom out (−)").clicked() {
         out.push(Command::Zoom(1.0 / super::interaction::STEP));
     }
+    if outside {
+        child.label(
+            egui::RichText::new("more beyond the edges: Fit shows all")
+                .small()
+                .color(ui.visuals().weak_text_color()),
+        );
+    }
     let used = child.min_rect().expand(3.0);
     ui.painter().set(
         card,
         Shape::rect_filled(used, CornerRadius::same(6), ui.visuals().window_fill),
     );
+    used
 }
 
 /// What to do on an empty canvas: in its middle, or once boundaries are drawn (`drawn` is
