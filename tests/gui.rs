@@ -585,3 +585,78 @@ fn zoom_buttons_over_the_canvas_answer_clicks() {
     );
     assert_eq!(harness.state().selection, Selection::None);
 }
+
+/// The PDF exported from the GUI carries the verification the app holds: a model verified
+/// against a plaintext server where TLS is declared shows the drift in the report's findings
+/// and in its verification section (the export once said "no verification has been recorded").
+#[test]
+fn pdf_exported_from_the_gui_includes_the_verification() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    // A plaintext HTTP server where the model declares TLS.
+    let port = common::raw_server(|mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    let model_path = dir.path().join("shop.ron");
+    std::fs::write(
+        &model_path,
+        format!(
+            r#"(
+  rampart: 1,
+  name: "Shop",
+  nodes: [
+    (id: "client", kind: actor),
+    (id: "api", name: "Orders API", kind: service),
+  ],
+  flows: [
+    (id: "orders", from: "client", to: "api", protocol: "https", encryption: tls, authentication: oauth2,
+      endpoint: (url: "127.0.0.1:{port}")),
+  ],
+)
+"#
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = common::rampart(&[
+        "verify",
+        model_path.to_str().unwrap(),
+        "--timeout-ms",
+        "3000",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(code, 1, "drift is found: {err}");
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::OpenPath(model_path.clone()));
+    harness.run_steps(4);
+    assert!(harness.state().session.verification().is_some());
+    let pdf = dir.path().join("shop.pdf");
+    harness.state_mut().push(rampart::ui::Command::ExportPath(
+        rampart::ui::ExportKind::Pdf,
+        pdf.clone(),
+    ));
+    harness.run_steps(3);
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: bash .ci/test installs it");
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("drift.plaintext-where-tls-declared@orders"),
+        "the drift finding is in the report"
+    );
+    assert!(!text.contains("no verification has been recorded"));
+    let section = text
+        .split("Verification against live endpoints")
+        .last()
+        .unwrap();
+    assert!(section.contains("Verified on"), "{section}");
+    assert!(section.contains("Drift"), "{section}");
+}
