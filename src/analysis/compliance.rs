@@ -120,7 +120,10 @@ pub struct RequirementResult {
     pub id: String,
     pub title: String,
     pub verdict: Verdict,
+    /// The rules that tested it.
     pub rules: Vec<String>,
+    /// Rules that would test it but did not run (live checks without a verification).
+    pub not_run: Vec<String>,
     /// The open findings that make it a gap, as indices into `Analysis::findings` (ascending).
     pub findings: Vec<usize>,
 }
@@ -147,9 +150,12 @@ impl FrameworkResult {
     }
 }
 
-/// The matrix for every framework in scope of `model`.
+/// The matrix for every framework in scope of `model`. `live` says whether the live checks
+/// (`drift.*` rules) ran, i.e. a verification is merged in: without one they are listed as not
+/// run, and a requirement only they can judge is not assessed (never "met" on a check that did
+/// not happen).
 #[must_use]
-pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
+pub fn evaluate(model: &Model, findings: &[Finding], live: bool) -> Vec<FrameworkResult> {
     let mut open_by_rule: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate().filter(|(_, f)| f.is_open()) {
         open_by_rule.entry(f.rule.id).or_default().push(i);
@@ -196,7 +202,12 @@ pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
                     .collect();
                 ids.sort_unstable();
                 ids.dedup();
-                let verdict = if req.rules.is_empty() {
+                let (run, not_run): (Vec<String>, Vec<String>) = req
+                    .rules
+                    .iter()
+                    .cloned()
+                    .partition(|r| live || !r.starts_with("drift."));
+                let verdict = if run.is_empty() {
                     Verdict::NotAssessed
                 } else if ids.is_empty() {
                     Verdict::Met
@@ -207,7 +218,8 @@ pub fn evaluate(model: &Model, findings: &[Finding]) -> Vec<FrameworkResult> {
                     id: req.id.clone(),
                     title: req.title.clone(),
                     verdict,
-                    rules: req.rules.clone(),
+                    rules: run,
+                    not_run,
                     findings: ids,
                 }
             })

@@ -307,7 +307,7 @@ impl<'m> Ctx<'m> {
         let graph = self.model.graph();
         graph
             .node_indices()
-            .map(move |i| (i, &graph[i], &self.nodes[i.index()]))
+            .map(move |i| (i, &*graph[i], &self.nodes[i.index()]))
     }
 
     /// Every flow with its ends and facts.

@@ -356,7 +356,7 @@ pub fn analyze(model: &Model) -> Analysis {
     let mut findings: Vec<Finding> = order.iter().filter_map(|&i| slots[i].take()).collect();
     findings.dedup_by(|a, b| a.id == b.id);
     let unused_decisions = apply_decisions(model, &mut findings);
-    let compliance = compliance::evaluate(model, &findings);
+    let compliance = compliance::evaluate(model, &findings, false);
     let (attack_paths, privileges, blast_radius) = ctx.into_graph_results();
     Analysis {
         findings,
@@ -372,15 +372,14 @@ impl Analysis {
     /// Merges drift findings from a verification run: decisions apply to them like to any
     /// other finding, they count in the compliance matrix, and the list stays sorted (drift
     /// rules come last in the catalog, so a stable sort by severity keeps catalog order).
+    /// Merges the findings of a verification (possibly none: every endpoint matched), which
+    /// also makes the live checks count as run in the compliance matrix.
     pub fn add_drift(&mut self, model: &Model, drift: Vec<Finding>) {
-        if drift.is_empty() {
-            return;
-        }
         self.findings.extend(drift);
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         self.findings.dedup_by(|a, b| a.id == b.id);
         self.unused_decisions = apply_decisions(model, &mut self.findings);
-        self.compliance = compliance::evaluate(model, &self.findings);
+        self.compliance = compliance::evaluate(model, &self.findings, true);
     }
 }
 

@@ -49,10 +49,12 @@ pub struct ModelFile {
     pub assets: Vec<DataAsset>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub boundaries: Vec<Boundary>,
+    /// Boxed, here and in the model's graph: a node or flow is allocated once while parsing
+    /// and moved into the graph as a pointer, so a large model is not held twice on load.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<Box<Node>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flows: Vec<Flow>,
+    pub flows: Vec<Box<Flow>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<RiskDecision>,
     #[serde(default, skip_serializing_if = "Layout::is_empty")]

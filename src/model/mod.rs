@@ -25,7 +25,8 @@ pub use types::{
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
 
 /// The graph type: nodes are DFD elements, edges are data flows.
-pub type Graph = StableDiGraph<Node, Flow>;
+/// Nodes and flows are boxed (see [`ModelFile::nodes`]); the graph holds pointers.
+pub type Graph = StableDiGraph<Box<Node>, Box<Flow>>;
 
 /// A threat model in memory. Ids are kept unique and references consistent by the methods
 /// here; edit ids only through the `rename_*` methods.
@@ -151,7 +152,7 @@ impl Model {
             .enumerate()
             .map(|(i, b)| (b.id.as_str(), i))
             .collect();
-        let mut nodes: Vec<Node> = self.graph.node_weights().cloned().collect();
+        let mut nodes: Vec<Box<Node>> = self.graph.node_weights().cloned().collect();
         nodes.sort_by(|a, b| {
             let rank = |n: &Node| n.boundary.as_deref().and_then(|b| order.get(b).copied());
             rank(a).cmp(&rank(b)).then_with(|| a.id.cmp(&b.id))
@@ -168,7 +169,7 @@ impl Model {
             });
             node.grants.dedup();
         }
-        let mut flows: Vec<Flow> = self.graph.edge_weights().cloned().collect();
+        let mut flows: Vec<Box<Flow>> = self.graph.edge_weights().cloned().collect();
         flows.sort_by(|a, b| {
             (a.from.as_str(), a.to.as_str(), a.id.as_str()).cmp(&(
                 b.from.as_str(),
@@ -274,34 +275,38 @@ impl Model {
 
     #[must_use]
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.node_index(id).and_then(|i| self.graph.node_weight(i))
+        self.node_index(id)
+            .and_then(|i| self.graph.node_weight(i))
+            .map(|n| &**n)
     }
 
     /// Mutable access for editing properties. Do not change `id` here: use [`Model::rename`].
     pub fn node_mut(&mut self, id: &str) -> Option<&mut Node> {
         let index = self.node_index(id)?;
-        self.graph.node_weight_mut(index)
+        self.graph.node_weight_mut(index).map(|n| &mut **n)
     }
 
     #[must_use]
     pub fn flow(&self, id: &str) -> Option<&Flow> {
-        self.flow_index(id).and_then(|i| self.graph.edge_weight(i))
+        self.flow_index(id)
+            .and_then(|i| self.graph.edge_weight(i))
+            .map(|f| &**f)
     }
 
     /// Mutable access for editing properties. Do not change `id`, `from` or `to` here.
     pub fn flow_mut(&mut self, id: &str) -> Option<&mut Flow> {
         let index = self.flow_index(id)?;
-        self.graph.edge_weight_mut(index)
+        self.graph.edge_weight_mut(index).map(|f| &mut **f)
     }
 
     /// Nodes in graph order.
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.graph.node_weights()
+        self.graph.node_weights().map(|n| &**n)
     }
 
     /// Flows in graph order.
     pub fn flows(&self) -> impl Iterator<Item = &Flow> {
-        self.graph.edge_weights()
+        self.graph.edge_weights().map(|f| &**f)
     }
 
     #[must_use]
@@ -423,7 +428,7 @@ impl Model {
     pub fn add_node(&mut self, node: Node) -> Result<NodeIndex, EditError> {
         self.check_new_id(&node.id)?;
         let id = node.id.clone();
-        let index = self.graph.add_node(node);
+        let index = self.graph.add_node(Box::new(node));
         self.node_ids.insert(id, index);
         Ok(index)
     }
@@ -449,7 +454,7 @@ impl Model {
             node.grants.retain(|g| g.principal != id);
         }
         self.layout.nodes.remove(id);
-        self.graph.remove_node(index)
+        self.graph.remove_node(index).map(|n| *n)
     }
 
     /// Adds a flow between two existing nodes. An empty id gets the default `FROM-to-TO`.
@@ -471,14 +476,14 @@ impl Model {
         }
         self.check_new_id(&flow.id)?;
         let id = flow.id.clone();
-        let index = self.graph.add_edge(a, b, flow);
+        let index = self.graph.add_edge(a, b, Box::new(flow));
         self.flow_ids.insert(id, index);
         Ok(index)
     }
 
     pub fn remove_flow(&mut self, id: &str) -> Option<Flow> {
         let index = self.flow_ids.remove(id)?;
-        self.graph.remove_edge(index)
+        self.graph.remove_edge(index).map(|f| *f)
     }
 
     /// Removes a boundary; its nodes and child boundaries move to its parent.

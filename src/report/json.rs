@@ -146,6 +146,9 @@ struct RequirementJson<'a> {
     title: &'a str,
     verdict: Verdict,
     rules: &'a [String],
+    /// Live checks that would test it but did not run (no verification merged).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    not_run: &'a [String],
     findings: Vec<&'a str>,
 }
 
@@ -162,6 +165,7 @@ fn framework_json<'a>(fw: &'a FrameworkResult, findings: &'a [Finding]) -> Frame
                 title: &r.title,
                 verdict: r.verdict,
                 rules: &r.rules,
+                not_run: &r.not_run,
                 findings: r
                     .findings
                     .iter()

@@ -36,6 +36,8 @@ pub struct FixGroup {
     pub owner: String,
     /// In progress when a decision says someone is on it, else Open.
     pub status: Status,
+    /// How many of the findings are in progress (the rest are open).
+    pub in_progress: usize,
 }
 
 /// The report's view of one analysis.
@@ -282,10 +284,11 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
                 .collect();
             owners.sort();
             owners.dedup();
-            let status = if idx
+            let in_progress = idx
                 .iter()
-                .any(|i| findings[*i].status == Status::InProgress)
-            {
+                .filter(|i| findings[**i].status == Status::InProgress)
+                .count();
+            let status = if in_progress > 0 {
                 Status::InProgress
             } else {
                 Status::Open
@@ -301,6 +304,7 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
                     .collect(),
                 owner: owners.join(", "),
                 status,
+                in_progress,
             }
         })
         .collect();

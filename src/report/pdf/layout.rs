@@ -672,16 +672,28 @@ impl Writer {
             self.ensure(header_h + rows.len() as f32 * (lh + 2.0 * pad) + 4.0);
         }
         for (r, row) in rows.iter().enumerate() {
+            // Each cell's lines, and for a cell of finding ids the id each line belongs to (an
+            // id wrapped over two lines links from both).
+            let mut owners: Vec<Vec<Option<String>>> = Vec::with_capacity(row.len());
             let wrapped: Vec<Vec<String>> = row
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    self.wrap(
-                        &c.text,
-                        size,
-                        c.bold,
-                        widths.get(i).copied().unwrap_or(50.0) - 2.0 * pad,
-                    )
+                    let w = widths.get(i).copied().unwrap_or(50.0) - 2.0 * pad;
+                    if !c.finding_ids {
+                        owners.push(Vec::new());
+                        return self.wrap(&c.text, size, c.bold, w);
+                    }
+                    let mut lines = Vec::new();
+                    let mut ids = Vec::new();
+                    for id in c.text.split('\n') {
+                        for line in self.wrap(id, size, c.bold, w) {
+                            lines.push(line);
+                            ids.push(Some(id.trim().to_string()).filter(|s| !s.is_empty()));
+                        }
+                    }
+                    owners.push(ids);
+                    lines
                 })
                 .collect();
             let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
@@ -714,16 +726,9 @@ impl Writer {
                     for (k, line) in lines.iter().skip(start).take(take).enumerate() {
                         let ty = y + pad + k as f32 * lh;
                         self.text(x + pad, ty, size, c.bold, c.color, line);
-                        if c.finding_ids {
-                            let mut wx = x + pad;
-                            for word in line.split(' ') {
-                                let ww = self.measure(word, size, c.bold);
-                                let id = word.trim_end_matches(',');
-                                if !id.is_empty() {
-                                    self.link([wx, ty, ww, lh], &finding_anchor(id));
-                                }
-                                wx += ww + self.measure(" ", size, c.bold);
-                            }
+                        if let Some(Some(id)) = owners[i].get(start + k) {
+                            let ww = self.measure(line, size, c.bold);
+                            self.link([x + pad, ty, ww, lh], &finding_anchor(id));
                         }
                     }
                     if let Some(anchor) = &c.link {

@@ -472,20 +472,26 @@ fn contents(w: &mut Writer, page: usize) {
             break;
         }
         let y = w.y;
-        let label = w
-            .wrap(&t.title, size, t.level == 1, width - indent - 60.0)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        w.text(x + indent, y, size, t.level == 1, BLACK, &label);
+        let lines = w.wrap(&t.title, size, t.level == 1, width - indent - 60.0);
+        for (k, line) in lines.iter().take(2).enumerate() {
+            w.text(
+                x + indent,
+                y + k as f32 * size * 1.25,
+                size,
+                t.level == 1,
+                BLACK,
+                line,
+            );
+        }
+        let extra = (lines.len().clamp(1, 2) - 1) as f32 * size * 1.25;
         let num = t.page.to_string();
         let nw = w.measure(&num, size, false);
         w.text(x + width - nw, y, size, false, GREY, &num);
         w.link(
-            [x + indent, y, width - indent, size * 1.4],
+            [x + indent, y, width - indent, size * 1.4 + extra],
             &format!("toc:{i}"),
         );
-        w.y += size * 1.7;
+        w.y += size * 1.7 + extra;
     }
     w.target = None;
     w.y = saved_y;

@@ -87,12 +87,16 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
                     cell(format!("{}", i + 1)),
                     cell_colored(g.severity.label(), severity_color(g.severity)),
                     cell(g.action.clone()),
-                    cell(g.finding_ids.join(" ")).finding_ids(),
+                    cell(g.finding_ids.join("\n")).finding_ids(),
                     cell(format!(
                         "{}{}",
-                        g.status.label(),
+                        match (g.in_progress, g.findings.len()) {
+                            (0, _) => "Open".to_string(),
+                            (p, n) if p == n => "In progress".to_string(),
+                            (p, n) => format!("{p} of {n} in progress"),
+                        },
                         if g.owner.is_empty() {
-                            String::new()
+                            "\nno owner".to_string()
                         } else {
                             format!("\n{}", g.owner)
                         }
@@ -114,7 +118,7 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
         if view.fix_first.len() > 10 {
             w.para(
                 &format!(
-                    "{} further changes are in the finding register.",
+                    "{} further changes; every finding is in the finding register.",
                     view.fix_first.len() - 10
                 ),
                 8.5,
@@ -124,7 +128,7 @@ pub(super) fn summary(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
             );
         }
     }
-    w.heading(2, "Findings by status");
+    w.heading_with(2, "Findings by status", 6.0 * 17.0);
     let rows: Vec<Vec<Cell>> = view
         .statuses
         .iter()
@@ -222,7 +226,51 @@ pub(super) fn scope(w: &mut Writer, input: &Input<'_>) {
         w,
         "Assumptions",
         &r.assumptions,
-        "None recorded (add review.assumptions to the model): the analysis takes the diagram as the whole truth.",
+        "None recorded in the model (add review.assumptions); the defaults below are the analysis's own.",
+    );
+    let m = input.model;
+    let mut defaults = Vec::new();
+    let no_tls_min = m
+        .flows()
+        .filter(|f| f.effective_tls_min().is_some() && f.tls_min.is_none())
+        .count();
+    if no_tls_min > 0 {
+        defaults.push(format!(
+            "{} encrypted flow{} declare no lowest TLS version; the analysis assumes TLS 1.2 (marked \"assumed\" in the appendix).",
+            no_tls_min,
+            if no_tls_min == 1 { "" } else { "s" }
+        ));
+    }
+    let no_trust: Vec<String> = m
+        .boundaries
+        .iter()
+        .filter(|b| b.trust.is_none())
+        .map(|b| {
+            format!(
+                "{} ({})",
+                if b.name.is_empty() { &b.id } else { &b.name },
+                b.trust_level()
+            )
+        })
+        .collect();
+    if !no_trust.is_empty() {
+        defaults.push(format!(
+            "Trust levels taken from the boundary kind, not declared: {}.",
+            no_trust.join(", ")
+        ));
+    }
+    let loose = m.nodes().filter(|n| n.boundary.is_none()).count();
+    if loose > 0 {
+        defaults.push(format!(
+            "{loose} node{} in no trust boundary and so treated as untrusted (trust 0).",
+            if loose == 1 { " sits" } else { "s sit" }
+        ));
+    }
+    list(
+        w,
+        "Defaults the analysis assumed",
+        &defaults,
+        "None: every TLS version and trust level the analysis uses is declared in the model.",
     );
     list(
         w,
@@ -651,9 +699,21 @@ pub(super) fn compliance(w: &mut Writer, input: &Input<'_>) {
                     Verdict::Met => "No gap found".to_string(),
                     v => v.label().to_string(),
                 };
+                let not_run = if r.not_run.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "\nLive checks not run (no verification recorded): {}",
+                        r.not_run.join(", ")
+                    )
+                };
                 let evidence = match r.verdict {
-                    Verdict::Gap => ids.join(" "),
-                    Verdict::Met => format!("Rules run: {}", r.rules.join(", ")),
+                    Verdict::Gap => ids.join("\n"),
+                    Verdict::Met => format!("Rules run: {}{not_run}", r.rules.join(", ")),
+                    _ if !r.not_run.is_empty() => format!(
+                        "Only live checks can judge this; run rampart verify ({})",
+                        r.not_run.join(", ")
+                    ),
                     _ => "No rule can judge this from the model".to_string(),
                 };
                 vec![
@@ -668,7 +728,7 @@ pub(super) fn compliance(w: &mut Writer, input: &Input<'_>) {
                     if exceptions.is_empty() {
                         cell("–")
                     } else {
-                        cell(exceptions.join(" ")).finding_ids()
+                        cell(exceptions.join("\n")).finding_ids()
                     },
                 ]
             })
@@ -889,6 +949,15 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
                 )),
                 cell(if n.internet_facing {
                     "internet-facing"
+                } else if n
+                    .boundary
+                    .as_deref()
+                    .and_then(|b| m.boundary(b))
+                    .is_some_and(|b| b.trust_level() <= 1)
+                {
+                    "in an untrusted zone"
+                } else if n.boundary.is_none() {
+                    "no boundary (trust 0)"
                 } else {
                     "internal"
                 }),
