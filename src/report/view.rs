@@ -266,10 +266,10 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
                     Some(c) => Some(c.element().to_string()),
                     None => findings[*i].elements.first().cloned(),
                 };
-                if let Some(e) = e {
-                    if !touched.contains(&e) {
-                        touched.push(e);
-                    }
+                if let Some(e) = e
+                    && !touched.contains(&e)
+                {
+                    touched.push(e);
                 }
             }
             let action = match &change {

@@ -272,11 +272,11 @@ fn finish(doc: &mut lopdf::Document, toc: &[layout::Toc], hash: &str) -> lopdf::
     let mut prefs = Dictionary::new();
     prefs.set("DisplayDocTitle", Object::Boolean(true));
     catalog.set("ViewerPreferences", Object::Dictionary(prefs));
-    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) {
-        if let Ok(d) = doc.get_dictionary_mut(info) {
-            d.remove(b"GTS_PDFXVersion");
-            d.remove(b"Trapped");
-        }
+    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference)
+        && let Ok(d) = doc.get_dictionary_mut(info)
+    {
+        d.remove(b"GTS_PDFXVersion");
+        d.remove(b"Trapped");
     }
     let id = Object::String(
         hash.get(..32).unwrap_or(hash).as_bytes().to_vec(),

@@ -692,7 +692,7 @@ pub(super) fn compliance(w: &mut Writer, input: &Input<'_>) {
                 let exceptions: Vec<String> = a
                     .findings
                     .iter()
-                    .filter(|f| !f.is_open() && f.rule.compliance().iter().any(|c| *c == key))
+                    .filter(|f| !f.is_open() && f.rule.compliance().contains(&key))
                     .map(|f| f.id.clone())
                     .collect();
                 let verdict = match r.verdict {
