@@ -1,9 +1,30 @@
 //! Rampart: threat modelling for architects.
 //!
-//! Data flows one way: a model file is loaded into a [`model::Model`] (a petgraph graph of
-//! nodes and data flows inside trust boundaries), `analysis` turns it into findings, `probe`
-//! checks live endpoints, and `report` writes the results. The `cli` and (with the `gui`
-//! feature) `ui` modules are thin shells over these.
+//! # Floors
+//!
+//! The crate is built in floors; a module uses only the floors below it (tests/architecture.rs
+//! checks this on every `cargo test`):
+//!
+//! 0. **Leaves** – [`vocab`] (the vocabulary macro and [`vocab::Severity`]), [`text`] (fonts,
+//!    measuring, quoting hostile text), [`fsio`] (size-limited reads, the one atomic writer).
+//! 1. **[`model`]** – the threat model: elements, the RON file format with `FILE:LINE:COL`
+//!    diagnostics, validation, endpoint targets. A petgraph graph of nodes and flows.
+//! 2. Side by side, never importing each other:
+//!    **[`analysis`]** (rules in one catalog, attack paths, compliance; a pure function of the
+//!    model), **[`probe`]** (TLS and JWT checks against live endpoints), **[`diagram`]** (layout,
+//!    routing and labels shared by the canvas, the PDF and the SVG).
+//! 3. **[`verify`]** – probes every endpoint the model declares and turns what differs into
+//!    drift findings; [`verify::analyse`] is the one place a verification is merged into an
+//!    analysis.
+//! 4. **[`report`]** (text, JSON, SARIF, Markdown, PDF, SVG, from one view in
+//!    [`report::view`]) and **[`editor`]** (the editing session: undo, placement, autosave).
+//! 5. **`cli`** and, with the `gui` feature, **`ui`** – thin shells over the floors below.
+//!
+//! Where things go: a new rule is a function in `analysis/rules/` plus its entry in
+//! `analysis/catalog.rs`; a new probe check goes in `probe/` with its finding id and severity
+//! next to the others; a report format is a module in `report/` rendering [`report::Input`]
+//! (and [`report::view::View`] for counts); a GUI panel is a file in `ui/panels/` that gets a
+//! narrow context and pushes commands.
 
 pub mod analysis;
 pub mod cli;
@@ -17,3 +38,4 @@ pub mod text;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod verify;
+pub mod vocab;

@@ -17,49 +17,10 @@ pub use catalog::{RULES, rule};
 pub use context::Ctx;
 pub use rules::drift as rules_drift;
 
-macro_rules! ordered_vocabulary {
-    ($(#[$m:meta])* pub enum $name:ident { $($v:ident = $key:literal, $label:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        pub enum $name { $(#[serde(rename = $key)] $v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            #[must_use]
-            pub fn key(self) -> &'static str { match self { $($name::$v => $key),+ } }
-            #[must_use]
-            pub fn label(self) -> &'static str { match self { $($name::$v => $label),+ } }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.label()) }
-        }
-    };
-}
+pub use crate::vocab::Severity;
+use crate::vocab::vocabulary;
 
-ordered_vocabulary! {
-    /// How bad a finding is. Ordered from least to most severe.
-    pub enum Severity {
-        Info = "info", "Info",
-        Low = "low", "Low",
-        Medium = "medium", "Medium",
-        High = "high", "High",
-        Critical = "critical", "Critical",
-    }
-}
-
-impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .iter()
-            .copied()
-            .find(|v| v.key().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown severity `{s}`: use critical, high, medium, low or info")
-            })
-    }
-}
-
-ordered_vocabulary! {
+vocabulary! {
     /// The four rule families.
     pub enum Family {
         UnprotectedLinks = "unprotected-links", "Unprotected links",
@@ -70,7 +31,7 @@ ordered_vocabulary! {
     }
 }
 
-ordered_vocabulary! {
+vocabulary! {
     /// STRIDE threat categories.
     pub enum Stride {
         Spoofing = "spoofing", "Spoofing",

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Model;
 use super::source::{Position, SourceMap};
-use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision, vocabulary};
+use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision};
 use super::validate::{Problem, validate};
+use crate::vocab::vocabulary;
 
 /// The schema version this build reads and writes (`rampart: 1` at the top of a file).
 pub const SCHEMA_VERSION: u32 = 1;

@@ -5,6 +5,7 @@
 mod file;
 pub mod generate;
 pub mod source;
+pub mod target;
 mod types;
 mod validate;
 

@@ -3,45 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Declares a closed vocabulary: the enum, its file keys (snake case), human labels, and `ALL`.
-macro_rules! vocabulary {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $key:literal, $label:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $key)] $variant ),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order (the order used by menus and reports).
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The key used in model files and JSON.
-            #[must_use]
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            /// A short label for people.
-            #[must_use]
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.label())
-            }
-        }
-    };
-}
-pub(crate) use vocabulary;
+use crate::vocab::vocabulary;
 
 vocabulary! {
     /// How sensitive a data asset is. Ordered from least to most sensitive.

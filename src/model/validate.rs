@@ -403,7 +403,7 @@ fn endpoint(
     endpoint: Option<&super::types::Endpoint>,
 ) {
     let Some(e) = endpoint else { return };
-    if let Err(err) = crate::probe::Target::parse(&e.url) {
+    if let Err(err) = super::target::Target::parse(&e.url) {
         let mut path = at(section, index, "endpoint");
         path.push(PathSeg::Field("url"));
         c.push(path, Some(id), format!("endpoint of `{id}`: {err}"));

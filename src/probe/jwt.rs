@@ -16,8 +16,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{Cancel, Deadline, ProbeError, ProbeFinding, Target};
-use crate::analysis::Severity;
+use super::{Cancel, Deadline, InvalidTarget, ProbeError, ProbeFinding, Target};
+use crate::vocab::Severity;
 
 /// What to probe with.
 #[derive(Clone, Debug)]
@@ -591,7 +591,7 @@ pub fn probe(
     let started = Instant::now();
     let target = Target::parse(url)?;
     if target.scheme.is_none() {
-        return Err(ProbeError::Target(url.to_string()));
+        return Err(ProbeError::Target(InvalidTarget(url.to_string())));
     }
     let deadline = Deadline::after(options.timeout);
     let mut http = Http::new(options, deadline)?;

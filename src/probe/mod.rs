@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::analysis::Severity;
+use crate::vocab::Severity;
 
 /// A finding from a probe, with a dotted id like `tls.legacy-protocol`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,96 +40,32 @@ impl ProbeFinding {
 /// Why a probe could not start (bad input); failures of the target are results, not errors.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
-    #[error("invalid target `{0}`: use HOST:PORT or a URL such as https://host:8443/")]
-    Target(String),
+    #[error(transparent)]
+    Target(#[from] InvalidTarget),
     #[error("{0}")]
     Input(String),
 }
 
-/// Where to connect.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub host: String,
-    pub port: u16,
-    /// `https://` or `http://` URL given (for HSTS, JWT requests).
-    pub scheme: Option<String>,
-    /// Path of a URL target, `/` otherwise.
-    pub path: String,
-}
+pub use crate::model::target::{InvalidTarget, Target};
 
-impl Target {
-    /// Parses `HOST:PORT`, `[v6]:PORT` or `scheme://host[:port][/path]`.
-    ///
-    /// # Errors
-    /// The text is none of those.
-    pub fn parse(text: &str) -> Result<Self, ProbeError> {
-        let bad = || ProbeError::Target(text.to_string());
-        let text = text.trim();
-        let (scheme, rest) = match text.split_once("://") {
-            Some((s, r)) => (Some(s.to_ascii_lowercase()), r),
-            None => (None, text),
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], rest[i..].to_string()),
-            None => (rest, "/".to_string()),
-        };
-        let default_port = match scheme.as_deref() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            Some(_) => return Err(bad()),
-            None => None,
-        };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad())?,
-                None => default_port.ok_or_else(bad)?,
-            };
-            (h.to_string(), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().map_err(|_| bad())?),
-                _ => (authority.to_string(), default_port.ok_or_else(bad)?),
-            }
-        };
-        if host.is_empty() || port == 0 {
-            return Err(bad());
-        }
-        Ok(Target {
-            host,
-            port,
-            scheme,
-            path,
-        })
+/// The addresses to try for a target. Names are resolved (the user asked to probe them); IP
+/// literals and `localhost` never leave the machine.
+///
+/// # Errors
+/// The name does not resolve.
+pub fn addresses(target: &Target) -> io::Result<Vec<SocketAddr>> {
+    if target.host.eq_ignore_ascii_case("localhost") {
+        return Ok(vec![
+            SocketAddr::from(([127, 0, 0, 1], target.port)),
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, target.port)),
+        ]);
     }
-
-    /// `host:port` for messages.
-    #[must_use]
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+    if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
     }
-
-    /// The addresses to try. Names are resolved (the user asked to probe them); IP literals
-    /// and `localhost` never leave the machine.
-    ///
-    /// # Errors
-    /// The name does not resolve.
-    pub fn addresses(&self) -> io::Result<Vec<SocketAddr>> {
-        if self.host.eq_ignore_ascii_case("localhost") {
-            return Ok(vec![
-                SocketAddr::from(([127, 0, 0, 1], self.port)),
-                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, self.port)),
-            ]);
-        }
-        if let Ok(ip) = self.host.parse::<std::net::IpAddr>() {
-            return Ok(vec![SocketAddr::new(ip, self.port)]);
-        }
-        Ok((self.host.as_str(), self.port).to_socket_addrs()?.collect())
-    }
+    Ok((target.host.as_str(), target.port)
+        .to_socket_addrs()?
+        .collect())
 }
 
 /// A shared flag to stop a probe early (the GUI's Cancel button).
@@ -184,7 +120,7 @@ impl Deadline {
 /// # Errors
 /// Every address failed or the deadline passed.
 pub fn connect(target: &Target, deadline: Deadline) -> io::Result<Stream> {
-    let addresses = target.addresses()?;
+    let addresses = addresses(target)?;
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
     for addr in addresses {
         let left = deadline.remaining();
@@ -282,38 +218,5 @@ pub fn describe_io(e: &io::Error) -> String {
         io::ErrorKind::ConnectionReset => "connection reset by the server".to_string(),
         io::ErrorKind::UnexpectedEof => "the server closed the connection".to_string(),
         _ => e.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets() {
-        let t = Target::parse("127.0.0.1:8443").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.port, t.scheme.as_deref()),
-            ("127.0.0.1", 8443, None)
-        );
-        let t = Target::parse("https://localhost/api/v1").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.port, t.path.as_str()),
-            ("localhost", 443, "/api/v1")
-        );
-        let t = Target::parse("http://[::1]:8080/x").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
-        assert_eq!(t.authority(), "[::1]:8080");
-        for bad in [
-            "",
-            "nohost",
-            "host:",
-            "host:99999",
-            "ftp://x",
-            "[::1",
-            ":443",
-        ] {
-            assert!(Target::parse(bad).is_err(), "{bad}");
-        }
     }
 }

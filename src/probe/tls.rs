@@ -21,7 +21,7 @@ use tls_parser::{
 };
 
 use super::{Cancel, Deadline, ProbeError, ProbeFinding, Target, connect, describe_io};
-use crate::analysis::Severity;
+use crate::vocab::Severity;
 
 /// Protocol versions, oldest first, with their wire values and report keys.
 pub const VERSIONS: [(u16, &str); 5] = [
