@@ -278,6 +278,22 @@ fn verify_reports_exactly_the_drift_and_keeps_results_beside_the_model() {
         assert!(text.contains(id), "the report lists {id}");
     }
 
+    // analyze merges the saved verification by the same rule, and says so.
+    let (code, out, err) = rampart(&["analyze", model, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("with the verification of"), "{err}");
+    assert!(err.contains("9 of 9 endpoint results still match"), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let mut merged: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["family"] == "drift")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    merged.sort_unstable();
+    assert_eq!(merged, drift);
+
     // --fail-on gates on the merged findings.
     let (code, _, _) = rampart(&["verify", model, "--fail-on", "critical", "--no-save"]);
     assert_eq!(code, 1);

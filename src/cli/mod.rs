@@ -466,7 +466,25 @@ fn analyze(
     fail_on: Option<Severity>,
 ) -> anyhow::Result<ExitCode> {
     let loaded = load_or_report(path)?;
-    let analysis = analysis::analyze(&loaded.model);
+    // The last verification beside the model, when there is one, merged by the same rule as
+    // everywhere (results for endpoints still declared as they were verified), and said so.
+    let verification = match crate::verify::Verification::load(path) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("rampart: warning: {e} (analysing without the last verification)");
+            None
+        }
+    };
+    if let Some(v) = &verification {
+        let current = v.current(&loaded.model).count();
+        eprintln!(
+            "rampart: with the verification of {} from {} ({current} of {} endpoint results still match the model)",
+            v.started,
+            crate::verify::Verification::sidecar(path).display(),
+            v.endpoints.len()
+        );
+    }
+    let analysis = crate::verify::analyse(&loaded.model, verification.as_ref());
     let file = path.display().to_string();
     let source = (format == report::Format::Sarif).then(|| loaded.source_map());
     let input = report::Input {
@@ -533,8 +551,7 @@ fn verify(
             eprintln!("results saved to {}", sidecar.display());
         }
     }
-    let mut analysis = analysis::analyze(&loaded.model);
-    analysis.add_drift(&loaded.model, verification.findings(&loaded.model));
+    let analysis = crate::verify::analyse(&loaded.model, Some(&verification));
     let file = path.display().to_string();
     let source_map = (format == report::Format::Sarif).then(|| loaded.source_map());
     let input = report::Input {
