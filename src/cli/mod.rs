@@ -562,13 +562,7 @@ fn verify(
     };
     let text = match format {
         report::Format::Text => report::text::verification(&input, &verification, use_color()),
-        report::Format::Json => {
-            let mut doc: serde_json::Value = serde_json::from_str(&report::json::render(&input))?;
-            if let Some(map) = doc.as_object_mut() {
-                map.insert("verification".into(), serde_json::to_value(&verification)?);
-            }
-            serde_json::to_string_pretty(&doc)? + "\n"
-        }
+        report::Format::Json => report::json::render_with(&input, Some(&verification)),
         other => report::render(other, &input, use_color()),
     };
     std::io::stdout()

@@ -121,6 +121,9 @@ struct Report<'a> {
     effective_privileges: Vec<PrivilegeJson<'a>>,
     blast_radius: &'a [BlastRadius],
     compliance: Vec<FrameworkJson<'a>>,
+    /// The verification merged into the findings (`rampart verify`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a crate::verify::Verification>,
 }
 
 #[derive(Serialize)]
@@ -200,6 +203,18 @@ struct ModelInfo<'a> {
 /// Never: every type here serializes.
 #[must_use]
 pub fn render(input: &Input<'_>) -> String {
+    render_with(input, None)
+}
+
+/// The analysis as pretty JSON, with the verification its drift findings came from.
+///
+/// # Panics
+/// Never: every type here serializes.
+#[must_use]
+pub fn render_with(
+    input: &Input<'_>,
+    verification: Option<&crate::verify::Verification>,
+) -> String {
     let a = input.analysis;
     let view = super::view::View::new(input);
     let count = |s: Severity| view.open_count(s);
@@ -247,6 +262,7 @@ pub fn render(input: &Input<'_>) -> String {
             .iter()
             .map(|fw| framework_json(fw, &a.findings))
             .collect(),
+        verification,
     };
     let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
     text.push('\n');
