@@ -608,3 +608,40 @@ fn the_command_line_prints_findings_as_text_and_json_with_the_token_masked() {
     assert_eq!(code("critical"), 1);
     assert_eq!(code("high"), 1);
 }
+
+/// One CA loader for both probes: a CA file with a block that does not parse is refused by the
+/// JWT probe as by the TLS probe (it used to drop the bad block silently and go on).
+#[test]
+fn a_ca_file_that_does_not_parse_is_refused_by_both_probes() {
+    let pki = common::Pki::new();
+    let bad = format!(
+        "{}-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=!!\n-----END CERTIFICATE-----\n",
+        pki.ca_pem
+    );
+    let path = pki.write("bad-ca.pem", &bad);
+    let path = path.to_str().unwrap();
+    for args in [
+        vec![
+            "probe",
+            "jwt",
+            "https://127.0.0.1:9/",
+            "--ca",
+            path,
+            "--timeout-ms",
+            "500",
+        ],
+        vec![
+            "probe",
+            "tls",
+            "127.0.0.1:9",
+            "--ca",
+            path,
+            "--timeout-ms",
+            "500",
+        ],
+    ] {
+        let (code, _, err) = common::rampart(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("invalid PEM certificate"), "{args:?}: {err}");
+    }
+}

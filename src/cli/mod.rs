@@ -24,6 +24,47 @@ pub enum ListFormat {
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
+/// `--fail-on`, shared by every command that gates CI.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Gate {
+    /// Exit with code 1 when an open finding is at or above this severity
+    /// (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+}
+
+/// `--timeout-ms`, shared by the probes and verify.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Timeout {
+    /// Time limit in milliseconds: for the whole probe, or per endpoint for verify.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+}
+
+impl Timeout {
+    fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// `--ca`, shared by the probes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Trust {
+    /// PEM file of the CA to trust (an internal PKI) instead of the built-in web roots.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+}
+
+impl Trust {
+    /// The CA file's bytes (parsed and checked by the probe's one CA loader).
+    fn read(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        self.ca
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("{}", p.display())))
+            .transpose()
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rampart",
@@ -50,10 +91,8 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = report::Format::Text)]
         format: report::Format,
-        /// Exit with code 1 when an open finding is at or above this severity
-        /// (critical, high, medium, low, info).
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        gate: Gate,
     },
     /// Probe every endpoint the model declares and report where the deployed system differs
     /// from the model (drift findings, merged with the analysis). Results are kept in
@@ -62,16 +101,13 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = report::Format::Text)]
         format: report::Format,
-        /// Exit with code 1 when an open finding (drift or analysis) is at or above this
-        /// severity.
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        gate: Gate,
         /// Endpoints probed at the same time.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
-        /// Time limit per endpoint and probe.
-        #[arg(long, default_value_t = 10_000)]
-        timeout_ms: u64,
+        #[command(flatten)]
+        timeout: Timeout,
         /// Do not write the NAME.verify.json sidecar.
         #[arg(long)]
         no_save: bool,
@@ -135,24 +171,20 @@ pub enum ProbeCommand {
         /// Server name to send, when it differs from the host.
         #[arg(long)]
         sni: Option<String>,
-        /// PEM file of the CA to trust (an internal PKI) instead of the built-in web roots.
-        #[arg(long)]
-        ca: Option<PathBuf>,
+        #[command(flatten)]
+        trust: Trust,
         /// PEM client certificate to offer (with --client-key).
         #[arg(long, requires = "client_key")]
         client_cert: Option<PathBuf>,
         /// PEM private key of --client-cert.
         #[arg(long, requires = "client_cert")]
         client_key: Option<PathBuf>,
-        /// Time limit for the whole probe.
-        #[arg(long, default_value_t = 10_000)]
-        timeout_ms: u64,
+        #[command(flatten)]
+        timeout: Timeout,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
-        /// Exit with code 1 when a finding is at or above this severity
-        /// (critical, high, medium, low, info).
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        gate: Gate,
     },
     /// JWT: inspect a token, check the issuer's discovery document and JWKS, crack weak HMAC
     /// secrets offline, and with --active send forged tokens to the endpoint.
@@ -173,18 +205,14 @@ pub enum ProbeCommand {
         /// key confusion, expired, wrong audience). Only against systems you may test.
         #[arg(long)]
         active: bool,
-        /// PEM file of the CA to trust for HTTPS (an internal PKI).
-        #[arg(long)]
-        ca: Option<PathBuf>,
-        /// Time limit for the whole probe.
-        #[arg(long, default_value_t = 10_000)]
-        timeout_ms: u64,
+        #[command(flatten)]
+        trust: Trust,
+        #[command(flatten)]
+        timeout: Timeout,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
-        /// Exit with code 1 when a finding is at or above this severity
-        /// (critical, high, medium, low, info).
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<Severity>,
+        #[command(flatten)]
+        gate: Gate,
     },
 }
 
@@ -237,31 +265,27 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_BAD_INPUT))
         }
         Command::Check { files } => check(&files),
-        Command::Analyze {
-            file,
-            format,
-            fail_on,
-        } => analyze(&file, format, fail_on),
+        Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
         Command::Probe(ProbeCommand::Tls {
             target,
             sni,
-            ca,
+            trust,
             client_cert,
             client_key,
-            timeout_ms,
+            timeout,
             format,
-            fail_on,
+            gate,
         }) => {
             let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("{}", p.display()));
             let options = crate::probe::tls::TlsOptions {
                 sni,
-                ca_pem: ca.as_ref().map(read).transpose()?,
+                ca_pem: trust.read()?,
                 client_cert: match (&client_cert, &client_key) {
                     (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
                     _ => None,
                 },
-                timeout: std::time::Duration::from_millis(timeout_ms),
+                timeout: timeout.duration(),
                 cancel: crate::probe::Cancel::new(),
                 quick: false,
             };
@@ -271,7 +295,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 format,
                 report::probe::tls_text,
                 |r| &r.findings,
-                fail_on,
+                gate.fail_on,
             )
         }
         Command::Probe(ProbeCommand::Jwt {
@@ -280,10 +304,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             discovery,
             key,
             active,
-            ca,
-            timeout_ms,
+            trust,
+            timeout,
             format,
-            fail_on,
+            gate,
         }) => {
             let options = crate::probe::jwt::JwtOptions {
                 token: token
@@ -293,11 +317,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 discovery,
                 key: key.as_deref().map(|k| at_file(k, "--key")).transpose()?,
                 active,
-                ca_pem: ca
-                    .as_ref()
-                    .map(|p| std::fs::read(p).with_context(|| format!("{}", p.display())))
-                    .transpose()?,
-                timeout: std::time::Duration::from_millis(timeout_ms),
+                ca_pem: trust.read()?,
+                timeout: timeout.duration(),
                 ..crate::probe::jwt::JwtOptions::default()
             };
             print_probe(
@@ -306,23 +327,23 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 format,
                 report::probe::jwt_text,
                 |r| &r.findings,
-                fail_on,
+                gate.fail_on,
             )
         }
         Command::Verify {
             file,
             format,
-            fail_on,
+            gate,
             concurrency,
-            timeout_ms,
+            timeout,
             no_save,
         } => verify(
             &file,
             format,
-            fail_on,
+            gate.fail_on,
             &crate::verify::Options {
                 concurrency,
-                timeout: std::time::Duration::from_millis(timeout_ms),
+                timeout: timeout.duration(),
                 cancel: crate::probe::Cancel::new(),
             },
             !no_save,

@@ -480,17 +480,11 @@ impl Http {
     fn new(options: &JwtOptions, deadline: Deadline) -> Result<Self, ProbeError> {
         let roots = match &options.ca_pem {
             Some(pem) => {
-                use rustls::pki_types::pem::PemObject;
-                let certs: Vec<ureq::tls::Certificate<'static>> =
-                    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
-                        .filter_map(Result::ok)
-                        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-                        .collect();
-                if certs.is_empty() {
-                    return Err(ProbeError::Input(
-                        "the CA file holds no PEM certificate".into(),
-                    ));
-                }
+                // The one CA loader: a file that does not parse is refused, as by the TLS probe.
+                let certs: Vec<ureq::tls::Certificate<'static>> = super::ca_certificates(pem)?
+                    .iter()
+                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                    .collect();
                 ureq::tls::RootCerts::Specific(Arc::new(certs))
             }
             None => ureq::tls::RootCerts::WebPki,

@@ -209,6 +209,36 @@ impl Write for Stream {
 
 pub use crate::text::quote;
 
+/// The certificates of a PEM file; a block that does not parse is an error.
+///
+/// # Errors
+/// Invalid PEM.
+pub fn pem_certificates(
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, ProbeError> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ProbeError::Input(format!("invalid PEM certificate: {e}")))
+}
+
+/// The one CA loader (`--ca`, an endpoint's `ca`), for the TLS and JWT probes alike: the
+/// certificates of a PEM file, refused when any block does not parse or there is none.
+///
+/// # Errors
+/// Invalid PEM, or no certificate in it.
+pub fn ca_certificates(
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, ProbeError> {
+    let certs = pem_certificates(pem)?;
+    if certs.is_empty() {
+        return Err(ProbeError::Input(
+            "the CA file holds no PEM certificate".into(),
+        ));
+    }
+    Ok(certs)
+}
+
 /// A short, human description of an I/O failure.
 #[must_use]
 pub fn describe_io(e: &io::Error) -> String {

@@ -1304,12 +1304,7 @@ fn trust(ca_pem: Option<&[u8]>) -> Result<Trust, ProbeError> {
     let mut cas = Vec::new();
     match ca_pem {
         Some(pem) => {
-            cas = pem_certs(pem)?;
-            if cas.is_empty() {
-                return Err(ProbeError::Input(
-                    "the CA file holds no PEM certificate".into(),
-                ));
-            }
+            cas = super::ca_certificates(pem)?;
             for c in &cas {
                 roots
                     .add(c.clone())
@@ -1322,10 +1317,7 @@ fn trust(ca_pem: Option<&[u8]>) -> Result<Trust, ProbeError> {
 }
 
 fn pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, ProbeError> {
-    use rustls::pki_types::pem::PemObject;
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ProbeError::Input(format!("invalid PEM certificate: {e}")))
+    super::pem_certificates(pem)
 }
 
 /// A client certificate chain and key.
