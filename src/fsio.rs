@@ -140,6 +140,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], verify: bool) -> std::io::Result<
     result
 }
 
+/// The SHA-256 of some bytes in lowercase hex: the fingerprint of a model file (on the report's
+/// cover, and in a verification sidecar to tell which model it verified).
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .fold(String::with_capacity(64), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

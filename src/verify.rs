@@ -309,19 +309,11 @@ pub fn verify(
         .collect();
     Verification {
         version: SIDECAR_VERSION,
-        model_sha256: source.map(sha256_hex).unwrap_or_default(),
+        model_sha256: source.map(crate::fsio::sha256_hex).unwrap_or_default(),
         started: started_at,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         endpoints,
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 struct Run<'a> {
@@ -873,7 +865,7 @@ impl Verification {
     /// Whether this run verified exactly these model bytes.
     #[must_use]
     pub fn is_for(&self, source: &[u8]) -> bool {
-        self.model_sha256 == sha256_hex(source)
+        self.model_sha256 == crate::fsio::sha256_hex(source)
     }
 
     /// The results that still describe the model: the element still declares the same

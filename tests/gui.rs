@@ -69,7 +69,10 @@ fn edit_a_model_end_to_end() {
     let to = harness.state().canvas.node_screen_pos("user-db").unwrap();
     harness.drag_at(from);
     harness.run_steps(1);
-    harness.hover_at(Pos2::new((from.x + to.x) / 2.0, (from.y + to.y) / 2.0));
+    harness.hover_at(Pos2::new(
+        f32::midpoint(from.x, to.x),
+        f32::midpoint(from.y, to.y),
+    ));
     harness.run_steps(1);
     harness.hover_at(to);
     harness.run_steps(1);
@@ -411,7 +414,7 @@ fn verify_and_probe_from_the_gui() {
         .probes
         .attached
         .get("good")
-        .map(|a| a.summary());
+        .map(rampart::ui::Attached::summary);
     assert!(
         attached
             .as_deref()

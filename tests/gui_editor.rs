@@ -95,7 +95,6 @@ fn assert_canvas_shows_model(h: &Harness<'_, RampartApp>, what: &str) {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // the whole newcomer scenario, in order
 fn a_newcomer_models_browser_gateway_service_database_from_file_new() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness();
@@ -472,13 +471,12 @@ impl Rng {
 /// starting model. `RAMPART_MONKEY_STEPS` sets the number (2,000 here; the fuzz script runs
 /// 10,000).
 #[test]
-#[allow(clippy::too_many_lines)] // one action per arm
 fn monkey() {
     let total: usize = std::env::var("RAMPART_MONKEY_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
-    let mut rng = Rng(0xC0FFEE);
+    let mut rng = Rng(0x00C0_FFEE);
     let mut h = harness();
     let mut start = model::to_text(h.state().session.model());
     let mut in_episode = 0;

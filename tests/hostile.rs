@@ -575,7 +575,7 @@ fn hostile_http_servers_end_in_time_and_say_what_happened() {
         }
         let (code, out, peak, took) = run_measured(&args);
         assert!(
-            took < Duration::from_millis(2000) + MARGIN * 2,
+            took < Duration::from_secs(2) + MARGIN * 2,
             "{url}: {took:?}"
         );
         assert!(peak < MEMORY_KIB, "{url}: {peak} KiB");

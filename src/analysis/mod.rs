@@ -195,7 +195,8 @@ impl Reporter<'_> {
             status: Status::Open,
             decision: None,
         });
-        self.out.last_mut().expect("just pushed")
+        let last = self.out.len() - 1;
+        &mut self.out[last]
     }
 }
 

@@ -186,7 +186,7 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
     if hop.to.kind.is_process() {
         match hop.to.authorization {
             Authorization::None => {
-                gaps.push(format!("`{}` does not authorize requests", hop.to.id))
+                gaps.push(format!("`{}` does not authorize requests", hop.to.id));
             }
             Authorization::TechnicalUser => {
                 cost += 1;
@@ -543,7 +543,7 @@ pub fn blast_radius(ctx: &Ctx<'_>) -> Vec<BlastRadius> {
         for n in visited.drain(..) {
             seen[n.index()] = false;
         }
-        exposed.iter_mut().for_each(|e| *e = false);
+        exposed.fill(false);
         let mut queue = VecDeque::from([start]);
         seen[start.index()] = true;
         visited.push(start);

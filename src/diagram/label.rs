@@ -229,8 +229,8 @@ fn nearby(space: &Space, points: &[Pos], w: f32, h: f32) -> Rect {
         })
         .unwrap_or((Pos { x: 0.0, y: 0.0 }, Pos { x: 0.0, y: 0.0 }));
     let mid = Pos {
-        x: (a.x + b.x) / 2.0,
-        y: (a.y + b.y) / 2.0,
+        x: f32::midpoint(a.x, b.x),
+        y: f32::midpoint(a.y, b.y),
     };
     let at = |dx: f32, dy: f32| Rect {
         x: (mid.x + dx - w / 2.0).round(),

@@ -237,7 +237,10 @@ pub fn free_spot(occupied: &[Rect], within: Option<Rect>, near: Pos) -> Pos {
         true
     };
     let inside = |p: Pos| within.is_none_or(|w| super::contains(w, node_rect(p)));
-    let (sx, sy) = ((NODE_W + MARGIN * 2.0) / 3.0, (NODE_H + MARGIN * 2.0) / 2.0);
+    let (sx, sy) = (
+        (NODE_W + MARGIN * 2.0) / 3.0,
+        f32::midpoint(NODE_H, MARGIN * 2.0),
+    );
     let mut fallback = None;
     for ring in 0..200i32 {
         // The cells of the square ring at this distance, nearest first.
@@ -691,21 +694,18 @@ pub(super) fn boxes(
         .zip(&placement.centres)
         .map(|(item, p)| {
             let rect = node_rect(*p);
-            let (lines, truncated) = match item.collapsed {
-                Some((_, count)) => {
-                    let (first, cut) = text::ellipsize(&item.name, NODE_FONT, true, NAME_W);
-                    (
-                        vec![
-                            first,
-                            format!("{count} node{}", if count == 1 { "" } else { "s" }),
-                        ],
-                        cut,
-                    )
-                }
-                None => {
-                    let f = text::fit(&item.name, NODE_FONT, false, NAME_W, 2);
-                    (f.lines, f.truncated)
-                }
+            let (lines, truncated) = if let Some((_, count)) = item.collapsed {
+                let (first, cut) = text::ellipsize(&item.name, NODE_FONT, true, NAME_W);
+                (
+                    vec![
+                        first,
+                        format!("{count} node{}", if count == 1 { "" } else { "s" }),
+                    ],
+                    cut,
+                )
+            } else {
+                let f = text::fit(&item.name, NODE_FONT, false, NAME_W, 2);
+                (f.lines, f.truncated)
             };
             SceneNode {
                 id: item.key.clone(),

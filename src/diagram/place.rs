@@ -172,15 +172,14 @@ pub fn place_node(
     node: Option<&str>,
 ) -> Option<Pos> {
     let region = boundary.and_then(|b| scene.boundary(b)).map(|b| b.rect);
-    let near = near.unwrap_or_else(|| match region {
-        Some(r) => {
+    let near = near.unwrap_or_else(|| {
+        if let Some(r) = region {
             let c = content(r);
             Pos {
                 x: c.x + c.w / 2.0,
                 y: c.y + c.h / 2.0,
             }
-        }
-        None => {
+        } else {
             let b = scene.bounds;
             Pos {
                 x: b.x + b.w + NODE_W,

@@ -414,7 +414,7 @@ fn simple(
 /// then lanes next to each end, then lanes spreading from the middle.
 fn lanes(a: f32, b: f32) -> Vec<f32> {
     let (lo, hi) = (a.min(b), a.max(b));
-    let mid = ((lo + hi) / 2.0).round();
+    let mid = f32::midpoint(lo, hi).round();
     let mut out = vec![mid];
     for k in 1..=8 {
         let d = k as f32 * LANE;

@@ -406,20 +406,25 @@ impl Session {
         let before = self.model.clone();
         let follow_before = self.follow.clone();
         let what = edit.describe(&self.model);
-        let result = apply_edit(&mut self.model, edit.clone()).and_then(|created| {
+        let rename = match &edit {
+            Edit::Rename { old, new } => Some((old.clone(), new.clone())),
+            _ => None,
+        };
+        let named = renamed_by(&edit).map(|(old, name)| (old.to_string(), name.to_string()));
+        let result = apply_edit(&mut self.model, edit).and_then(|created| {
             let mut applied = Applied {
                 created,
                 renamed: Vec::new(),
             };
-            if let Edit::Rename { old, new } = &edit {
-                self.follow.remove(old);
-                applied.renamed.push((old.clone(), new.clone()));
+            if let Some((old, new)) = rename {
+                self.follow.remove(&old);
+                applied.renamed.push((old, new));
             }
             if let Some(id) = &applied.created {
                 self.follow
                     .insert(id.clone(), format!("new:{}", self.next_revision));
             }
-            if let Some((old, name)) = renamed_by(&edit)
+            if let Some((old, name)) = named.as_ref().map(|(o, n)| (o.as_str(), n.as_str()))
                 && let Some(key) = self.follow.get(old).cloned()
             {
                 let base = id_from_name(name);
@@ -515,9 +520,10 @@ impl Session {
         let scene = self.scene();
         let mut edits = self.freeze(&scene);
         let mut note = None;
-        let pos = match crate::diagram::place_node(&scene, boundary.as_deref(), near, None) {
-            Some(p) => p,
-            None => {
+        let pos =
+            if let Some(p) = crate::diagram::place_node(&scene, boundary.as_deref(), near, None) {
+                p
+            } else {
                 let room = boundary
                     .as_deref()
                     .and_then(|b| {
@@ -542,8 +548,7 @@ impl Session {
                     x: room.at.x + crate::diagram::NODE_W / 2.0,
                     y: room.at.y + crate::diagram::NODE_H / 2.0,
                 }
-            }
-        };
+            };
         edits.push(Edit::AddNode {
             kind,
             pos,
@@ -630,21 +635,21 @@ impl Session {
         let title = format!("{} · trust {}", kind.label(), kind.default_trust());
         let width = crate::text::fonts().width(&title, crate::diagram::TITLE_FONT, true) + 18.0;
         let mut edits = self.freeze(&scene);
-        let rect = match crate::diagram::place_boundary(&scene, parent.as_deref(), width) {
-            Some(r) => r,
-            None => {
-                let (w, h) = crate::diagram::new_boundary_size(width);
-                let room = parent
-                    .as_deref()
-                    .and_then(|p| crate::diagram::make_room(&scene, p, w, h))
-                    .ok_or_else(|| EditError::NotFound(parent.clone().unwrap_or_default()))?;
-                self.shift(&scene, room, &mut edits);
-                Rect {
-                    x: room.at.x,
-                    y: room.at.y,
-                    w,
-                    h,
-                }
+        let rect = if let Some(r) = crate::diagram::place_boundary(&scene, parent.as_deref(), width)
+        {
+            r
+        } else {
+            let (w, h) = crate::diagram::new_boundary_size(width);
+            let room = parent
+                .as_deref()
+                .and_then(|p| crate::diagram::make_room(&scene, p, w, h))
+                .ok_or_else(|| EditError::NotFound(parent.clone().unwrap_or_default()))?;
+            self.shift(&scene, room, &mut edits);
+            Rect {
+                x: room.at.x,
+                y: room.at.y,
+                w,
+                h,
             }
         };
         edits.push(Edit::AddBoundary {

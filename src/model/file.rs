@@ -328,7 +328,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         E::InvalidValueForType { expected, found } => format!(
             "expected {expected}, found {}",
-            crate::text::shorten(&found.to_string(), 80)
+            crate::text::shorten(&found.clone(), 80)
         ),
         E::Eof => "unexpected end of file (is the file truncated?)".to_string(),
         E::ExpectedStringEnd => "unterminated string: a closing `\"` is missing".to_string(),

@@ -51,7 +51,6 @@ const FLOWS_PER_NODE: usize = 4;
 
 /// Generates a model with `nodes` nodes (at least 2) and about four flows per node.
 #[must_use]
-#[allow(clippy::too_many_lines)] // a generator reads best top to bottom
 pub fn generate(nodes: usize, seed: u64) -> Model {
     let nodes = nodes.max(2);
     let mut rng = Rng(seed ^ 0x5EED_0000_0000_0000);

@@ -343,7 +343,7 @@ impl Model {
         if !self.id_in_use(base) {
             return base.to_string();
         }
-        (2..)
+        (2..=u32::MAX)
             .map(|n| format!("{base}-{n}"))
             .find(|id| !self.id_in_use(id))
             .unwrap_or_else(|| base.to_string())

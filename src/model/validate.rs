@@ -106,7 +106,6 @@ fn at_item(section: &'static str, index: usize, field: &'static str, item: usize
 
 /// Finds every problem in a parsed model file.
 #[must_use]
-#[allow(clippy::too_many_lines)] // one pass per section reads best as one list
 pub fn validate(file: &ModelFile) -> Vec<Problem> {
     let mut c = Checker {
         problems: Vec::new(),

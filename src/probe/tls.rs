@@ -1544,7 +1544,7 @@ fn rustls_handshake(
         Some(rustls::ProtocolVersion::TLSv1_2) => Some("TLSv1.2"),
         _ => None,
     };
-    result.asked_for_cert = watch.asked.lock().map(|a| *a).unwrap_or(false);
+    result.asked_for_cert = watch.asked.lock().is_ok_and(|a| *a);
     if result.refused.is_none() {
         result.alpn = tls
             .conn

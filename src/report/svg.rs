@@ -30,7 +30,7 @@ fn esc(text: &str) -> String {
 
 /// Two decimals at most, no trailing zeros: short, stable numbers.
 fn n(v: f32) -> String {
-    let s = format!("{:.2}", v);
+    let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
 }
@@ -70,7 +70,11 @@ fn kind_fill(kind: NodeKind) -> &'static str {
 
 /// The scene as an SVG document, nodes tinted by their worst open finding.
 #[must_use]
-pub fn render(scene: &Scene, worst: &HashMap<&str, Severity>, title: &str) -> String {
+pub fn render<S: ::std::hash::BuildHasher>(
+    scene: &Scene,
+    worst: &HashMap<&str, Severity, S>,
+    title: &str,
+) -> String {
     let key_w = if scene.key.is_empty() { 0.0 } else { 260.0 };
     let b = scene.bounds;
     let margin = 20.0;

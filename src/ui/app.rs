@@ -328,7 +328,7 @@ impl RampartApp {
                         .id_salt("inspector")
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
-                            panels::inspector::ui(&mut pctx, inspector, &extra, ui)
+                            panels::inspector::ui(&mut pctx, inspector, &extra, ui);
                         });
                 });
         }

@@ -93,7 +93,6 @@ impl RampartApp {
         }
     }
 
-    #[allow(clippy::too_many_lines)] // one match over every command
     fn run(&mut self, command: Command, ctx: &egui::Context) {
         if !matches!(
             command,
@@ -224,11 +223,12 @@ impl RampartApp {
                     Err(e) => self.notify(e.to_string(), true),
                 }
             }
-            Command::EditTyping(edit, key) => match self.session.apply_coalescing(edit, Some(&key))
-            {
-                Ok(applied) => self.follow(&applied),
-                Err(e) => self.notify(e.to_string(), true),
-            },
+            Command::EditTyping(edit, key) => {
+                match self.session.apply_coalescing(edit, Some(&key)) {
+                    Ok(applied) => self.follow(&applied),
+                    Err(e) => self.notify(e.to_string(), true),
+                }
+            }
             Command::AddNode {
                 kind,
                 boundary,
@@ -491,8 +491,7 @@ impl RampartApp {
             .session
             .path()
             .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let suggested = match purpose {
             PathPurpose::Open => String::new(),
             PathPurpose::SaveAs => "model.ron".to_string(),

@@ -434,7 +434,6 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
 }
 
 /// The probe window: pick or type an endpoint, choose TLS or JWT, run, see the result.
-#[allow(clippy::too_many_lines)] // one form
 pub fn window(
     probes: &mut ProbeState,
     session: &crate::editor::Session,

@@ -312,17 +312,14 @@ pub fn openssl_server(cert: &Path, key: &Path, args: &[&str]) -> OpenSsl {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let port = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                    break addr.rsplit(':').next().unwrap().trim().parse().unwrap();
-                }
+        if let Some(Ok(line)) = lines.next() {
+            if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                break addr.rsplit(':').next().unwrap().trim().parse().unwrap();
             }
-            _ => {
-                let mut err = String::new();
-                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-                panic!("openssl s_server {args:?} did not start: {err}");
-            }
+        } else {
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("openssl s_server {args:?} did not start: {err}");
         }
     };
     // Keep draining its output so it never blocks on a full pipe.
@@ -489,20 +486,17 @@ where
                         write_response(stream, &handler(&request));
                     }
                 };
-                match tls {
-                    Some(config) => {
-                        let Ok(conn) = rustls::ServerConnection::new(config) else {
-                            return;
-                        };
-                        let mut s = rustls::StreamOwned::new(conn, stream);
-                        answer(&mut s);
-                        s.conn.send_close_notify();
-                        let _ = s.flush();
-                    }
-                    None => {
-                        let mut s = stream;
-                        answer(&mut s);
-                    }
+                if let Some(config) = tls {
+                    let Ok(conn) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    let mut s = rustls::StreamOwned::new(conn, stream);
+                    answer(&mut s);
+                    s.conn.send_close_notify();
+                    let _ = s.flush();
+                } else {
+                    let mut s = stream;
+                    answer(&mut s);
                 }
             });
         }

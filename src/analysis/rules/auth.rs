@@ -348,7 +348,7 @@ pub static WEAK_AUTHENTICATION_OVER_INTERNET: Rule = Rule {
                 && (f.info.data.is_sensitive() || f.flow.access == Access::Admin)
             {
                 let target = if f.info.data.is_sensitive() {
-                    ctx.describe_data(&f.flow.data, |d| d.is_sensitive())
+                    ctx.describe_data(&f.flow.data, super::super::context::DataSet::is_sensitive)
                 } else {
                     "admin access".to_string()
                 };

@@ -24,7 +24,10 @@ pub static UNENCRYPTED_SENSITIVE_STORAGE: Rule = Rule {
                     format!(
                         "`{}` stores {} without encryption at rest.",
                         node.id,
-                        ctx.describe_data(&node.stores, |d| d.is_sensitive())
+                        ctx.describe_data(
+                            &node.stores,
+                            super::super::context::DataSet::is_sensitive
+                        )
                     ),
                     format!("Encrypt `{}` at rest (`encrypted_at_rest: true`).", node.id),
                 );

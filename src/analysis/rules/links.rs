@@ -13,7 +13,7 @@ fn plaintext(f: &FlowRef<'_>) -> bool {
 }
 
 fn sensitive_note(ctx: &Ctx<'_>, f: &FlowRef<'_>) -> String {
-    let names = ctx.describe_data(&f.flow.data, |d| d.is_sensitive());
+    let names = ctx.describe_data(&f.flow.data, super::super::context::DataSet::is_sensitive);
     if names.is_empty() {
         String::new()
     } else {
@@ -83,7 +83,10 @@ pub static UNENCRYPTED_SENSITIVE_FLOW: Rule = Rule {
                     format!(
                         "Flow {} sends {} in plaintext over {}.",
                         flow_desc(&f),
-                        ctx.describe_data(&f.flow.data, |d| d.is_sensitive()),
+                        ctx.describe_data(
+                            &f.flow.data,
+                            super::super::context::DataSet::is_sensitive
+                        ),
                         protocol(&f)
                     ),
                     format!("Set `encryption: tls` (or `mtls`) on flow `{}`.", f.flow.id),

@@ -123,9 +123,15 @@ pub static CONFUSED_DEPUTY: Rule = Rule {
                     && (sensitive_store || f.info.data.is_sensitive())
                 {
                     let data = if sensitive_store {
-                        ctx.describe_data(&f.to.stores, |d| d.is_sensitive())
+                        ctx.describe_data(
+                            &f.to.stores,
+                            super::super::context::DataSet::is_sensitive,
+                        )
                     } else {
-                        ctx.describe_data(&f.flow.data, |d| d.is_sensitive())
+                        ctx.describe_data(
+                            &f.flow.data,
+                            super::super::context::DataSet::is_sensitive,
+                        )
                     };
                     let entry = stores
                         .entry(f.to.id.as_str())

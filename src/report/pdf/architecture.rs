@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Input;
-use super::layout::*;
+use super::layout::{ACCENT, BLACK, BODY, GREY, Rgba, Style, WHITE, Writer, mix, severity_color};
 use crate::analysis::Severity;
 use crate::diagram;
 use crate::model::{Encryption, NodeKind};
@@ -249,7 +249,7 @@ fn draw_scene(
         w.rounded(
             (px, py, r.w * scale, r.h * scale),
             8.0 * scale,
-            Style {
+            &Style {
                 fill: Some(mix(base, WHITE, 0.9)),
                 stroke: Some((base, 0.8)),
                 dash: Some(&[4.0, 3.0]),
@@ -319,7 +319,7 @@ fn draw_scene(
                 w.rounded(
                     (x, y, r.w * scale, r.h * scale),
                     3.0 * scale,
-                    Style::filled(
+                    &Style::filled(
                         mix(flow_color(f.encryption), WHITE, 0.85),
                         flow_color(f.encryption),
                         0.4,
@@ -351,7 +351,7 @@ fn draw_scene(
             w.rounded(
                 (x, y, nw, nh),
                 4.0 * scale,
-                Style {
+                &Style {
                     fill: Some(fill),
                     stroke: Some((stroke, sw)),
                     dash: Some(&[3.0, 2.0]),
@@ -413,7 +413,7 @@ fn node_shape(
             );
         }
         NodeKind::Service | NodeKind::IdentityProvider => {
-            w.rounded((x, y, nw, nh), nh / 2.0, Style::filled(fill, stroke, sw));
+            w.rounded((x, y, nw, nh), nh / 2.0, &Style::filled(fill, stroke, sw));
         }
         NodeKind::Gateway => {
             let i = 14.0 * scale;
@@ -444,7 +444,11 @@ fn node_shape(
             }
         }
         NodeKind::MessageQueue => {
-            w.rounded((x, y, nw, nh), 5.0 * scale, Style::filled(fill, stroke, sw));
+            w.rounded(
+                (x, y, nw, nh),
+                5.0 * scale,
+                &Style::filled(fill, stroke, sw),
+            );
             for k in 1..=3 {
                 let lx = x + nw - k as f32 * 6.0 * scale;
                 w.line(

@@ -512,8 +512,13 @@ impl Writer {
     }
 
     /// A rounded rectangle (corners as cubic Béziers).
-    pub(super) fn rounded(&mut self, (x, y, w, h): (f32, f32, f32, f32), r: f32, style: Style<'_>) {
-        let Style { fill, stroke, dash } = style;
+    pub(super) fn rounded(
+        &mut self,
+        (x, y, w, h): (f32, f32, f32, f32),
+        r: f32,
+        style: &Style<'_>,
+    ) {
+        let (fill, stroke, dash) = (style.fill, style.stroke, style.dash);
         let r = r.min(w / 2.0).min(h / 2.0);
         let k = 0.552_284_8 * r;
         let ph = self.page().h;

@@ -62,8 +62,7 @@ impl Options {
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
             .unwrap_or_else(time::OffsetDateTime::now_utc);
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, source);
-        let model_hash = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        let model_hash = crate::fsio::sha256_hex(source);
         Options {
             paper,
             date: now.date(),
@@ -145,7 +144,7 @@ pub fn render(input: &Input<'_>, options: &Options) -> Result<Vec<u8>, PdfError>
     doc.metadata.info.creation_date = date;
     doc.metadata.info.modification_date = date;
     doc.metadata.info.metadata_date = date;
-    doc.metadata.info.author = m.author.clone();
+    doc.metadata.info.author.clone_from(&m.author);
     doc.metadata.info.creator = format!("Rampart {}", env!("CARGO_PKG_VERSION"));
     doc.metadata.info.producer = "Rampart (printpdf)".into();
     doc.metadata.info.subject = format!(

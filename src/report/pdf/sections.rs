@@ -2,7 +2,10 @@
 //! assumptions, attack paths, the finding register and cards, compliance, risk decisions,
 //! verification and the appendix.
 
-use super::layout::*;
+use super::layout::{
+    ACCENT, BLACK, BODY, Cell, GREY, Rgba, WHITE, Writer, cell, cell_colored, finding_anchor,
+    severity_color, verdict_color,
+};
 use super::{Input, Options};
 use crate::analysis::compliance::Verdict;
 use crate::analysis::{Family, Finding, RULES, Severity};
@@ -714,7 +717,7 @@ pub(super) fn compliance(w: &mut Writer, input: &Input<'_>) {
                         "Only live checks can judge this; run rampart verify ({})",
                         r.not_run.join(", ")
                     ),
-                    _ => "No rule can judge this from the model".to_string(),
+                    Verdict::NotAssessed => "No rule can judge this from the model".to_string(),
                 };
                 vec![
                     cell(r.id.clone()),
@@ -1049,7 +1052,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
                     let mut inside: Vec<&str> = m
                         .nodes()
                         .filter(|n| n.boundary.as_deref() == Some(b.id.as_str()))
-                        .map(|n| n.label())
+                        .map(crate::model::Node::label)
                         .collect();
                     inside.sort_unstable();
                     if inside.is_empty() {

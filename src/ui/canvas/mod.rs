@@ -530,7 +530,6 @@ impl Canvas {
     }
 
     /// One live frame, through the graph view. Also returns the tooltips drawn.
-    #[allow(clippy::too_many_lines)] // one frame of one widget, in order
     fn show_live(&mut self, ui: &mut egui::Ui, view: &View<'_>) -> (Vec<Command>, Vec<Tip>) {
         let scene = self.ensure_scene(view);
         let key = fingerprint(view, &self.collapsed, false);

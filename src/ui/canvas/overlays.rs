@@ -69,7 +69,6 @@ impl Cursor {
 
 /// The open legend: a strip below the canvas (never over the diagram) explaining every mark;
 /// its rows wrap in a narrow window.
-#[allow(clippy::too_many_lines)] // one panel, row by row
 pub fn legend(ui: &mut egui::Ui, theme: &Theme, open: &mut bool, endpoints: bool) {
     let small = FontId::proportional(11.0);
     let top = ui.cursor().min;

@@ -409,10 +409,10 @@ impl FlowShape {
         let a = box_exit(start, dir);
         let b = box_exit(end, -dir);
         if (a.x - b.x).abs() > (a.y - b.y).abs() {
-            let mx = (a.x + b.x) / 2.0;
+            let mx = f32::midpoint(a.x, b.x);
             vec![a, Pos2::new(mx, a.y), Pos2::new(mx, b.y), b]
         } else {
-            let my = (a.y + b.y) / 2.0;
+            let my = f32::midpoint(a.y, b.y);
             vec![a, Pos2::new(a.x, my), Pos2::new(b.x, my), b]
         }
     }

@@ -305,7 +305,6 @@ fn commit(ctx: &mut Ctx<'_>, edit: Edit, typed: Option<(&str, &str)>) {
     }
 }
 
-#[allow(clippy::too_many_lines)] // one widget per property
 fn node_inspector(
     ctx: &mut Ctx<'_>,
     state: &mut InspectorState,
@@ -574,7 +573,6 @@ fn protocol_says(protocol: &str) -> Option<bool> {
     }
 }
 
-#[allow(clippy::too_many_lines)] // one widget per property
 fn flow_inspector(
     ctx: &mut Ctx<'_>,
     state: &mut InspectorState,

@@ -28,7 +28,6 @@ fn selected_boundary(ctx: &Ctx<'_>) -> Option<String> {
     m.node(id).and_then(|n| n.boundary.clone())
 }
 
-#[allow(clippy::too_many_lines)] // the palette, then the outline
 pub fn ui(
     ctx: &mut Ctx<'_>,
     state: &mut OutlineState,
