@@ -15,7 +15,7 @@
 //!    routing and labels shared by the canvas, the PDF and the SVG).
 //! 3. **[`verify`]** – probes every endpoint the model declares and turns what differs into
 //!    drift findings; [`verify::analyse`] is the one place a verification is merged into an
-//!    analysis.
+//!    analysis. **[`diff`]** – what changed between two versions of a model, semantically.
 //! 4. **[`report`]** (text, JSON, SARIF, Markdown, PDF, SVG, from one view in
 //!    [`report::view`]) and **[`editor`]** (the editing session: undo, placement, autosave).
 //! 5. **`cli`** and, with the `gui` feature, **`ui`** – thin shells over the floors below.
@@ -29,6 +29,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diagram;
+pub mod diff;
 pub mod editor;
 pub mod fsio;
 pub mod model;

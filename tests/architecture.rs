@@ -18,6 +18,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("probe", 2),
     ("diagram", 2),
     ("verify", 3),
+    ("diff", 3),
     ("report", 4),
     ("editor", 4),
     ("cli", 5),

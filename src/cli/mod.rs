@@ -21,6 +21,14 @@ pub enum ListFormat {
     Json,
 }
 
+/// Output formats of `rampart diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
@@ -142,6 +150,25 @@ pub enum Command {
     /// Probe a live endpoint.
     #[command(subcommand)]
     Probe(ProbeCommand),
+    /// What changed between two versions of a model: elements, findings introduced and
+    /// resolved, attack paths, compliance verdicts and blast radius. Compares OLD with NEW, or
+    /// FILE with its version at a git revision (--base).
+    Diff {
+        /// The old version (or, with --base, the file to compare with its past).
+        old: PathBuf,
+        /// The new version.
+        #[arg(required_unless_present = "base")]
+        new: Option<PathBuf>,
+        /// Compare OLD with its version at this git revision (read with `git show`).
+        #[arg(long, value_name = "REV", conflicts_with = "new")]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit with code 1 when the change introduces an open finding at or above this
+        /// severity (a finding a decision already accepts does not count).
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on_new: Option<Severity>,
+    },
     /// List every rule the analysis checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -267,6 +294,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { files } => check(&files),
         Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
+        Command::Diff {
+            old,
+            new,
+            base,
+            format,
+            fail_on_new,
+        } => diff(&old, new.as_deref(), base.as_deref(), format, fail_on_new),
         Command::Probe(ProbeCommand::Tls {
             target,
             sni,
@@ -662,6 +696,81 @@ fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A model as it was at a git revision: `git show REV:./NAME` run in the file's folder.
+fn load_at_revision(path: &std::path::Path, rev: &str) -> anyhow::Result<model::Model> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{}: not a file", path.display()))?;
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .arg("show")
+        .arg(format!("{rev}:./{}", name.to_string_lossy()))
+        .output()
+        .context("running git (is it installed?)")?;
+    let label = format!("{rev}:{}", path.display());
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        anyhow::bail!(
+            "{label}: git show failed: {}",
+            crate::text::shorten(why.lines().next().unwrap_or("").trim(), 200)
+        );
+    }
+    let text = String::from_utf8(out.stdout)
+        .map_err(|_| anyhow::anyhow!("{label}: the file is not UTF-8 text"))?;
+    match model::parse(&text, &label) {
+        Ok(loaded) => Ok(loaded.model),
+        Err(e) => {
+            for d in &e.diagnostics {
+                eprintln!("{d}");
+            }
+            Err(Reported(EXIT_BAD_INPUT).into())
+        }
+    }
+}
+
+/// `rampart diff`.
+fn diff(
+    old: &std::path::Path,
+    new: Option<&std::path::Path>,
+    base: Option<&str>,
+    format: DiffFormat,
+    fail_on_new: Option<Severity>,
+) -> anyhow::Result<ExitCode> {
+    let (old_model, new_model, title) = match (new, base) {
+        (Some(new), _) => (
+            load_or_report(old)?.model,
+            load_or_report(new)?.model,
+            new.display().to_string(),
+        ),
+        (None, Some(rev)) => (
+            load_at_revision(old, rev)?,
+            load_or_report(old)?.model,
+            format!("{} against {rev}", old.display()),
+        ),
+        (None, None) => anyhow::bail!("give NEW, or --base REV"),
+    };
+    let (oa, na) = (analysis::analyze(&old_model), analysis::analyze(&new_model));
+    let d = crate::diff::diff(&old_model, &oa, &new_model, &na);
+    let text = match format {
+        DiffFormat::Text => report::diff::text(&d, &old_model, &new_model, use_color()),
+        DiffFormat::Markdown => report::diff::markdown(&d, &old_model, &new_model, &title),
+        DiffFormat::Json => report::diff::json(&d),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to standard output")?;
+    Ok(match fail_on_new {
+        Some(s) if d.new_open_at_or_above(s).next().is_some() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 /// The short git revision of the last commit that touched `path`, when it is in a repository

@@ -1,0 +1,204 @@
+//! `rampart diff`: what a change to a model does, by element and by finding, in text, Markdown
+//! and JSON, gating CI on what it introduces; against a file or a git revision.
+
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::rampart;
+use serde_json::Value;
+
+/// The e-commerce example with one flow's protection and one node's name edited.
+fn edited(dir: &Path) -> (String, String) {
+    let old = std::fs::read_to_string("models/ecommerce.ron").unwrap();
+    // The gateway -> order service flow: mutual TLS in the example.
+    let at = old.find("name: \"Orders API\"").unwrap();
+    let enc = at + old[at..].find("encryption: mtls").unwrap();
+    let mut new = old.clone();
+    new.replace_range(enc..enc + "encryption: mtls".len(), "encryption: none");
+    let new = new.replacen("name: \"Order service\"", "name: \"Orders\"", 1);
+    let (o, n) = (dir.join("old.ron"), dir.join("new.ron"));
+    std::fs::write(&o, &old).unwrap();
+    std::fs::write(&n, &new).unwrap();
+    (
+        o.to_str().unwrap().to_string(),
+        n.to_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_flow_made_plaintext_is_reported_by_element_and_by_finding_and_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = edited(dir.path());
+    let (code, out, err) = rampart(&["diff", &old, &new, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let d: Value = serde_json::from_str(&out).unwrap();
+    let flow = d["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "api-gateway-to-order-service")
+        .expect("the edited flow is listed");
+    assert_eq!(flow["change"], "changed");
+    assert_eq!(flow["properties"][0]["property"], "encryption");
+    assert_eq!(flow["properties"][0]["old"], "mtls");
+    assert_eq!(flow["properties"][0]["new"], "none");
+    let node = d["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "order-service")
+        .unwrap();
+    assert_eq!(node["change"], "renamed");
+    let introduced: Vec<&str> = d["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        introduced.contains(&"unencrypted-cross-boundary-flow@api-gateway-to-order-service"),
+        "{introduced:?}"
+    );
+    assert!(d["resolved"].as_array().unwrap().is_empty());
+    assert!(d["summary"].as_str().unwrap().contains("new finding"));
+    assert!(!d["layout_only"].as_bool().unwrap());
+
+    // The gate: a new open high finding fails --fail-on-new high, not critical.
+    let (code, _, _) = rampart(&["diff", &old, &new, "--fail-on-new", "high"]);
+    assert_eq!(code, 1);
+    let (code, _, _) = rampart(&["diff", &old, &new, "--fail-on-new", "critical"]);
+    assert_eq!(code, 0);
+    // Reversed, the same change resolves them and introduces nothing.
+    let (code, out, _) = rampart(&[
+        "diff",
+        &new,
+        &old,
+        "--format",
+        "json",
+        "--fail-on-new",
+        "info",
+    ]);
+    assert_eq!(code, 0);
+    let back: Value = serde_json::from_str(&out).unwrap();
+    assert!(back["introduced"].as_array().unwrap().is_empty());
+    assert_eq!(
+        back["resolved"].as_array().unwrap().len(),
+        d["introduced"].as_array().unwrap().len()
+    );
+
+    // Text names the flow by its ends, in the model's words.
+    let (_, text, _) = rampart(&["diff", &old, &new]);
+    assert!(
+        text.contains("flow Orders API [api-gateway-to-order-service] (API gateway → Orders): encryption: mtls → none"),
+        "{text}"
+    );
+    // Markdown for a pull request: the summary first, new findings open.
+    let (_, md, _) = rampart(&["diff", &old, &new, "--format", "markdown"]);
+    let lines: Vec<&str> = md.lines().collect();
+    assert!(lines[0].starts_with("### Threat model:"));
+    assert!(lines[2].starts_with("**") && lines[2].contains("new finding"));
+    assert!(md.contains("<details open><summary>Findings introduced"));
+    assert!(md.contains("`unencrypted-cross-boundary-flow@api-gateway-to-order-service`"));
+}
+
+#[test]
+fn an_accepted_new_finding_does_not_fail_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = edited(dir.path());
+    let text = std::fs::read_to_string(&new).unwrap();
+    let decided = text.replacen(
+        "decisions: [",
+        "decisions: [\n    (finding: \"*@api-gateway-to-order-service\", status: accepted, justification: \"Mesh sidecar encrypts\", owner: \"Platform\", date: \"2026-12-01\"),",
+        1,
+    );
+    assert_ne!(decided, text, "the example has a decisions list");
+    std::fs::write(&new, decided).unwrap();
+    let (code, out, err) = rampart(&["diff", &old, &new, "--fail-on-new", "high"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("[Accepted]"), "{out}");
+}
+
+#[test]
+fn moving_boxes_only_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = std::fs::read_to_string("models/healthcare.ron").unwrap();
+    let m = rampart::model::parse(&old, "old").unwrap().model;
+    let mut moved = m.clone();
+    let id = moved.nodes().next().unwrap().id.clone();
+    let at = moved
+        .layout
+        .nodes
+        .get(&id)
+        .copied()
+        .unwrap_or(rampart::model::Pos { x: 0.0, y: 0.0 });
+    moved.layout.nodes.insert(
+        id,
+        rampart::model::Pos {
+            x: at.x + 40.0,
+            y: at.y,
+        },
+    );
+    let (o, n) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
+    rampart::model::save(&m, &o).unwrap();
+    rampart::model::save(&moved, &n).unwrap();
+    let (code, out, _) = rampart(&["diff", o.to_str().unwrap(), n.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        "Layout only (1 position moved), no new findings."
+    );
+    let (_, same, _) = rampart(&["diff", o.to_str().unwrap(), o.to_str().unwrap()]);
+    assert_eq!(same.trim(), "No changes.");
+}
+
+#[test]
+fn against_a_git_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = edited(dir.path());
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("git is needed for this test");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let model = dir.path().join("model.ron");
+    std::fs::copy(&old, &model).unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "model.ron"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@localhost",
+        "commit",
+        "-qm",
+        "model",
+    ]);
+    std::fs::copy(&new, &model).unwrap();
+    let (code, out, err) = rampart(&[
+        "diff",
+        model.to_str().unwrap(),
+        "--base",
+        "HEAD",
+        "--fail-on-new",
+        "high",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("encryption: mtls → none"), "{out}");
+    // An unknown revision is a one-line error naming it.
+    let (code, _, err) = rampart(&["diff", model.to_str().unwrap(), "--base", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-rev:"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
