@@ -202,3 +202,48 @@ fn against_a_git_revision() {
     assert!(err.contains("no-such-rev:"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// SARIF for code scanning: the new version's results, each with its baselineState against the
+/// old, and the resolved ones as absent; valid against the SARIF 2.1.0 schema.
+#[test]
+fn sarif_carries_the_baseline_state_of_every_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = edited(dir.path());
+    let (code, out, err) = rampart(&["diff", &old, &new, "--format", "sarif"]);
+    assert_eq!(code, 0, "{err}");
+    let log: Value = serde_json::from_str(&out).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let state = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["partialFingerprints"]["rampartFindingId/v1"] == id)
+            .map(|r| r["baselineState"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        state("unencrypted-cross-boundary-flow@api-gateway-to-order-service").as_deref(),
+        Some("new")
+    );
+    assert!(results.iter().all(|r| r["baselineState"].is_string()));
+    let unchanged = results
+        .iter()
+        .filter(|r| r["baselineState"] == "unchanged")
+        .count();
+    assert!(unchanged > 40, "{unchanged} unchanged results");
+    // Reversed: the findings the change would add are absent.
+    let (_, out, _) = rampart(&["diff", &new, &old, "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    let absent = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["baselineState"] == "absent")
+        .count();
+    assert!(absent >= 2, "{absent}");
+}

@@ -27,6 +27,8 @@ pub enum DiffFormat {
     Text,
     Markdown,
     Json,
+    /// SARIF 2.1.0 of the new version, each result with its `baselineState` against the old.
+    Sarif,
 }
 
 /// Exit code: bad input or usage.
@@ -743,25 +745,39 @@ fn diff(
     format: DiffFormat,
     fail_on_new: Option<Severity>,
 ) -> anyhow::Result<ExitCode> {
-    let (old_model, new_model, title) = match (new, base) {
+    let (old_model, new_loaded, new_path, title) = match (new, base) {
         (Some(new), _) => (
             load_or_report(old)?.model,
-            load_or_report(new)?.model,
+            load_or_report(new)?,
+            new,
             new.display().to_string(),
         ),
         (None, Some(rev)) => (
             load_at_revision(old, rev)?,
-            load_or_report(old)?.model,
+            load_or_report(old)?,
+            old,
             format!("{} against {rev}", old.display()),
         ),
         (None, None) => anyhow::bail!("give NEW, or --base REV"),
     };
-    let (oa, na) = (analysis::analyze(&old_model), analysis::analyze(&new_model));
-    let d = crate::diff::diff(&old_model, &oa, &new_model, &na);
+    let new_model = &new_loaded.model;
+    let (oa, na) = (analysis::analyze(&old_model), analysis::analyze(new_model));
+    let d = crate::diff::diff(&old_model, &oa, new_model, &na);
     let text = match format {
-        DiffFormat::Text => report::diff::text(&d, &old_model, &new_model, use_color()),
-        DiffFormat::Markdown => report::diff::markdown(&d, &old_model, &new_model, &title),
+        DiffFormat::Text => report::diff::text(&d, &old_model, new_model, use_color()),
+        DiffFormat::Markdown => report::diff::markdown(&d, &old_model, new_model, &title),
         DiffFormat::Json => report::diff::json(&d),
+        DiffFormat::Sarif => {
+            let file = new_path.display().to_string();
+            let source = new_loaded.source_map();
+            let input = report::Input {
+                model: new_model,
+                analysis: &na,
+                file: Some(&file),
+                source: Some(&source),
+            };
+            report::sarif::render_against(&input, Some(&oa))
+        }
     };
     std::io::stdout()
         .lock()

@@ -80,7 +80,7 @@ fn rules() -> Vec<sarif::ReportingDescriptor> {
         .collect()
 }
 
-fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
+fn result(input: &Input<'_>, f: &Finding, baseline: Option<&'static str>) -> sarif::Result {
     let index = RULES.iter().position(|r| r.id == f.rule.id).unwrap_or(0);
     let position = f
         .elements
@@ -153,7 +153,7 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
                 .additional_properties(props)
                 .build(),
         );
-    if f.status.is_resolved() {
+    let mut result = if f.status.is_resolved() {
         let justification = f
             .decision
             .as_ref()
@@ -171,7 +171,9 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
         builder.suppressions(vec![suppression]).build()
     } else {
         builder.build()
-    }
+    };
+    result.baseline_state = baseline.map(|state| serde_json::Value::String(state.into()));
+    result
 }
 
 /// The analysis as a SARIF 2.1.0 log.
@@ -180,6 +182,39 @@ fn result(input: &Input<'_>, f: &Finding) -> sarif::Result {
 /// Never: every type here serializes.
 #[must_use]
 pub fn render(input: &Input<'_>) -> String {
+    render_against(input, None)
+}
+
+/// The analysis as a SARIF 2.1.0 log whose results carry `baselineState` against the analysis
+/// of an earlier version (`rampart diff --format sarif`): `new`, `updated` (severity or status
+/// changed), `unchanged`, and `absent` for findings the change resolved, so code scanning shows
+/// only what a pull request introduces.
+///
+/// # Panics
+/// Never: every type here serializes.
+#[must_use]
+pub fn render_against(input: &Input<'_>, baseline: Option<&crate::analysis::Analysis>) -> String {
+    let state = |f: &Finding| -> Option<&'static str> {
+        let b = baseline?;
+        Some(match b.findings.iter().find(|o| o.id == f.id) {
+            None => "new",
+            Some(o) if o.severity != f.severity || o.status != f.status => "updated",
+            Some(_) => "unchanged",
+        })
+    };
+    let mut results: Vec<sarif::Result> = input
+        .analysis
+        .findings
+        .iter()
+        .map(|f| result(input, f, state(f)))
+        .collect();
+    if let Some(b) = baseline {
+        let gone = b
+            .findings
+            .iter()
+            .filter(|o| !input.analysis.findings.iter().any(|f| f.id == o.id));
+        results.extend(gone.map(|o| result(input, o, Some("absent"))));
+    }
     let driver = sarif::ToolComponent::builder()
         .name("rampart")
         .full_name(format!("Rampart {}", env!("CARGO_PKG_VERSION")))
@@ -189,14 +224,7 @@ pub fn render(input: &Input<'_>) -> String {
         .build();
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
-        .results(
-            input
-                .analysis
-                .findings
-                .iter()
-                .map(|f| result(input, f))
-                .collect::<Vec<_>>(),
-        )
+        .results(results)
         .build();
     let log = sarif::Sarif::builder()
         .schema(sarif::SCHEMA_URL)
