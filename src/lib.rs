@@ -12,7 +12,8 @@
 //! 2. Side by side, never importing each other:
 //!    **[`analysis`]** (rules in one catalog, attack paths, compliance; a pure function of the
 //!    model), **[`probe`]** (TLS and JWT checks against live endpoints), **[`diagram`]** (layout,
-//!    routing and labels shared by the canvas, the PDF and the SVG).
+//!    routing and labels shared by the canvas, the PDF and the SVG), **[`interchange`]**
+//!    (models from other tools, such as Threat Dragon, with notes on what had no place).
 //! 3. **[`verify`]** – probes every endpoint the model declares and turns what differs into
 //!    drift findings; [`verify::analyse`] is the one place a verification is merged into an
 //!    analysis. **[`diff`]** – what changed between two versions of a model, semantically.
@@ -32,6 +33,7 @@ pub mod diagram;
 pub mod diff;
 pub mod editor;
 pub mod fsio;
+pub mod interchange;
 pub mod model;
 pub mod probe;
 pub mod report;

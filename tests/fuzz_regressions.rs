@@ -32,6 +32,22 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
+    fn mutated_threat_dragon_models_import_or_fail_never_panic(
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)
+    ) {
+        let text = std::fs::read_to_string("tests/fixtures/import/threat-dragon-shop.json").unwrap();
+        let bytes = mutate(&text, &edits);
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && let Ok(imported) = rampart::interchange::import(text, None)
+            && imported.model.problems().is_empty()
+        {
+            let saved = model::to_text(&imported.model);
+            let again = model::parse(&saved, "imported.ron");
+            prop_assert!(again.is_ok(), "{:?}", again.err());
+        }
+    }
+
+    #[test]
     fn mutated_models_load_or_fail_with_positions_never_panic(
         edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)
     ) {

@@ -171,6 +171,17 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on_new: Option<Severity>,
     },
+    /// Convert a model from another tool (OWASP Threat Dragon v2 JSON) into a Rampart model;
+    /// what had no place in it is listed on stderr.
+    Import {
+        file: PathBuf,
+        /// The format (detected from the content when absent).
+        #[arg(long, value_enum)]
+        from: Option<crate::interchange::Format>,
+        /// Where to write the model (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// List every rule the analysis checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -296,6 +307,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { files } => check(&files),
         Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
+        Command::Import { file, from, output } => import(&file, from, output.as_deref()),
         Command::Diff {
             old,
             new,
@@ -696,6 +708,47 @@ fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
             }
             writeln!(out, "\n{} rules.", analysis::RULES.len())?;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rampart import`.
+fn import(
+    path: &std::path::Path,
+    from: Option<crate::interchange::Format>,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let bytes = crate::fsio::read_limited(path, crate::model::MAX_FILE_BYTES, "model file")
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: the file is not UTF-8 text", path.display()))?;
+    let imported = crate::interchange::import(&text, from)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+    let problems = imported.model.problems();
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{}: imported model: {}", path.display(), p.message);
+        }
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    for note in &imported.notes {
+        eprintln!("{}: note: {note}", path.display());
+    }
+    match output {
+        Some(out) => {
+            model::save(&imported.model, out).with_context(|| format!("{}", out.display()))?;
+            eprintln!(
+                "{}: {} nodes, {} flows, {} boundaries",
+                out.display(),
+                imported.model.node_count(),
+                imported.model.flow_count(),
+                imported.model.boundaries.len()
+            );
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(model::to_text(&imported.model).as_bytes())
+            .context("writing to standard output")?,
     }
     Ok(ExitCode::SUCCESS)
 }

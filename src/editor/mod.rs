@@ -187,26 +187,7 @@ pub enum Onto {
 /// Sessions are told apart by this, so that caches keyed by revision never mix two models.
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
-/// An element id from a name: kebab case, letters and digits.
-#[must_use]
-pub fn id_from_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out.truncate(out.char_indices().nth(60).map_or(out.len(), |(i, _)| i));
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
+pub use crate::model::id_from_name;
 
 /// The model being edited, with its history and analysis.
 pub struct Session {

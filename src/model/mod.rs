@@ -49,6 +49,27 @@ pub struct Model {
     flow_ids: HashMap<String, EdgeIndex>,
 }
 
+/// An element id from a name: kebab case, letters and digits.
+#[must_use]
+pub fn id_from_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out.truncate(out.char_indices().nth(60).map_or(out.len(), |(i, _)| i));
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 impl PartialEq for Model {
     /// Two models are equal when they save to the same file (order of elements does not matter).
     fn eq(&self, other: &Self) -> bool {

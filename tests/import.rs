@@ -1,0 +1,135 @@
+//! `rampart import`: models from other tools, from fixtures written for these tests from the
+//! published formats (tests/fixtures/import/).
+
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+mod common;
+
+use common::rampart;
+use rampart::model::{BoundaryKind, Encryption, NodeKind};
+
+const SHOP: &str = "tests/fixtures/import/threat-dragon-shop.json";
+
+#[test]
+fn a_threat_dragon_model_becomes_a_rampart_model_with_notes_for_what_had_no_place() {
+    let text = std::fs::read_to_string(SHOP).unwrap();
+    let imported = rampart::interchange::import(&text, None).unwrap();
+    let m = &imported.model;
+    assert!(m.problems().is_empty(), "{:?}", m.problems());
+    assert_eq!(m.name, "Shop written in Threat Dragon");
+    assert_eq!(m.author, "Web team");
+    assert_eq!(m.review.reviewers, ["Alice Architect", "Bob Reviewer"]);
+    // Kinds, from data.type and providesAuthentication.
+    let kind = |id: &str| m.node(id).unwrap().kind;
+    assert_eq!(kind("customer-browser"), NodeKind::Actor);
+    assert_eq!(kind("web-application"), NodeKind::Service);
+    assert_eq!(kind("single-sign-on"), NodeKind::IdentityProvider);
+    assert_eq!(kind("orders-db"), NodeKind::DataStore);
+    assert!(
+        m.node("web-application").unwrap().privileged,
+        "privilegeLevel root"
+    );
+    // Membership from geometry: the smallest box around each node's centre; boxes nest.
+    let boundary = |id: &str| m.node(id).unwrap().boundary.clone();
+    assert_eq!(boundary("customer-browser").as_deref(), Some("internet"));
+    assert_eq!(boundary("web-application").as_deref(), Some("data-centre"));
+    assert_eq!(
+        boundary("orders-db").as_deref(),
+        Some("restricted-database-zone")
+    );
+    let db_zone = m.boundary("restricted-database-zone").unwrap();
+    assert_eq!(db_zone.parent.as_deref(), Some("data-centre"));
+    assert_eq!(db_zone.kind, BoundaryKind::RestrictedZone);
+    assert_eq!(m.boundary("internet").unwrap().kind, BoundaryKind::Internet);
+    assert_eq!(
+        m.boundary("data-centre").unwrap().kind,
+        BoundaryKind::InternalNetwork
+    );
+    // Flows: the drawn response merged into its request, the dangling one left out.
+    assert_eq!(m.flow_count(), 3);
+    let sql = m
+        .flows()
+        .find(|f| f.from == "web-application" && f.to == "orders-db")
+        .unwrap();
+    assert_eq!(sql.encryption, Encryption::None);
+    assert_eq!(sql.protocol, "sql");
+    assert!(
+        m.flows()
+            .all(|f| !(f.from == "orders-db" && f.to == "web-application"))
+    );
+    let https = m.flows().find(|f| f.from == "customer-browser").unwrap();
+    assert_eq!(https.encryption, Encryption::Tls);
+    // Stores credentials: a credentials asset on the store.
+    assert_eq!(m.node("orders-db").unwrap().stores, ["credentials"]);
+    // Out of scope with its reason; written threats kept on their element.
+    assert_eq!(
+        m.review.out_of_scope,
+        ["Legacy reports: Decommissioned in Q1"]
+    );
+    assert!(
+        m.node("web-application")
+            .unwrap()
+            .description
+            .contains("[Threat Dragon, Open, High] Session fixation — mitigation: Rotate on login")
+    );
+    // Positions carried (centres of the drawn boxes).
+    let p = m.layout.nodes["customer-browser"];
+    assert_eq!((p.x, p.y), (120.0, 140.0));
+    // Every dropped or merged thing is said.
+    let notes = imported.notes.join("\n");
+    for expected in [
+        "curve boundary \"Old firewall line\" not imported",
+        "flow \"Order rows\" (Orders DB → Web application) merged into \"Read and write orders\"",
+        "flow \"Dangling export\" not imported",
+        "1 written threat kept",
+        "authentication none",
+    ] {
+        assert!(
+            notes.contains(expected),
+            "missing note {expected:?} in\n{notes}"
+        );
+    }
+    // And the analysis sees what the Threat Dragon model says: a plaintext database link.
+    let a = rampart::analysis::analyze(m);
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.id == "plaintext-datastore-connection@web-application-read-and-write-orders"),
+        "{:?}",
+        a.findings.iter().map(|f| &f.id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_cli_writes_a_model_that_loads_and_reports_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shop.ron");
+    let (code, _, err) = rampart(&["import", SHOP, "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: flow \"Dangling export\" not imported"),
+        "{err}"
+    );
+    let (code, out_text, _) = rampart(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out_text.contains("5 nodes, 3 flows, 3 boundaries"),
+        "{out_text}"
+    );
+    // Standard output when no -o; the same model.
+    let (code, text, _) = rampart(&["import", SHOP]);
+    assert_eq!(code, 0);
+    assert_eq!(text, std::fs::read_to_string(&out).unwrap());
+    // Not JSON: file, line and column.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"summary\": {,\n}").unwrap();
+    let (code, _, err) = rampart(&["import", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.json:2:"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // JSON of another kind.
+    std::fs::write(&bad, "{\"otmVersion\": \"0.2.0\"}").unwrap();
+    let (code, _, err) = rampart(&["import", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a model format Rampart imports"), "{err}");
+}
