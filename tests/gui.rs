@@ -663,3 +663,55 @@ fn pdf_exported_from_the_gui_includes_the_verification() {
     assert!(section.contains("Verified on"), "{section}");
     assert!(section.contains("Drift"), "{section}");
 }
+
+/// File > Import: a Threat Dragon model opens as a new, unsaved model (asking first when the
+/// current one has unsaved changes), with the notes on what had no place shown; a bad file
+/// leaves the current model as it is and says why.
+#[test]
+fn importing_a_threat_dragon_model_opens_it_unsaved_with_its_notes() {
+    let mut harness = harness();
+    harness.state_mut().push(rampart::ui::Command::ImportPath(
+        "tests/fixtures/import/threat-dragon-shop.json".into(),
+    ));
+    harness.run_steps(4);
+    let state = harness.state();
+    assert_eq!(state.session.model().name, "Shop written in Threat Dragon");
+    assert_eq!(state.session.model().node_count(), 5);
+    assert!(
+        state.session.path().is_none(),
+        "an import is not saved anywhere yet"
+    );
+    let notes = state.import_notes.as_ref().expect("the notes are shown");
+    assert!(notes.1.iter().any(|n| n.contains("merged into")));
+    assert!(harness.query_by_label_contains("Imported model").is_some());
+    // The canvas shows the imported nodes.
+    assert!(
+        harness
+            .state()
+            .canvas
+            .node_screen_pos("orders-db")
+            .is_some()
+    );
+
+    // A file that is not a model: the model stays, the error names the file.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::ImportPath(bad.clone()));
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().session.model().name,
+        "Shop written in Threat Dragon"
+    );
+    let errors = harness
+        .state()
+        .load_errors
+        .as_ref()
+        .expect("an error is shown");
+    assert!(
+        errors.1[0].starts_with(&format!("{}:1:", bad.display())),
+        "{errors:?}"
+    );
+}

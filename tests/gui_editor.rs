@@ -294,6 +294,7 @@ fn new_and_open_with_unsaved_changes_ask_and_cancel_keeps_the_model() {
     for command in [
         Command::New,
         Command::OpenPath("models/healthcare.ron".into()),
+        Command::ImportPath("tests/fixtures/import/threat-dragon-shop.json".into()),
     ] {
         h.state_mut().push(command);
         // (The question fades in; its buttons take clicks once it is shown.)

@@ -57,6 +57,8 @@ pub struct RampartApp {
     pub prompt: Option<PathPrompt>,
     /// Errors of a file that failed to open, shown in a window; the current model is kept.
     pub load_errors: Option<(String, Vec<String>)>,
+    /// The notes of the last import (what had no place in the model), until closed.
+    pub import_notes: Option<(String, Vec<String>)>,
     pub notice: Option<Notice>,
     /// "Save changes first?": the command waiting for the answer.
     pub unsaved: Option<Unsaved>,
@@ -99,6 +101,7 @@ impl RampartApp {
             panels: PanelState::new(),
             prompt: None,
             load_errors: None,
+            import_notes: None,
             notice: None,
             unsaved: None,
             after_save: None,
@@ -393,6 +396,7 @@ impl RampartApp {
         };
         panels::windows::prompt(&mut pctx, &mut self.prompt, ctx);
         panels::windows::load_errors(&mut self.load_errors, ctx);
+        panels::windows::import_notes(&mut self.import_notes, ctx);
         // Set when the user discards their changes: the crash copy goes too (it is not offered
         // back at the next start), and on quitting no new one is written.
         let mut discarded: Option<bool> = None;

@@ -111,6 +111,42 @@ impl RampartApp {
                     self.apply(Command::OpenPath(path), ctx);
                 }
             }
+            Command::Import => {
+                if let Some(path) = self.pick(PathPurpose::Import) {
+                    self.apply(Command::ImportPath(path), ctx);
+                }
+            }
+            Command::ImportPath(path) => {
+                let name = path.display().to_string();
+                let result = crate::fsio::read_limited(&path, model::MAX_FILE_BYTES, "model file")
+                    .and_then(|b| {
+                        String::from_utf8(b).map_err(|_| "the file is not UTF-8 text".to_string())
+                    })
+                    .map_err(|e| format!("{name}: {e}"))
+                    .and_then(|text| {
+                        crate::interchange::import(&text, None).map_err(|e| format!("{name}:{e}"))
+                    });
+                match result {
+                    Ok(imported) if imported.model.problems().is_empty() => {
+                        self.replace_session(Session::new(imported.model, None));
+                        self.load_errors = None;
+                        self.notify(format!("Imported {name}: save it to keep it"), false);
+                        self.import_notes = Some((name, imported.notes));
+                    }
+                    Ok(imported) => {
+                        self.load_errors = Some((
+                            name,
+                            imported
+                                .model
+                                .problems()
+                                .iter()
+                                .map(|p| p.message.clone())
+                                .collect(),
+                        ));
+                    }
+                    Err(e) => self.load_errors = Some((name, vec![e])),
+                }
+            }
             Command::OpenPath(path) => match Session::open(&path) {
                 Ok(session) => {
                     self.replace_session(session);
@@ -493,7 +529,7 @@ impl RampartApp {
             .and_then(Path::parent)
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let suggested = match purpose {
-            PathPurpose::Open => String::new(),
+            PathPurpose::Open | PathPurpose::Import => String::new(),
             PathPurpose::SaveAs => "model.ron".to_string(),
             PathPurpose::Export(kind) => Self::export_path_suggestion(kind),
         };
@@ -502,6 +538,9 @@ impl RampartApp {
             let dialog = rfd::FileDialog::new().set_directory(&start);
             let picked = match purpose {
                 PathPurpose::Open => dialog.add_filter("Rampart model", &["ron"]).pick_file(),
+                PathPurpose::Import => dialog
+                    .add_filter("Threat Dragon model", &["json"])
+                    .pick_file(),
                 PathPurpose::SaveAs => dialog
                     .add_filter("Rampart model", &["ron"])
                     .set_file_name(&suggested)

@@ -41,6 +41,10 @@ pub enum Command {
     New,
     Open,
     OpenPath(PathBuf),
+    /// Import a model from another tool (asks for the file).
+    Import,
+    /// Import this file: the result opens as an unsaved model, with notes on what had no place.
+    ImportPath(PathBuf),
     Save,
     SaveAs,
     SaveAsPath(PathBuf),
@@ -107,7 +111,11 @@ impl Command {
     pub fn replaces_model(&self) -> bool {
         matches!(
             self,
-            Command::New | Command::OpenPath(_) | Command::Quit | Command::RecoverAutosave
+            Command::New
+                | Command::OpenPath(_)
+                | Command::ImportPath(_)
+                | Command::Quit
+                | Command::RecoverAutosave
         )
     }
 }

@@ -17,6 +17,13 @@ pub fn bar(app: &mut RampartApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 if ui.button("Open path…").clicked() {
                     app.open_prompt(PathPurpose::Open, String::new(), None);
                 }
+                if ui
+                    .button("Import…")
+                    .on_hover_text("A model from OWASP Threat Dragon (v2 JSON)")
+                    .clicked()
+                {
+                    out.push(Command::Import);
+                }
                 ui.menu_button("Open recent", |ui| {
                     if app.settings.recent.is_empty() {
                         ui.label("No recent files");

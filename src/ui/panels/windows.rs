@@ -19,6 +19,7 @@ pub struct PathPrompt {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathPurpose {
     Open,
+    Import,
     SaveAs,
     Export(ExportKind),
 }
@@ -43,6 +44,7 @@ fn what(then: &Command) -> &'static str {
     match then {
         Command::New => "starting a new model",
         Command::OpenPath(_) => "opening another model",
+        Command::ImportPath(_) => "importing another model",
         Command::Quit => "closing",
         Command::RecoverAutosave => "recovering the unsaved work of the last session",
         _ => "going on",
@@ -55,6 +57,7 @@ pub fn prompt(ctx: &mut Ctx<'_>, slot: &mut Option<PathPrompt>, egui_ctx: &egui:
     let mut submit = None;
     let title = match prompt.purpose {
         PathPurpose::Open => "Open model",
+        PathPurpose::Import => "Import model (Threat Dragon JSON)",
         PathPurpose::SaveAs => "Save model as",
         PathPurpose::Export(_) => "Export",
     };
@@ -83,6 +86,7 @@ pub fn prompt(ctx: &mut Ctx<'_>, slot: &mut Option<PathPrompt>, egui_ctx: &egui:
         *slot = None;
         ctx.push(match purpose {
             PathPurpose::Open => Command::OpenPath(path),
+            PathPurpose::Import => Command::ImportPath(path),
             PathPurpose::SaveAs => Command::SaveAsPath(path),
             PathPurpose::Export(kind) => Command::ExportPath(kind, path),
         });
@@ -107,6 +111,31 @@ pub fn load_errors(slot: &mut Option<(String, Vec<String>)>, egui_ctx: &egui::Co
                 .show(ui, |ui| {
                     for e in errors.iter() {
                         ui.label(RichText::new(e).monospace());
+                    }
+                });
+        });
+    if !open {
+        *slot = None;
+    }
+}
+
+/// What an import could not carry over as is: one line each, until the user closes it.
+pub fn import_notes(slot: &mut Option<(String, Vec<String>)>, egui_ctx: &egui::Context) {
+    let Some((file, notes)) = slot else { return };
+    let mut open = true;
+    egui::Window::new("Imported model")
+        .collapsible(false)
+        .open(&mut open)
+        .show(egui_ctx, |ui| {
+            ui.label(format!(
+                "Imported {file} as a new, unsaved model. {}:",
+                super::count(notes.len(), "note", "notes")
+            ));
+            egui::ScrollArea::vertical()
+                .max_height(300.0)
+                .show(ui, |ui| {
+                    for n in notes.iter() {
+                        ui.label(format!("• {n}"));
                     }
                 });
         });
