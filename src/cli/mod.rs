@@ -182,6 +182,14 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Write the model for another tool: OWASP Threat Dragon v2 JSON, drawn as Rampart lays
+    /// it out, with each finding as a threat on its element.
+    Export {
+        file: PathBuf,
+        /// Where to write it.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// List every rule the analysis checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -308,6 +316,29 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
         Command::Import { file, from, output } => import(&file, from, output.as_deref()),
+        Command::Export { file, output } => {
+            let loaded = load_or_report(&file)?;
+            let analysis = analysis::analyze(&loaded.model);
+            let name = file.display().to_string();
+            let input = report::Input {
+                model: &loaded.model,
+                analysis: &analysis,
+                file: Some(&name),
+                source: None,
+            };
+            let json = report::threat_dragon::render(&input);
+            report::write_file(&output, json.as_bytes())
+                .with_context(|| format!("{}", output.display()))?;
+            eprintln!(
+                "{}: Threat Dragon model, {} elements, {} threats",
+                output.display(),
+                loaded.model.node_count()
+                    + loaded.model.flow_count()
+                    + loaded.model.boundaries.len(),
+                analysis.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Diff {
             old,
             new,

@@ -9,6 +9,7 @@ pub mod probe;
 pub mod sarif;
 pub mod svg;
 pub mod text;
+pub mod threat_dragon;
 pub mod view;
 
 use crate::analysis::Analysis;

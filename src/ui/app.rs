@@ -448,6 +448,7 @@ impl RampartApp {
             "{}.{}",
             match kind {
                 ExportKind::Svg | ExportKind::Png => "diagram",
+                ExportKind::ThreatDragon => "threat-dragon",
                 _ => "report",
             },
             kind.extension()

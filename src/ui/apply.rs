@@ -475,6 +475,7 @@ impl RampartApp {
             ExportKind::Json => report::json::render(&input).into_bytes(),
             ExportKind::Sarif => report::sarif::render(&input).into_bytes(),
             ExportKind::Markdown => report::markdown::render(&input).into_bytes(),
+            ExportKind::ThreatDragon => report::threat_dragon::render(&input).into_bytes(),
             ExportKind::Pdf => {
                 // Fingerprint the file when it is saved, otherwise the model as it is.
                 let source = match self.session.path() {

@@ -129,13 +129,15 @@ pub enum ExportKind {
     Pdf,
     Svg,
     Png,
+    /// The model for OWASP Threat Dragon, findings as threats.
+    ThreatDragon,
 }
 
 impl ExportKind {
     #[must_use]
     pub fn extension(self) -> &'static str {
         match self {
-            ExportKind::Json => "json",
+            ExportKind::Json | ExportKind::ThreatDragon => "json",
             ExportKind::Sarif => "sarif",
             ExportKind::Markdown => "md",
             ExportKind::Pdf => "pdf",
@@ -153,6 +155,7 @@ impl ExportKind {
             ExportKind::Pdf => "PDF report",
             ExportKind::Svg => "Diagram as SVG",
             ExportKind::Png => "Diagram as PNG",
+            ExportKind::ThreatDragon => "Threat Dragon model",
         }
     }
 }

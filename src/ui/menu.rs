@@ -50,6 +50,7 @@ pub fn bar(app: &mut RampartApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                         ExportKind::Json,
                         ExportKind::Sarif,
                         ExportKind::Markdown,
+                        ExportKind::ThreatDragon,
                     ] {
                         if ui.button(format!("{}…", kind.label())).clicked() {
                             out.push(Command::Export(kind));
