@@ -726,3 +726,101 @@ fn markdown_and_rules_text_list_everything() {
         assert!(out.contains(r.id));
     }
 }
+
+/// A well-built system — one gateway, every service behind it authorizing per end user, mutual
+/// TLS everywhere — does not get `excessive-blast-radius`: a compromised gateway borrows only
+/// the users' rights. The same system whose services authorize only the calling service does
+/// (they lend the gateway their whole access).
+#[test]
+fn blast_radius_stops_at_services_that_authorize_per_end_user() {
+    let model = |orders_authz: &str, people_authz: &str| {
+        format!(
+            r#"(
+  rampart: 1,
+  name: "Fortress",
+  assets: [
+    (id: "orders", classification: restricted, tags: [pci]),
+    (id: "people", classification: confidential, tags: [pii]),
+  ],
+  boundaries: [
+    (id: "internet", kind: internet),
+    (id: "dmz", kind: dmz),
+    (id: "app", kind: internal_network),
+    (id: "data", kind: restricted_zone),
+  ],
+  nodes: [
+    (id: "customer", kind: actor, boundary: "internet"),
+    (id: "gateway", kind: gateway, boundary: "dmz", internet_facing: true, rate_limited: true, audit_logging: true, authentication: [oauth2]),
+    (id: "orders-svc", kind: service, boundary: "app", authorization: {orders_authz}, audit_logging: true, authentication: [mtls]),
+    (id: "people-svc", kind: service, boundary: "app", authorization: {people_authz}, audit_logging: true, authentication: [mtls]),
+    (id: "orders-db", kind: data_store, boundary: "data", stores: ["orders"], encrypted_at_rest: true, audit_logging: true),
+    (id: "people-db", kind: data_store, boundary: "data", stores: ["people"], encrypted_at_rest: true, audit_logging: true),
+  ],
+  flows: [
+    (from: "customer", to: "gateway", protocol: "https", encryption: tls, authentication: oauth2, data: ["orders", "people"]),
+    (from: "gateway", to: "orders-svc", protocol: "grpc", encryption: mtls, authentication: mtls, access: write, data: ["orders"]),
+    (from: "gateway", to: "people-svc", protocol: "grpc", encryption: mtls, authentication: mtls, access: write, data: ["people"]),
+    (from: "orders-svc", to: "orders-db", protocol: "postgres", encryption: mtls, authentication: mtls, access: write, data: ["orders"]),
+    (from: "people-svc", to: "people-db", protocol: "postgres", encryption: mtls, authentication: mtls, access: write, data: ["people"]),
+  ],
+)"#
+        )
+    };
+    let fires = |text: &str| {
+        let m = model::parse(text, "fortress.ron").unwrap().model;
+        analysis::analyze(&m)
+            .findings
+            .iter()
+            .any(|f| f.id == "excessive-blast-radius@gateway")
+    };
+    assert!(
+        !fires(&model("end_user", "end_user")),
+        "a fortress is not a blast radius"
+    );
+    assert!(
+        fires(&model("technical_user", "technical_user")),
+        "services that lend their access are"
+    );
+}
+
+/// An identity provider that checks end users' credentials against its own directory is doing
+/// its job: no `confused-deputy`. The same identity provider writing to an orders store is
+/// (its callers borrow write access to card data).
+#[test]
+fn an_identity_provider_using_its_directory_is_not_a_confused_deputy() {
+    let model = |store_data: &str| {
+        format!(
+            r#"(
+  rampart: 1,
+  name: "Login",
+  assets: [
+    (id: "accounts", classification: restricted, tags: [credentials, pii]),
+    (id: "orders", classification: restricted, tags: [pci]),
+  ],
+  boundaries: [
+    (id: "internet", kind: internet),
+    (id: "dmz", kind: dmz),
+    (id: "data", kind: restricted_zone),
+  ],
+  nodes: [
+    (id: "user", kind: actor, boundary: "internet"),
+    (id: "idp", kind: identity_provider, boundary: "dmz", authorization: technical_user),
+    (id: "directory", kind: data_store, boundary: "data", stores: ["{store_data}"]),
+  ],
+  flows: [
+    (from: "user", to: "idp", protocol: "https", encryption: tls, authentication: basic, data: ["accounts"]),
+    (from: "idp", to: "directory", protocol: "ldaps", encryption: tls, authentication: mtls, access: write, data: ["{store_data}"]),
+  ],
+)"#
+        )
+    };
+    let deputy = |text: &str| {
+        let m = model::parse(text, "login.ron").unwrap().model;
+        analysis::analyze(&m)
+            .findings
+            .iter()
+            .any(|f| f.rule.id == "confused-deputy")
+    };
+    assert!(!deputy(&model("accounts")), "an IdP and its directory");
+    assert!(deputy(&model("orders")), "an IdP writing card data");
+}

@@ -552,7 +552,23 @@ pub fn blast_radius(ctx: &Ctx<'_>) -> Vec<BlastRadius> {
             if n != start && !ctx.is_traversable(n) {
                 continue;
             }
+            // A service that authorizes every request against the end user's identity does
+            // not lend its reach to a compromised caller: the caller gets what the users it
+            // serves may see, not the service's own access. The walk stops at it.
+            if n != start && ctx.node(n).authorization == crate::model::Authorization::EndUser {
+                continue;
+            }
             for hop in ctx.outgoing(n) {
+                if ctx.node(hop.info.to).authorization == crate::model::Authorization::EndUser
+                    && ctx.is_traversable(hop.info.to)
+                {
+                    // Reached, but what crosses this flow is bounded by the user's rights.
+                    if !seen[hop.info.to.index()] {
+                        seen[hop.info.to.index()] = true;
+                        visited.push(hop.info.to);
+                    }
+                    continue;
+                }
                 mark(&hop.flow.data, &mut exposed);
                 let to = hop.info.to;
                 if !seen[to.index()] {

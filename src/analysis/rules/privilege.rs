@@ -117,6 +117,27 @@ pub static CONFUSED_DEPUTY: Rule = Rule {
             }
             let mut stores: BTreeMap<&str, (Access, String)> = BTreeMap::new();
             for f in ctx.outgoing(i) {
+                // An identity provider checking and updating credentials in its own directory
+                // (a store of credentials and identity data only) is doing its job, not
+                // lending its access.
+                if node.kind == crate::model::NodeKind::IdentityProvider
+                    && f.to.kind.is_store()
+                    && !f.to.stores.is_empty()
+                    && f.to.stores.iter().all(|a| {
+                        ctx.model.asset(a).is_some_and(|a| {
+                            !a.tags.is_empty()
+                                && a.tags.iter().all(|t| {
+                                    matches!(
+                                        t,
+                                        crate::model::DataTag::Credentials
+                                            | crate::model::DataTag::Pii
+                                    )
+                                })
+                        })
+                    })
+                {
+                    continue;
+                }
                 let sensitive_store = f.to.kind.is_store() && f.to_info.stored.is_sensitive();
                 if f.flow.access >= Access::Write
                     && !f.to.kind.is_external()
@@ -295,7 +316,10 @@ pub static EXCESSIVE_BLAST_RADIUS: Rule = Rule {
     severity: Severity::Medium,
     explanation: "If this internet-facing node were compromised, the attacker could follow its \
         flows (and those of the services it calls) to more than half of the model's high-value \
-        data assets. Internet-facing nodes should be able to reach as little as possible.",
+        data assets. Internet-facing nodes should be able to reach as little as possible. The \
+        walk stops at services that authorize each request per end user (they lend a caller \
+        only the user's rights), and the rule needs at least two high-value assets in the \
+        model (with one, a share says nothing).",
     mitigation: "Split the node's responsibilities, put per-user authorization in the services \
         it calls, and segment the data so that one compromise exposes one domain.",
     check: |ctx, r| {
