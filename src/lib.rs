@@ -22,8 +22,8 @@
 //! 5. **`cli`** and, with the `gui` feature, **`ui`** – thin shells over the floors below.
 //!
 //! Where things go: a new rule is a function in `analysis/rules/` plus its entry in
-//! `analysis/catalog.rs`; a new probe check goes in `probe/` with its finding id and severity
-//! next to the others; a report format is a module in `report/` rendering [`report::Input`]
+//! `analysis/catalog.rs`; a new probe check is an entry in `probe/catalog.rs` (id, title,
+//! severity, explanation, the drift rule it feeds) and a `ProbeFinding::of` where it is found; a report format is a module in `report/` rendering [`report::Input`]
 //! (and [`report::view::View`] for counts); a GUI panel is a file in `ui/panels/` that gets a
 //! narrow context and pushes commands.
 

@@ -333,23 +333,15 @@ impl Run<'_> {
     }
 }
 
-const CERT_PROBLEMS: [&str; 6] = [
-    "tls.no-certificate",
-    "tls.cert-expired",
-    "tls.cert-not-yet-valid",
-    "tls.cert-untrusted",
-    "tls.cert-self-signed",
-    "tls.cert-hostname-mismatch",
-];
+/// Whether a probe finding is a certificate problem (feeds `drift.certificate-problem`).
+fn is_cert_problem(id: &str) -> bool {
+    crate::probe::catalog::feeding("drift.certificate-problem").any(|c| c == id)
+}
 
-const FORGERIES: [&str; 6] = [
-    "jwt.alg-none-accepted",
-    "jwt.signature-not-verified",
-    "jwt.key-confusion",
-    "jwt.psychic-signature-accepted",
-    "jwt.expired-accepted",
-    "jwt.wrong-audience-accepted",
-];
+/// Whether a probe finding is a forged token accepted (feeds `drift.forged-token-accepted`).
+fn is_forgery(id: &str) -> bool {
+    crate::probe::catalog::feeding("drift.forged-token-accepted").any(|c| c == id)
+}
 
 fn tls_version(key: &str) -> Option<TlsVersion> {
     Some(match key {
@@ -576,7 +568,7 @@ fn compare_tls(run: &mut Run<'_>, t: &tls::TlsReport, wants_tls: bool) {
     let problems: Vec<String> = t
         .findings
         .iter()
-        .filter(|f| CERT_PROBLEMS.contains(&f.id.as_str()))
+        .filter(|f| is_cert_problem(&f.id))
         .map(|f| format!("{} ({})", f.title, f.evidence))
         .collect();
     if problems.is_empty() {
@@ -698,11 +690,8 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
             ));
         }
     }
-    let accepted: Vec<&probe::ProbeFinding> = j
-        .findings
-        .iter()
-        .filter(|f| FORGERIES.contains(&f.id.as_str()))
-        .collect();
+    let accepted: Vec<&probe::ProbeFinding> =
+        j.findings.iter().filter(|f| is_forgery(&f.id)).collect();
     if !accepted.is_empty() {
         run.drift(
             &drift::FORGED_TOKEN_ACCEPTED,
@@ -796,11 +785,7 @@ fn check_auth(run: &mut Run<'_>, ca_pem: Option<Vec<u8>>, options: &Options) {
     }
     // What the JWT probe found about the token and issuer (weak secret, alg none advertised,
     // ...) is not drift, but the reader should see it.
-    for f in j
-        .findings
-        .iter()
-        .filter(|f| !FORGERIES.contains(&f.id.as_str()))
-    {
+    for f in j.findings.iter().filter(|f| !is_forgery(&f.id)) {
         if f.id != "jwt.unauthenticated-access" {
             run.r.notes.push(format!("{}: {}", f.id, f.title));
         }

@@ -737,7 +737,26 @@ fn rules(format: ListFormat) -> anyhow::Result<ExitCode> {
                     rule.title
                 )?;
             }
-            writeln!(out, "\n{} rules.", analysis::RULES.len())?;
+            writeln!(
+                out,
+                "\nLIVE PROBE CHECKS (rampart probe tls|jwt, and rampart verify)"
+            )?;
+            for c in crate::probe::catalog::CHECKS {
+                writeln!(
+                    out,
+                    "  {:<36} {:<8} {}{}",
+                    c.id,
+                    c.severity.key(),
+                    c.title,
+                    c.drift.map_or(String::new(), |d| format!(" (verify: {d})"))
+                )?;
+            }
+            writeln!(
+                out,
+                "\n{} rules, {} probe checks.",
+                analysis::RULES.len(),
+                crate::probe::catalog::CHECKS.len()
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

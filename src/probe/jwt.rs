@@ -369,18 +369,16 @@ pub fn inspect_token(token: &str) -> Result<(TokenInfo, Vec<ProbeFinding>), Stri
 fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
     let alg = info.alg.to_ascii_lowercase();
     if alg == "none" {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.alg-none",
             Severity::Critical,
-            "The token is unsigned (alg none)",
             format!("header alg `{}`", info.alg),
         ));
     }
     if !info.invalid_times.is_empty() {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.invalid-time-claim",
             Severity::Medium,
-            "A time claim is not a valid time",
             format!(
                 "{}: verifiers disagree on such values (some overflow, some treat them as absent), \
                  so expiry may not be enforced",
@@ -390,20 +388,18 @@ fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
     }
     match info.exp {
         None if info.invalid_times.iter().any(|t| t.starts_with("`exp`")) => {}
-        None => findings.push(ProbeFinding::new(
+        None => findings.push(ProbeFinding::of(
             "jwt.no-expiry",
             Severity::High,
-            "The token never expires",
             "no `exp` claim",
         )),
         Some(exp) => {
             if let Some(life) = info.lifetime_seconds
                 && life > 24 * 3600
             {
-                findings.push(ProbeFinding::new(
+                findings.push(ProbeFinding::of(
                     "jwt.long-lifetime",
                     Severity::Medium,
-                    "The token lives longer than a day",
                     format!("lifetime {} hours", life / 3600),
                 ));
             }
@@ -411,35 +407,31 @@ fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
         }
     }
     if info.iss.is_none() {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.no-issuer",
             Severity::Low,
-            "The token names no issuer",
             "no `iss` claim",
         ));
     }
     if info.aud.is_none() {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.no-audience",
             Severity::Medium,
-            "The token names no audience",
             "no `aud` claim: any service that trusts the issuer accepts it",
         ));
     }
     let t = now();
     if info.iat.is_some_and(|i| i > t + 300) || info.nbf.is_some_and(|n| n > t + 300) {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.time-in-future",
             Severity::Low,
-            "Token timestamps in the future",
             "`iat` or `nbf` is more than five minutes ahead",
         ));
     }
     if !info.sensitive_claims.is_empty() {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.sensitive-claims",
             Severity::Medium,
-            "The token carries personal or sensitive data",
             format!(
                 "claims: {} (JWTs are readable by anyone who holds them)",
                 info.sensitive_claims.join(", ")
@@ -447,10 +439,9 @@ fn passive_findings(info: &TokenInfo, findings: &mut Vec<ProbeFinding>) {
         ));
     }
     if !info.key_headers.is_empty() {
-        findings.push(ProbeFinding::new(
+        findings.push(ProbeFinding::of(
             "jwt.embedded-key-header",
             Severity::Medium,
-            "The token points to its own verification key",
             format!(
                 "headers {}: a verifier that follows them trusts the attacker's key",
                 info.key_headers.join(", ")
@@ -620,10 +611,9 @@ pub fn probe(
         progress("secret list");
         if let Some(secret) = crack(jws) {
             cracked = Some(secret.clone());
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "jwt.weak-hmac-secret",
                 Severity::Critical,
-                "The HMAC secret is a common one",
                 format!(
                     "the token's {} signature verifies with a secret from the bundled list ({})",
                     report.token.as_ref().map_or("HMAC", |t| t.alg.as_str()),
@@ -790,10 +780,9 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
         .iter()
         .any(|a| a.eq_ignore_ascii_case("none"))
     {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.alg-none-advertised",
             Severity::High,
-            "The issuer advertises unsigned tokens",
             format!("{url} lists `none` among its signing algorithms"),
         ));
     }
@@ -803,10 +792,9 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
         .filter(|a| a.starts_with("HS"))
         .collect();
     if !symmetric.is_empty() {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.symmetric-alg-advertised",
             Severity::Medium,
-            "The issuer advertises shared-secret signatures",
             format!(
                 "{url} lists {}: every relying party would need the signing secret",
                 symmetric
@@ -823,10 +811,9 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
         }
     }
     if !not_https.is_empty() {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.discovery-not-https",
             Severity::High,
-            "Issuer metadata over plain HTTP",
             format!("not HTTPS: {}", not_https.join(", ")),
         ));
     }
@@ -916,10 +903,9 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
     }
     problems.dedup();
     if !weak.is_empty() {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.weak-jwks-key",
             Severity::High,
-            "Weak signing key in the JWKS",
             format!(
                 "{} (at least 2048 bits expected)",
                 crate::text::capped(&weak, 10, "; ")
@@ -927,10 +913,9 @@ fn issuer(http: &mut Http, url: &str, report: &mut JwtReport) -> (IssuerInfo, Ve
         ));
     }
     if !problems.is_empty() {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.jwks-problem",
             Severity::Medium,
-            "The JWKS is ambiguous or unsafe",
             crate::text::capped(&problems, 10, "; "),
         ));
     }
@@ -1142,10 +1127,9 @@ fn active(
     // Baseline: no token must be refused.
     let anonymous = attempt(http, url, "baseline without a token", None, report);
     if anonymous == Some(true) {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.unauthenticated-access",
             Severity::Critical,
-            "The endpoint answers without a token",
             format!("GET {url} without an Authorization header was answered with HTTP 2xx"),
         ));
         skip(
@@ -1171,10 +1155,9 @@ fn active(
         .is_some_and(|e| e < now());
     match baseline {
         Some(true) if expired_given => {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "jwt.expired-accepted",
                 Severity::High,
-                "Expired tokens are accepted",
                 format!(
                     "the given token expired at {} and GET {url} accepted it",
                     jws.claims
@@ -1246,10 +1229,9 @@ fn active(
     if unverified.is_empty() {
         signature_forgeries(http, url, jws, &claims, keys, report);
     } else {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.signature-not-verified",
             Severity::Critical,
-            "Token signatures are not verified",
             format!("GET {url} accepted the token {}", unverified.join(" and ")),
         ));
         let why =
@@ -1274,10 +1256,9 @@ fn active(
                         report,
                     ) == Some(true)
                     {
-                        report.findings.push(ProbeFinding::new(
+                        report.findings.push(ProbeFinding::of(
                             "jwt.expired-accepted",
                             Severity::High,
-                            "Expired tokens are accepted",
                             format!("GET {url} accepted a correctly signed token that expired an hour ago"),
                         ));
                     }
@@ -1296,10 +1277,9 @@ fn active(
                         report,
                     ) == Some(true)
                     {
-                        report.findings.push(ProbeFinding::new(
+                        report.findings.push(ProbeFinding::of(
                             "jwt.wrong-audience-accepted",
                             Severity::High,
-                            "Tokens for another audience are accepted",
                             format!("GET {url} accepted a correctly signed token with aud `rampart-wrong-audience`"),
                         ));
                     }
@@ -1350,10 +1330,9 @@ fn signature_forgeries(
         }
     }
     if !none_accepted.is_empty() {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "jwt.alg-none-accepted",
             Severity::Critical,
-            "Unsigned tokens (alg none) are accepted",
             format!(
                 "GET {url} accepted the token re-headed with alg {} and no signature",
                 none_accepted
@@ -1386,10 +1365,9 @@ fn signature_forgeries(
                 B64.encode(vec![0u8; len])
             );
             if attempt(http, url, PSYCHIC, Some(&forged), report) == Some(true) {
-                report.findings.push(ProbeFinding::new(
+                report.findings.push(ProbeFinding::of(
                     "jwt.psychic-signature-accepted",
                     Severity::Critical,
-                    "ECDSA signatures of zeros are accepted (CVE-2022-21449)",
                     format!(
                         "GET {url} accepted the token with its {alg} signature replaced by zeros \
                          (r = s = 0)"
@@ -1433,10 +1411,9 @@ fn signature_forgeries(
                 }
             }
             if let Some(encoding) = confused {
-                report.findings.push(ProbeFinding::new(
+                report.findings.push(ProbeFinding::of(
                     "jwt.key-confusion",
                     Severity::Critical,
-                    "Algorithm confusion: HS256 tokens signed with the public key are accepted",
                     format!("GET {url} accepted an HS256 token whose HMAC secret was the issuer's public key ({encoding})"),
                 ));
             }

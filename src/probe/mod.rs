@@ -2,6 +2,7 @@
 //! network plumbing they share: targets, deadlines, size limits and cancellation. Probes return
 //! plain data; they never print. Probing is always an explicit user action.
 
+pub mod catalog;
 pub mod jwt;
 pub mod tls;
 
@@ -26,6 +27,14 @@ pub struct ProbeFinding {
 }
 
 impl ProbeFinding {
+    /// A finding of a catalogued check ([`catalog::CHECKS`]), titled as the catalog titles it.
+    #[must_use]
+    pub fn of(id: &str, severity: Severity, evidence: impl Into<String>) -> Self {
+        let title = catalog::check(id).map_or(id, |c| c.title);
+        ProbeFinding::new(id, severity, title, evidence)
+    }
+
+    /// A finding with its own title (where the evidence words it).
     #[must_use]
     pub fn new(id: &str, severity: Severity, title: &str, evidence: impl Into<String>) -> Self {
         ProbeFinding {

@@ -859,26 +859,23 @@ pub fn probe(
     report.reachable = !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect"));
     match &first {
         Answer::NotTls(bytes) => {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.no-tls",
                 Severity::High,
-                "The endpoint does not speak TLS",
                 not_tls_text(bytes),
             ));
         }
         Answer::Closed if !p.answers_tls13(&target) => {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.no-tls",
                 Severity::High,
-                "The endpoint does not speak TLS",
                 "the server closed the connection without answering a ClientHello",
             ));
         }
         Answer::Failed(e) if e.starts_with("cannot connect") => {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.unreachable",
                 Severity::High,
-                "The endpoint cannot be reached",
                 e.clone(),
             ));
         }
@@ -905,10 +902,9 @@ pub fn probe(
                 .findings
                 .push(handshake_failed(no_handshake_evidence(&p.checks)));
         } else if report.certificate.is_none() {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.no-certificate",
                 Severity::High,
-                "The server's certificate could not be obtained and checked",
                 evidence.certificate_failure.clone().unwrap_or_else(|| {
                     "no handshake yielded a certificate (anonymous cipher suites, or a TLS 1.3 \
                      handshake the probe could not complete)"
@@ -924,10 +920,9 @@ pub fn probe(
             .any(|f| f.id == "tls.handshake-failed")
     {
         report.findings.push(if report.speaks_tls {
-            ProbeFinding::new(
+            ProbeFinding::of(
                 "tls.probe-incomplete",
                 Severity::High,
-                "The probe could not finish its checks",
                 format!(
                     "{why}; {} checks were skipped, so the result is not a verdict",
                     p.checks
@@ -943,10 +938,9 @@ pub fn probe(
         && p.deadline.passed()
         && p.checks.iter().any(|c| c.outcome.starts_with("skipped"))
     {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.probe-incomplete",
             Severity::High,
-            "The probe could not finish its checks",
             format!(
                 "the probe's time limit ({} ms) was reached; {} checks were skipped, so the result is not a verdict",
                 options.timeout.as_millis(),
@@ -975,12 +969,7 @@ pub fn probe(
 }
 
 fn handshake_failed(evidence: String) -> ProbeFinding {
-    ProbeFinding::new(
-        "tls.handshake-failed",
-        Severity::High,
-        "The endpoint did not complete a TLS handshake",
-        evidence,
-    )
+    ProbeFinding::of("tls.handshake-failed", Severity::High, evidence)
 }
 
 /// Why no protocol counts as accepted, from what each hello got back: "every ClientHello was
@@ -1997,10 +1986,9 @@ fn findings(report: &mut TlsReport, target: &Target) {
         } else {
             Severity::Medium
         };
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.legacy-protocol",
             severity,
-            "Deprecated protocol versions accepted",
             format!("the server accepts {}", legacy.join(", ")),
         ));
     }
@@ -2024,14 +2012,13 @@ fn findings(report: &mut TlsReport, target: &Target) {
             .map(|s| format!("{} ({})", s.name, s.protocol))
             .collect();
         names.dedup();
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.weak-cipher",
             if broken {
                 Severity::Critical
             } else {
                 Severity::High
             },
-            "Weak cipher suites accepted",
             format!("accepted: {}", names.join(", ")),
         ));
     }
@@ -2066,64 +2053,57 @@ fn findings(report: &mut TlsReport, target: &Target) {
             .iter()
             .any(|s| s.classes.contains(&"AEAD"))
     {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.no-aead",
             Severity::Medium,
-            "Only CBC-mode cipher suites",
             "no AEAD cipher suite (GCM, CCM, ChaCha20-Poly1305) is accepted",
         ));
     }
     if let Some(bits) = report.dh_bits
         && bits < 2048
     {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.weak-dh",
             if bits < 1024 {
                 Severity::High
             } else {
                 Severity::Medium
             },
-            "Weak Diffie-Hellman group",
             format!("the server's DHE group is {bits} bits"),
         ));
     }
     if let Some(c) = report.certificate.clone() {
         let host = &target.host;
         if c.days_left < 0 {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-expired",
                 Severity::High,
-                "Certificate expired",
                 format!("expired {} ({} days ago)", c.not_after, -c.days_left),
             ));
         } else if c.days_left < 30 {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-expiring-soon",
                 Severity::Medium,
-                "Certificate expires soon",
                 format!("expires {} ({} days left)", c.not_after, c.days_left),
             ));
         }
         if c.not_yet_valid {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-not-yet-valid",
                 Severity::High,
-                "Certificate not yet valid",
                 format!("valid from {}", c.not_before),
             ));
         }
         if c.self_signed {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-self-signed",
                 Severity::High,
-                "Self-signed certificate",
                 format!("subject and issuer are both {}", c.subject),
             ));
         } else if !c.trusted {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-untrusted",
                 Severity::High,
-                "Certificate chain not trusted",
                 format!(
                     "issued by {}: {}",
                     c.issuer,
@@ -2132,10 +2112,9 @@ fn findings(report: &mut TlsReport, target: &Target) {
             ));
         }
         if !c.strict_problems.is_empty() {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-chain-nonconformant",
                 Severity::Low,
-                "Certificate chain breaks RFC 5280 rules that strict clients enforce",
                 format!(
                     "{}: OpenSSL with X509_STRICT (Python 3.13+ `ssl`, sslyze) refuses this \
                      chain, although browsers and webpki accept it",
@@ -2144,10 +2123,9 @@ fn findings(report: &mut TlsReport, target: &Target) {
             ));
         }
         if !c.hostname_matches {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.cert-hostname-mismatch",
                 Severity::High,
-                "Certificate does not match the host name",
                 format!(
                     "{host} is not among {}",
                     if c.names.is_empty() {
@@ -2161,14 +2139,13 @@ fn findings(report: &mut TlsReport, target: &Target) {
         let weak_key = (c.key.starts_with("RSA") && c.key_bits < 2048)
             || (c.key.starts_with("EC") && c.key_bits < 224);
         if weak_key {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.weak-key",
                 if c.key.starts_with("RSA") && c.key_bits < 1024 {
                     Severity::Critical
                 } else {
                     Severity::High
                 },
-                "Weak certificate key",
                 format!("{} key", c.key),
             ));
         }
@@ -2176,10 +2153,9 @@ fn findings(report: &mut TlsReport, target: &Target) {
             || c.signature.contains("SHA1")
             || c.signature.contains("md5")
         {
-            report.findings.push(ProbeFinding::new(
+            report.findings.push(ProbeFinding::of(
                 "tls.weak-signature",
                 Severity::High,
-                "Weak certificate signature",
                 format!("signed with {}", c.signature),
             ));
         }
@@ -2189,10 +2165,9 @@ fn findings(report: &mut TlsReport, target: &Target) {
         && let Some(http) = &report.http
         && http.hsts.is_none()
     {
-        report.findings.push(ProbeFinding::new(
+        report.findings.push(ProbeFinding::of(
             "tls.no-hsts",
             Severity::Low,
-            "HTTPS without HSTS",
             format!(
                 "{} answered `{}` without a Strict-Transport-Security header",
                 target.authority(),
