@@ -715,3 +715,64 @@ fn importing_a_threat_dragon_model_opens_it_unsaved_with_its_notes() {
         "{errors:?}"
     );
 }
+
+/// View > Changes since last save: what an edit does, by element and by finding, with the
+/// changed elements highlighted on the canvas; kept current as the model is edited.
+#[test]
+fn the_changes_view_shows_what_an_edit_does_and_follows_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.ron");
+    std::fs::copy("models/ecommerce.ron", &path).unwrap();
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::OpenPath(path.clone()));
+    harness.run_steps(4);
+    let mut flow = harness
+        .state()
+        .session
+        .model()
+        .flow("api-gateway-to-order-service")
+        .unwrap()
+        .clone();
+    flow.encryption = Encryption::None;
+    harness.state_mut().push(rampart::ui::Command::Edit(
+        rampart::editor::Edit::UpdateFlow(Box::new(flow)),
+    ));
+    harness.run_steps(3);
+    harness
+        .state_mut()
+        .push(rampart::ui::Command::ShowChanges(None));
+    harness.run_steps(3);
+    let changes = harness
+        .state()
+        .changes
+        .as_ref()
+        .expect("the Changes window");
+    assert!(changes.against.contains("shop.ron"));
+    assert!(
+        changes
+            .diff
+            .introduced
+            .iter()
+            .any(|f| f.id == "unencrypted-cross-boundary-flow@api-gateway-to-order-service")
+    );
+    assert!(
+        changes.text.contains("encryption: mtls → none"),
+        "{}",
+        changes.text
+    );
+    assert!(
+        harness
+            .state()
+            .highlighted()
+            .contains("api-gateway-to-order-service")
+    );
+    assert!(harness.query_by_label_contains("Changes against").is_some());
+    // Undo: the view follows, and nothing differs any more.
+    harness.state_mut().push(rampart::ui::Command::Undo);
+    harness.run_steps(4);
+    let changes = harness.state().changes.as_ref().unwrap();
+    assert!(changes.diff.is_empty(), "{}", changes.text);
+    assert!(changes.text.starts_with("No changes."));
+}

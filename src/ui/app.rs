@@ -46,6 +46,21 @@ impl Default for Settings {
 
 pub(super) const RECENT_LIMIT: usize = 8;
 
+/// The Changes window's content.
+pub struct Changes {
+    /// What the model is compared with ("the saved file", a path).
+    pub against: String,
+    pub diff: crate::diff::Diff,
+    /// The diff as text (as `rampart diff` prints it).
+    pub text: String,
+    /// Ids of the elements added or changed (highlighted on the canvas).
+    pub elements: Vec<String>,
+    /// What it was computed against (`None`: the saved file) and for which model revision: an
+    /// edit while the window is open recomputes it.
+    pub source: Option<std::path::PathBuf>,
+    pub revision: (u64, u64),
+}
+
 /// The Rampart desktop app.
 pub struct RampartApp {
     pub session: Session,
@@ -59,6 +74,8 @@ pub struct RampartApp {
     pub load_errors: Option<(String, Vec<String>)>,
     /// The notes of the last import (what had no place in the model), until closed.
     pub import_notes: Option<(String, Vec<String>)>,
+    /// The Changes window: what differs from a version of the model, until closed.
+    pub changes: Option<Changes>,
     pub notice: Option<Notice>,
     /// "Save changes first?": the command waiting for the answer.
     pub unsaved: Option<Unsaved>,
@@ -102,6 +119,7 @@ impl RampartApp {
             prompt: None,
             load_errors: None,
             import_notes: None,
+            changes: None,
             notice: None,
             unsaved: None,
             after_save: None,
@@ -155,10 +173,14 @@ impl RampartApp {
         });
     }
 
-    /// Highlighted elements: the selected finding's elements and path.
+    /// Highlighted elements: the selected finding's elements and path, and while the Changes
+    /// window is open, the elements added or changed.
     #[must_use]
     pub fn highlighted(&self) -> HashSet<String> {
         let mut set = HashSet::new();
+        if let Some(c) = &self.changes {
+            set.extend(c.elements.iter().cloned());
+        }
         if let Some(id) = &self.selected_finding
             && let Some(f) = self
                 .session
@@ -397,6 +419,12 @@ impl RampartApp {
         panels::windows::prompt(&mut pctx, &mut self.prompt, ctx);
         panels::windows::load_errors(&mut self.load_errors, ctx);
         panels::windows::import_notes(&mut self.import_notes, ctx);
+        if let Some(c) = &self.changes
+            && c.revision != (self.session.generation(), self.session.revision())
+        {
+            pctx.push(Command::ShowChanges(c.source.clone()));
+        }
+        panels::windows::changes(&mut self.changes, ctx);
         // Set when the user discards their changes: the crash copy goes too (it is not offered
         // back at the next start), and on quitting no new one is written.
         let mut discarded: Option<bool> = None;

@@ -111,6 +111,53 @@ impl RampartApp {
                     self.apply(Command::OpenPath(path), ctx);
                 }
             }
+            Command::CompareWith => {
+                if let Some(path) = self.pick(PathPurpose::Compare) {
+                    self.apply(Command::ShowChanges(Some(path)), ctx);
+                }
+            }
+            Command::ShowChanges(other) => {
+                let (path, against) = match (&other, self.session.path()) {
+                    (Some(p), _) => (p.clone(), p.display().to_string()),
+                    (None, Some(p)) => (p.to_path_buf(), format!("the saved {}", p.display())),
+                    (None, None) => {
+                        self.notify(
+                            "The model has not been saved: there is no saved version to compare with",
+                            true,
+                        );
+                        return;
+                    }
+                };
+                match model::load(&path) {
+                    Ok(old) => {
+                        let old_a = crate::analysis::analyze(&old.model);
+                        let new = self.session.model();
+                        let diff =
+                            crate::diff::diff(&old.model, &old_a, new, self.session.analysis());
+                        let text = report::diff::text(&diff, &old.model, new, false);
+                        let elements = diff
+                            .elements
+                            .iter()
+                            .filter(|e| e.change != crate::diff::Change::Removed)
+                            .map(|e| e.id.clone())
+                            .collect();
+                        self.changes = Some(super::app::Changes {
+                            against,
+                            diff,
+                            text,
+                            elements,
+                            source: other,
+                            revision: (self.session.generation(), self.session.revision()),
+                        });
+                    }
+                    Err(e) => {
+                        self.load_errors = Some((
+                            path.display().to_string(),
+                            e.diagnostics.iter().map(ToString::to_string).collect(),
+                        ));
+                    }
+                }
+            }
             Command::Import => {
                 if let Some(path) = self.pick(PathPurpose::Import) {
                     self.apply(Command::ImportPath(path), ctx);
@@ -530,7 +577,7 @@ impl RampartApp {
             .and_then(Path::parent)
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let suggested = match purpose {
-            PathPurpose::Open | PathPurpose::Import => String::new(),
+            PathPurpose::Open | PathPurpose::Import | PathPurpose::Compare => String::new(),
             PathPurpose::SaveAs => "model.ron".to_string(),
             PathPurpose::Export(kind) => Self::export_path_suggestion(kind),
         };
@@ -542,6 +589,7 @@ impl RampartApp {
                 PathPurpose::Import => dialog
                     .add_filter("Threat Dragon model", &["json"])
                     .pick_file(),
+                PathPurpose::Compare => dialog.add_filter("Rampart model", &["ron"]).pick_file(),
                 PathPurpose::SaveAs => dialog
                     .add_filter("Rampart model", &["ron"])
                     .set_file_name(&suggested)

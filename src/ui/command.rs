@@ -41,6 +41,10 @@ pub enum Command {
     New,
     Open,
     OpenPath(PathBuf),
+    /// Show what changed against the saved file (`None`) or another model file.
+    ShowChanges(Option<PathBuf>),
+    /// Pick a file to compare the model with.
+    CompareWith,
     /// Import a model from another tool (asks for the file).
     Import,
     /// Import this file: the result opens as an unsaved model, with notes on what had no place.

@@ -104,6 +104,17 @@ pub fn bar(app: &mut RampartApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                 }
             });
             ui.menu_button("View", |ui| {
+                if ui
+                    .button("Changes since last save")
+                    .on_hover_text("What the edits change in the architecture, the findings and compliance")
+                    .clicked()
+                {
+                    out.push(Command::ShowChanges(None));
+                }
+                if ui.button("Compare with file…").clicked() {
+                    out.push(Command::CompareWith);
+                }
+                ui.separator();
                 if ui.button("Fit to view   F").clicked() {
                     out.push(Command::Fit);
                 }

@@ -20,6 +20,7 @@ pub struct PathPrompt {
 pub enum PathPurpose {
     Open,
     Import,
+    Compare,
     SaveAs,
     Export(ExportKind),
 }
@@ -58,6 +59,7 @@ pub fn prompt(ctx: &mut Ctx<'_>, slot: &mut Option<PathPrompt>, egui_ctx: &egui:
     let title = match prompt.purpose {
         PathPurpose::Open => "Open model",
         PathPurpose::Import => "Import model (Threat Dragon JSON)",
+        PathPurpose::Compare => "Compare with model file",
         PathPurpose::SaveAs => "Save model as",
         PathPurpose::Export(_) => "Export",
     };
@@ -87,6 +89,7 @@ pub fn prompt(ctx: &mut Ctx<'_>, slot: &mut Option<PathPrompt>, egui_ctx: &egui:
         ctx.push(match purpose {
             PathPurpose::Open => Command::OpenPath(path),
             PathPurpose::Import => Command::ImportPath(path),
+            PathPurpose::Compare => Command::ShowChanges(Some(path)),
             PathPurpose::SaveAs => Command::SaveAsPath(path),
             PathPurpose::Export(kind) => Command::ExportPath(kind, path),
         });
@@ -111,6 +114,36 @@ pub fn load_errors(slot: &mut Option<(String, Vec<String>)>, egui_ctx: &egui::Co
                 .show(ui, |ui| {
                     for e in errors.iter() {
                         ui.label(RichText::new(e).monospace());
+                    }
+                });
+        });
+    if !open {
+        *slot = None;
+    }
+}
+
+/// What changed against a version of the model: the summary, then each change and each
+/// finding introduced or resolved; the changed elements are highlighted on the canvas while
+/// it is open.
+pub fn changes(slot: &mut Option<crate::ui::app::Changes>, egui_ctx: &egui::Context) {
+    let Some(changes) = slot else { return };
+    let mut open = true;
+    egui::Window::new(format!("Changes against {}", changes.against))
+        .collapsible(false)
+        .open(&mut open)
+        .default_width(620.0)
+        .show(egui_ctx, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(420.0)
+                .show(ui, |ui| {
+                    for (i, line) in changes.text.lines().enumerate() {
+                        if i == 0 {
+                            ui.label(RichText::new(line).strong());
+                        } else if !line.starts_with(' ') && !line.is_empty() {
+                            ui.label(RichText::new(line).strong());
+                        } else {
+                            ui.label(line);
+                        }
                     }
                 });
         });
