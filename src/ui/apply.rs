@@ -585,11 +585,12 @@ impl RampartApp {
             let started = Instant::now();
             let dialog = rfd::FileDialog::new().set_directory(&start);
             let picked = match purpose {
-                PathPurpose::Open => dialog.add_filter("Rampart model", &["ron"]).pick_file(),
+                PathPurpose::Open | PathPurpose::Compare => {
+                    dialog.add_filter("Rampart model", &["ron"]).pick_file()
+                }
                 PathPurpose::Import => dialog
                     .add_filter("Threat Dragon model", &["json"])
                     .pick_file(),
-                PathPurpose::Compare => dialog.add_filter("Rampart model", &["ron"]).pick_file(),
                 PathPurpose::SaveAs => dialog
                     .add_filter("Rampart model", &["ron"])
                     .set_file_name(&suggested)

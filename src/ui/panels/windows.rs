@@ -137,9 +137,8 @@ pub fn changes(slot: &mut Option<crate::ui::app::Changes>, egui_ctx: &egui::Cont
                 .max_height(420.0)
                 .show(ui, |ui| {
                     for (i, line) in changes.text.lines().enumerate() {
-                        if i == 0 {
-                            ui.label(RichText::new(line).strong());
-                        } else if !line.starts_with(' ') && !line.is_empty() {
+                        // The summary and the section titles stand out.
+                        if i == 0 || (!line.starts_with(' ') && !line.is_empty()) {
                             ui.label(RichText::new(line).strong());
                         } else {
                             ui.label(line);
