@@ -247,3 +247,75 @@ fn sarif_carries_the_baseline_state_of_every_result() {
         .count();
     assert!(absent >= 2, "{absent}");
 }
+
+/// A node moved into another boundary and a decision recorded: each is reported as what it is
+/// (a changed property with old and new boundary; an added decision and the finding it
+/// changes from open to accepted).
+#[test]
+fn a_boundary_move_and_a_new_decision_are_named_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_text = std::fs::read_to_string("models/payments.ron").unwrap();
+    let old_model = rampart::model::parse(&old_text, "old").unwrap().model;
+    let old_findings = rampart::analysis::analyze(&old_model);
+    let open = old_findings
+        .findings
+        .iter()
+        .find(|f| f.is_open() && f.elements.len() == 1)
+        .unwrap()
+        .id
+        .clone();
+    let mut m = old_model.clone();
+    let node = m.nodes().find(|n| n.boundary.is_some()).unwrap().id.clone();
+    let from = m.node(&node).unwrap().boundary.clone().unwrap();
+    let to = m
+        .boundaries
+        .iter()
+        .find(|b| b.id != from && b.parent.as_deref() != Some(from.as_str()))
+        .unwrap()
+        .id
+        .clone();
+    m.node_mut(&node).unwrap().boundary = Some(to.clone());
+    m.decisions.push(rampart::model::RiskDecision {
+        finding: open.clone(),
+        status: rampart::model::Status::Accepted,
+        justification: "Compensating control".into(),
+        owner: "Security".into(),
+        date: "2026-12-01".into(),
+    });
+    let (o, n) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
+    rampart::model::save(&old_model, &o).unwrap();
+    rampart::model::save(&m, &n).unwrap();
+    let (code, out, err) = rampart(&[
+        "diff",
+        o.to_str().unwrap(),
+        n.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let d: Value = serde_json::from_str(&out).unwrap();
+    let elements = d["elements"].as_array().unwrap();
+    let moved = elements.iter().find(|e| e["id"] == node.as_str()).unwrap();
+    assert_eq!(moved["change"], "changed");
+    let prop = moved["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["property"] == "boundary")
+        .unwrap();
+    assert_eq!(prop["old"], from.as_str());
+    assert_eq!(prop["new"], to.as_str());
+    let decision = elements
+        .iter()
+        .find(|e| e["kind"] == "decision" && e["id"] == open.as_str())
+        .unwrap();
+    assert_eq!(decision["change"], "added");
+    let changed = d["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == open.as_str())
+        .expect("the decided finding is listed as changed");
+    assert_eq!(changed["status"], "accepted");
+    assert_eq!(changed["was"][1], "open");
+}

@@ -848,23 +848,33 @@ fn diff(
     format: DiffFormat,
     fail_on_new: Option<Severity>,
 ) -> anyhow::Result<ExitCode> {
-    let (old_model, new_loaded, new_path, title) = match (new, base) {
-        (Some(new), _) => (
-            load_or_report(old)?.model,
-            load_or_report(new)?,
-            new,
-            new.display().to_string(),
-        ),
-        (None, Some(rev)) => (
-            load_at_revision(old, rev)?,
-            load_or_report(old)?,
-            old,
-            format!("{} against {rev}", old.display()),
-        ),
+    let (new_path, title) = match (new, base) {
+        (Some(new), _) => (new, new.display().to_string()),
+        (None, Some(rev)) => (old, format!("{} against {rev}", old.display())),
         (None, None) => anyhow::bail!("give NEW, or --base REV"),
     };
+    // The two versions load and analyse side by side (one core each).
+    let (old_side, new_side) = std::thread::scope(|scope| {
+        let old_side = scope.spawn(|| -> anyhow::Result<_> {
+            let m = match base {
+                Some(rev) if new.is_none() => load_at_revision(old, rev)?,
+                _ => load_or_report(old)?.model,
+            };
+            let a = analysis::analyze(&m);
+            Ok((m, a))
+        });
+        let new_side = load_or_report(new_path).map(|l| {
+            let a = analysis::analyze(&l.model);
+            (l, a)
+        });
+        let old_side = old_side
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("loading the old version failed")));
+        (old_side, new_side)
+    });
+    let (old_model, oa) = old_side?;
+    let (new_loaded, na) = new_side?;
     let new_model = &new_loaded.model;
-    let (oa, na) = (analysis::analyze(&old_model), analysis::analyze(new_model));
     let d = crate::diff::diff(&old_model, &oa, new_model, &na);
     let text = match format {
         DiffFormat::Text => report::diff::text(&d, &old_model, new_model, use_color()),
