@@ -132,11 +132,15 @@ pub fn changes(slot: &mut Option<crate::ui::app::Changes>, egui_ctx: &egui::Cont
         .collapsible(false)
         .open(&mut open)
         .default_width(620.0)
+        // Over the canvas, clear of the palette and the menu bar.
+        .default_pos(egui::pos2(250.0, 60.0))
         .show(egui_ctx, |ui| {
             egui::ScrollArea::vertical()
                 .max_height(420.0)
                 .show(ui, |ui| {
-                    for (i, line) in changes.text.lines().enumerate() {
+                    // (The GUI's font has no arrow glyph.)
+                    let text = changes.text.replace('→', "->");
+                    for (i, line) in text.lines().enumerate() {
                         // The summary and the section titles stand out.
                         if i == 0 || (!line.starts_with(' ') && !line.is_empty()) {
                             ui.label(RichText::new(line).strong());
@@ -158,6 +162,7 @@ pub fn import_notes(slot: &mut Option<(String, Vec<String>)>, egui_ctx: &egui::C
     egui::Window::new("Imported model")
         .collapsible(false)
         .open(&mut open)
+        .default_pos(egui::pos2(250.0, 60.0))
         .show(egui_ctx, |ui| {
             ui.label(format!(
                 "Imported {file} as a new, unsaved model. {}:",
