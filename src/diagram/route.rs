@@ -647,7 +647,6 @@ impl Grid {
         Some(out)
     }
 
-    #[allow(clippy::similar_names)]
     fn search(
         &mut self,
         start: (i32, i32),

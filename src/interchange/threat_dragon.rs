@@ -133,7 +133,6 @@ impl Ids {
 ///
 /// # Errors
 /// The document has no diagrams (it is not a Threat Dragon model).
-#[allow(clippy::too_many_lines)] // one pass per kind of cell, in order
 pub fn import(doc: &Value) -> Result<Imported, String> {
     if !detect(doc) {
         return Err(
