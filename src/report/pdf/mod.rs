@@ -1,12 +1,14 @@
-//! The PDF report for design reviews (printpdf): cover, contents, executive summary with a bar
-//! chart, the architecture diagram drawn as vectors in the canvas's notation, the worst attack
-//! paths hop by hop, every finding, the compliance matrices, risk decisions, verification results
-//! and an appendix with inventories and the rule catalog.
+//! The PDF report for design reviews (printpdf): a cover with the classification, the one-line
+//! posture and the review facts; contents; the executive summary (fix first, counts by status,
+//! severity and family); scope and assumptions; the architecture drawn as vectors by the diagram
+//! engine; attack paths; a finding register linking to every finding card; the compliance
+//! matrices with their evidence; risk decisions; verification; and an appendix of inventories.
 //!
-//! printpdf gives low-level drawing operations; this module does its own layout: text is measured
-//! with the embedded font's glyph widths and wrapped, tables repeat their header on each page,
-//! sections get bookmarks and a table of contents, and every page but the cover gets a running
-//! header and a page number.
+//! `layout` is the engine (pages, a cursor, text in the face that draws each character, wrapped
+//! paragraphs, headings kept with what follows, tables that keep short tables whole and never
+//! break a header word or a short id, anchors and links); `sections` and `architecture` write
+//! the content from [`crate::report::view::View`], so every count agrees. printpdf's output is
+//! finished with lopdf: nested bookmarks in document order, the page mode, language and id.
 
 mod architecture;
 mod layout;
@@ -96,7 +98,8 @@ pub enum PdfError {
 /// Renders the report.
 ///
 /// # Errors
-/// The bundled font could not be parsed (never with the shipped assets).
+/// The bundled font could not be parsed (never with the shipped assets), or the finished
+/// document could not be serialized.
 pub fn render(input: &Input<'_>, options: &Options) -> Result<Vec<u8>, PdfError> {
     let m = input.model;
     let title = if m.name.is_empty() {
