@@ -56,8 +56,8 @@ pub struct View<'a> {
     pub paths: Vec<&'a AttackPath>,
 }
 
-/// The severity a weak path is reported with (its finding's, which a decision may have
-/// resolved), and whether that finding is open.
+/// The finding that reports a weak path: its severity is the path's, and its status (a
+/// decision may have resolved it) says whether the path counts as open.
 fn path_finding<'f>(findings: &'f [Finding], p: &AttackPath) -> Option<&'f Finding> {
     findings
         .iter()
