@@ -255,3 +255,55 @@ fn a_model_exported_to_threat_dragon_imports_back_whole() {
         );
     }
 }
+
+/// Findings for a tracker: one CSV row per finding under the documented header, read back with
+/// a CSV reader (quoted commas and newlines survive), elements by name, decisions' owners.
+#[test]
+fn findings_export_as_csv_for_a_tracker() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("findings.csv");
+    let (code, _, err) = rampart(&["export", "models/payments.ron", "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, rampart::report::csv::COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let m = rampart::model::load(std::path::Path::new("models/payments.ron"))
+        .unwrap()
+        .model;
+    let a = rampart::analysis::analyze(&m);
+    assert_eq!(rows.len(), a.findings.len());
+    for (row, f) in rows.iter().zip(&a.findings) {
+        assert_eq!(&row[0], f.id.as_str());
+        assert_eq!(&row[3], f.severity.key());
+        assert_eq!(&row[4], f.status.key());
+        let first = m.element_name(&f.elements[0]).unwrap_or(&f.elements[0]);
+        assert!(row[5].starts_with(first), "{} {}", &row[5], first);
+        if let Some(d) = &f.decision {
+            assert_eq!(&row[9], d.owner.as_str());
+            assert_eq!(&row[10], d.justification.as_str());
+        }
+        assert!(!row[6].contains('`'));
+    }
+    // --to overrides the extension.
+    let json = dir.path().join("findings.txt");
+    let (code, _, _) = rampart(&[
+        "export",
+        "models/payments.ron",
+        "-o",
+        json.to_str().unwrap(),
+        "--to",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .starts_with("id,rule,title")
+    );
+}

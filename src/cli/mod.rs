@@ -21,6 +21,15 @@ pub enum ListFormat {
     Json,
 }
 
+/// Output formats of `rampart export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// OWASP Threat Dragon v2 JSON, findings as threats.
+    ThreatDragon,
+    /// Findings as CSV, one row each, for a tracker import.
+    Csv,
+}
+
 /// Output formats of `rampart diff`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -189,6 +198,10 @@ pub enum Command {
         /// Where to write it.
         #[arg(short, long)]
         output: PathBuf,
+        /// What to write (by default from the output's extension: .csv is CSV, else Threat
+        /// Dragon).
+        #[arg(long, value_enum)]
+        to: Option<ExportFormat>,
     },
     /// List every rule the analysis checks.
     Rules {
@@ -316,7 +329,17 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
         Command::Import { file, from, output } => import(&file, from, output.as_deref()),
-        Command::Export { file, output } => {
+        Command::Export { file, output, to } => {
+            let to = to.unwrap_or(
+                if output
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                {
+                    ExportFormat::Csv
+                } else {
+                    ExportFormat::ThreatDragon
+                },
+            );
             let loaded = load_or_report(&file)?;
             let analysis = analysis::analyze(&loaded.model);
             let name = file.display().to_string();
@@ -326,17 +349,25 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 file: Some(&name),
                 source: None,
             };
-            let json = report::threat_dragon::render(&input);
-            report::write_file(&output, json.as_bytes())
+            let text = match to {
+                ExportFormat::ThreatDragon => report::threat_dragon::render(&input),
+                ExportFormat::Csv => report::csv::render(&input),
+            };
+            report::write_file(&output, text.as_bytes())
                 .with_context(|| format!("{}", output.display()))?;
-            eprintln!(
-                "{}: Threat Dragon model, {} elements, {} threats",
-                output.display(),
-                loaded.model.node_count()
-                    + loaded.model.flow_count()
-                    + loaded.model.boundaries.len(),
-                analysis.findings.len()
-            );
+            match to {
+                ExportFormat::ThreatDragon => eprintln!(
+                    "{}: Threat Dragon model, {} elements, {} threats",
+                    output.display(),
+                    loaded.model.node_count()
+                        + loaded.model.flow_count()
+                        + loaded.model.boundaries.len(),
+                    analysis.findings.len()
+                ),
+                ExportFormat::Csv => {
+                    eprintln!("{}: {} findings", output.display(), analysis.findings.len())
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff {

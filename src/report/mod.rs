@@ -1,6 +1,7 @@
 //! Reports: the analysis (and, when present, probe results) written as text, JSON, SARIF 2.1.0,
 //! Markdown and PDF. Every writer reads the same inputs; none of them decides anything.
 
+pub mod csv;
 pub mod diff;
 pub mod json;
 pub mod markdown;
