@@ -365,7 +365,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                     analysis.findings.len()
                 ),
                 ExportFormat::Csv => {
-                    eprintln!("{}: {} findings", output.display(), analysis.findings.len())
+                    eprintln!("{}: {} findings", output.display(), analysis.findings.len());
                 }
             }
             Ok(ExitCode::SUCCESS)
