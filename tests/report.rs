@@ -592,7 +592,10 @@ fn every_script_round_trips_through_the_pdf() {
     report(&file, &pdf, "a4");
     tool("qpdf", &["--check", pdf.to_str().unwrap()]);
     let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
-    assert!(fonts.contains("CJK"), "a CJK face is embedded: {fonts}");
+    assert!(
+        fonts.contains("CJK"),
+        "no CJK face embedded (install Debian's fonts-noto-cjk and fonts-symbola; bash .ci/test does): {fonts}"
+    );
     let all = text(&pdf);
     for s in [
         "订单系统",
