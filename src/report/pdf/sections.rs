@@ -18,6 +18,11 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A cell with the text, or a dash when there is none.
+fn or_dash(text: &str) -> Cell {
+    cell(if text.is_empty() { "–" } else { text })
+}
+
 /// A severity badge at (x, y).
 fn badge(w: &mut Writer, x: f32, y: f32, s: Severity) {
     w.rect(x, y + 1.0, 52.0, 11.0, Some(severity_color(s)), None);
@@ -788,21 +793,9 @@ pub(super) fn decisions(w: &mut Writer, input: &Input<'_>) {
                         BLACK
                     },
                 ),
-                cell(if d.owner.is_empty() {
-                    "–".into()
-                } else {
-                    d.owner.clone()
-                }),
-                cell(if d.date.is_empty() {
-                    "–".into()
-                } else {
-                    d.date.clone()
-                }),
-                cell(if d.justification.is_empty() {
-                    "–".into()
-                } else {
-                    d.justification.clone()
-                }),
+                or_dash(&d.owner),
+                or_dash(&d.date),
+                or_dash(&d.justification),
                 cell(if n == 0 {
                     "none (stale?)".to_string()
                 } else {
@@ -995,11 +988,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         .map(|f| {
             vec![
                 cell(format!("{}\n{} → {}", f.id, f.from, f.to)),
-                cell(if f.protocol.is_empty() {
-                    "–".into()
-                } else {
-                    f.protocol.clone()
-                }),
+                or_dash(&f.protocol),
                 cell(match (f.effective_tls_min(), f.tls_min) {
                     (Some(v), Some(_)) => format!("{} ({}+)", f.encryption.label(), v.label()),
                     (Some(v), None) => {
@@ -1013,11 +1002,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
                 }),
                 cell(f.authentication.label()),
                 cell(f.access.label()),
-                cell(if f.data.is_empty() {
-                    "–".into()
-                } else {
-                    f.data.join(", ")
-                }),
+                or_dash(&f.data.join(", ")),
             ]
         })
         .collect();
@@ -1040,26 +1025,18 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         .map(|b| {
             vec![
                 cell(b.id.clone()),
-                cell(if b.name.is_empty() {
-                    "–".into()
-                } else {
-                    b.name.clone()
-                }),
+                or_dash(&b.name),
                 cell(b.kind.label()),
                 cell(b.trust_level().to_string()),
                 cell(b.parent.clone().unwrap_or_else(|| "–".into())),
-                cell({
+                or_dash(&{
                     let mut inside: Vec<&str> = m
                         .nodes()
                         .filter(|n| n.boundary.as_deref() == Some(b.id.as_str()))
                         .map(crate::model::Node::label)
                         .collect();
                     inside.sort_unstable();
-                    if inside.is_empty() {
-                        "–".to_string()
-                    } else {
-                        inside.join(", ")
-                    }
+                    inside.join(", ")
                 }),
                 cell(
                     b.scope
@@ -1091,11 +1068,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         .map(|a| {
             vec![
                 cell(a.id.clone()),
-                cell(if a.name.is_empty() {
-                    "–".into()
-                } else {
-                    a.name.clone()
-                }),
+                or_dash(&a.name),
                 cell(a.classification.label()),
                 cell(
                     a.tags
