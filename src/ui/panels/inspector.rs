@@ -330,43 +330,15 @@ fn node_inspector(
         NodeKind::ALL,
         NodeKind::label,
     );
-    let boundaries: Vec<(String, String)> = ctx
-        .model()
-        .boundaries
-        .iter()
-        .map(|b| {
-            (
-                b.id.clone(),
-                if b.name.is_empty() {
-                    b.id.clone()
-                } else {
-                    b.name.clone()
-                },
-            )
-        })
-        .collect();
-    ui.horizontal(|ui| {
-        let l = ui.label("Boundary");
-        let current = node
-            .boundary
-            .as_deref()
-            .map_or("(none)".to_string(), |b| ctx.name(b));
-        egui::ComboBox::from_id_salt("node-boundary")
-            .selected_text(current)
-            .show_ui(ui, |ui| {
-                changed |= ui
-                    .selectable_value(&mut node.boundary, None, "(none)")
-                    .changed();
-                for (bid, name) in &boundaries {
-                    changed |= ui
-                        .selectable_value(&mut node.boundary, Some(bid.clone()), name)
-                        .on_hover_text(bid)
-                        .changed();
-                }
-            })
-            .response
-            .labelled_by(l.id);
-    });
+    changed |= boundary_choice(
+        ctx,
+        ui,
+        "node-boundary",
+        "Boundary",
+        "(none)",
+        &mut node.boundary,
+        None,
+    );
     if text_field(ui, "Technology", &mut node.technology, false) {
         typed = Some("technology");
     }
@@ -555,6 +527,54 @@ fn node_inspector(
 }
 
 /// Protocols that say plaintext, and ones that say TLS.
+/// A combo of the model's boundaries by name (id on hover) for an optional boundary reference:
+/// a node's boundary, a boundary's parent (`except`: the boundary itself is no choice).
+fn boundary_choice(
+    ctx: &Ctx<'_>,
+    ui: &mut Ui,
+    salt: &str,
+    label: &str,
+    none: &str,
+    value: &mut Option<String>,
+    except: Option<&str>,
+) -> bool {
+    let choices: Vec<(String, String)> = ctx
+        .model()
+        .boundaries
+        .iter()
+        .filter(|x| Some(x.id.as_str()) != except)
+        .map(|x| {
+            (
+                x.id.clone(),
+                if x.name.is_empty() {
+                    x.id.clone()
+                } else {
+                    x.name.clone()
+                },
+            )
+        })
+        .collect();
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        let shown = value.as_deref().map_or(none.to_string(), |b| ctx.name(b));
+        egui::ComboBox::from_id_salt(salt)
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                changed |= ui.selectable_value(value, None, none).changed();
+                for (bid, name) in &choices {
+                    changed |= ui
+                        .selectable_value(value, Some(bid.clone()), name)
+                        .on_hover_text(bid)
+                        .changed();
+                }
+            })
+            .response
+            .labelled_by(l.id);
+    });
+    changed
+}
+
 fn protocol_says(protocol: &str) -> Option<bool> {
     let p = protocol.trim().to_ascii_lowercase();
     let plain = [
@@ -770,44 +790,15 @@ fn boundary_inspector(
             ui.label(format!("{} (from kind)", b.kind.default_trust()));
         }
     });
-    let parents: Vec<(String, String)> = ctx
-        .model()
-        .boundaries
-        .iter()
-        .filter(|x| x.id != id)
-        .map(|x| {
-            (
-                x.id.clone(),
-                if x.name.is_empty() {
-                    x.id.clone()
-                } else {
-                    x.name.clone()
-                },
-            )
-        })
-        .collect();
-    ui.horizontal(|ui| {
-        let l = ui.label("Inside");
-        let shown = b
-            .parent
-            .as_deref()
-            .map_or("(top level)".to_string(), |p| ctx.name(p));
-        egui::ComboBox::from_id_salt("b-parent")
-            .selected_text(shown)
-            .show_ui(ui, |ui| {
-                changed |= ui
-                    .selectable_value(&mut b.parent, None, "(top level)")
-                    .changed();
-                for (p, name) in &parents {
-                    changed |= ui
-                        .selectable_value(&mut b.parent, Some(p.clone()), name)
-                        .on_hover_text(p)
-                        .changed();
-                }
-            })
-            .response
-            .labelled_by(l.id);
-    });
+    changed |= boundary_choice(
+        ctx,
+        ui,
+        "b-parent",
+        "Inside",
+        "(top level)",
+        &mut b.parent,
+        Some(&id),
+    );
     changed |= multi(
         ui,
         "Compliance zone for",
