@@ -244,19 +244,7 @@ pub fn free_spot(occupied: &[Rect], within: Option<Rect>, near: Pos) -> Pos {
     let mut fallback = None;
     for ring in 0..200i32 {
         // The cells of the square ring at this distance, nearest first.
-        let mut cells: Vec<(i32, i32)> = Vec::new();
-        for dx in -ring..=ring {
-            for dy in -ring..=ring {
-                if dx.abs().max(dy.abs()) == ring {
-                    cells.push((dx, dy));
-                }
-            }
-        }
-        cells.sort_by(|a, b| {
-            let da = (a.0 as f32 * sx).hypot(a.1 as f32 * sy);
-            let db = (b.0 as f32 * sx).hypot(b.1 as f32 * sy);
-            da.total_cmp(&db).then(a.cmp(b))
-        });
+        let cells = super::ring_cells(ring, sx, sy);
         for (dx, dy) in cells {
             let p = Pos {
                 x: (near.x + dx as f32 * sx).round(),

@@ -94,6 +94,25 @@ pub struct SceneBoundary {
     pub title_rect: Rect,
 }
 
+/// The cells of the square ring at `ring` steps from a centre, nearest first for steps of
+/// `sx` by `sy` (ties in a fixed order): where placement and layout look for free space.
+pub(crate) fn ring_cells(ring: i32, sx: f32, sy: f32) -> Vec<(i32, i32)> {
+    let mut cells: Vec<(i32, i32)> = Vec::new();
+    for dx in -ring..=ring {
+        for dy in -ring..=ring {
+            if dx.abs().max(dy.abs()) == ring {
+                cells.push((dx, dy));
+            }
+        }
+    }
+    cells.sort_by(|a, b| {
+        let da = (a.0 as f32 * sx).hypot(a.1 as f32 * sy);
+        let db = (b.0 as f32 * sx).hypot(b.1 as f32 * sy);
+        da.total_cmp(&db).then(a.cmp(b))
+    });
+    cells
+}
+
 /// The colour family of a boundary, by its trust level (or a compliance zone's own): one
 /// mapping for the canvas, the PDF and the SVG, with five bands so that neighbouring zones of
 /// a typical model (internet, partner, DMZ, internal, restricted) differ at a glance.

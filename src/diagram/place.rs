@@ -139,19 +139,7 @@ impl Fitter {
 fn spiral(near: Pos, rings: i32) -> impl Iterator<Item = Pos> {
     let (sx, sy) = ((NODE_W + MARGIN) / 4.0, (NODE_H + MARGIN) / 3.0);
     (0..rings).flat_map(move |ring| {
-        let mut cells: Vec<(i32, i32)> = Vec::new();
-        for dx in -ring..=ring {
-            for dy in -ring..=ring {
-                if dx.abs().max(dy.abs()) == ring {
-                    cells.push((dx, dy));
-                }
-            }
-        }
-        cells.sort_by(|a, b| {
-            let da = (a.0 as f32 * sx).hypot(a.1 as f32 * sy);
-            let db = (b.0 as f32 * sx).hypot(b.1 as f32 * sy);
-            da.total_cmp(&db).then(a.cmp(b))
-        });
+        let cells = super::ring_cells(ring, sx, sy);
         cells.into_iter().map(move |(dx, dy)| Pos {
             x: (near.x + dx as f32 * sx).round(),
             y: (near.y + dy as f32 * sy).round(),
