@@ -34,6 +34,12 @@ macro_rules! vocabulary {
             pub fn label(self) -> &'static str {
                 match self { $($name::$variant => $label),+ }
             }
+
+            /// The value whose key this is.
+            #[must_use]
+            pub fn from_key(key: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.key() == key)
+            }
         }
 
         impl std::fmt::Display for $name {

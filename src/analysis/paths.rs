@@ -122,7 +122,7 @@ pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> 
     };
     let authentication = match flow.authentication {
         AuthKind::None | AuthKind::Unknown => 0,
-        AuthKind::ApiKey | AuthKind::Basic => 1,
+        AuthKind::ApiKey | AuthKind::Basic | AuthKind::Authenticated => 1,
         AuthKind::Session | AuthKind::Jwt | AuthKind::Oauth2 => 2,
         AuthKind::Mtls => 3,
     };
@@ -173,6 +173,11 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
             cost += 1;
             controls.push(flow.authentication.label().into());
             gaps.push("static credential (password or API key)".into());
+        }
+        AuthKind::Authenticated => {
+            cost += 1;
+            controls.push("authentication".into());
+            gaps.push("authentication mechanism not recorded".into());
         }
         AuthKind::Session | AuthKind::Jwt | AuthKind::Oauth2 => {
             cost += 2;

@@ -24,10 +24,14 @@ pub enum ListFormat {
 /// Output formats of `rampart export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
+    /// Open Threat Model 0.2 JSON, findings as threats (Rampart's properties as attributes).
+    Otm,
     /// OWASP Threat Dragon v2 JSON, findings as threats.
     ThreatDragon,
     /// Findings as CSV, one row each, for a tracker import.
     Csv,
+    /// The analysis as JSON (as `rampart analyze --format json`).
+    Json,
 }
 
 /// Output formats of `rampart diff`.
@@ -180,8 +184,9 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on_new: Option<Severity>,
     },
-    /// Convert a model from another tool (OWASP Threat Dragon v2 JSON) into a Rampart model;
-    /// what had no place in it is listed on stderr.
+    /// Convert a model from another tool (Threagile YAML, Threat Dragon JSON, Open Threat
+    /// Model JSON/YAML, Microsoft TMT .tm7) into a Rampart model; what had no place in it is
+    /// listed on stderr and in the model's header comment.
     Import {
         file: PathBuf,
         /// The format (detected from the content when absent).
@@ -190,16 +195,20 @@ pub enum Command {
         /// Where to write the model (standard output when absent).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Fail (exit 2) when any element or property of the source could not be mapped.
+        #[arg(long)]
+        strict: bool,
     },
-    /// Write the model for another tool: OWASP Threat Dragon v2 JSON, drawn as Rampart lays
-    /// it out, with each finding as a threat on its element.
+    /// Write the model for another tool, with each finding as a threat on its element: Open
+    /// Threat Model or OWASP Threat Dragon JSON; or the findings as CSV for a tracker, or as
+    /// JSON.
     Export {
         file: PathBuf,
-        /// Where to write it.
+        /// Where to write it (standard output when absent).
         #[arg(short, long)]
-        output: PathBuf,
-        /// What to write (by default from the output's extension: .csv is CSV, else Threat
-        /// Dragon).
+        output: Option<PathBuf>,
+        /// What to write (by default from the output's extension: .csv is CSV, .otm OTM,
+        /// else Threat Dragon).
         #[arg(long, value_enum)]
         to: Option<ExportFormat>,
     },
@@ -328,48 +337,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { files } => check(&files),
         Command::Analyze { file, format, gate } => analyze(&file, format, gate.fail_on),
         Command::Rules { format } => rules(format),
-        Command::Import { file, from, output } => import(&file, from, output.as_deref()),
-        Command::Export { file, output, to } => {
-            let to = to.unwrap_or(
-                if output
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-                {
-                    ExportFormat::Csv
-                } else {
-                    ExportFormat::ThreatDragon
-                },
-            );
-            let loaded = load_or_report(&file)?;
-            let analysis = analysis::analyze(&loaded.model);
-            let name = file.display().to_string();
-            let input = report::Input {
-                model: &loaded.model,
-                analysis: &analysis,
-                file: Some(&name),
-                source: None,
-            };
-            let text = match to {
-                ExportFormat::ThreatDragon => report::threat_dragon::render(&input),
-                ExportFormat::Csv => report::csv::render(&input),
-            };
-            report::write_file(&output, text.as_bytes())
-                .with_context(|| format!("{}", output.display()))?;
-            match to {
-                ExportFormat::ThreatDragon => eprintln!(
-                    "{}: Threat Dragon model, {} elements, {} threats",
-                    output.display(),
-                    loaded.model.node_count()
-                        + loaded.model.flow_count()
-                        + loaded.model.boundaries.len(),
-                    analysis.findings.len()
-                ),
-                ExportFormat::Csv => {
-                    eprintln!("{}: {} findings", output.display(), analysis.findings.len());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Import {
+            file,
+            from,
+            output,
+            strict,
+        } => import(&file, from, output.as_deref(), strict),
+        Command::Export { file, output, to } => export(&file, output.as_deref(), to),
         Command::Diff {
             old,
             new,
@@ -798,13 +772,15 @@ fn import(
     path: &std::path::Path,
     from: Option<crate::interchange::Format>,
     output: Option<&std::path::Path>,
+    strict: bool,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = crate::fsio::read_limited(path, crate::model::MAX_FILE_BYTES, "model file")
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("{}: the file is not UTF-8 text", path.display()))?;
-    let imported = crate::interchange::import(&text, from)
-        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+    let (imported, format) = match crate::interchange::import_file(path, from) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
     let problems = imported.model.problems();
     if !problems.is_empty() {
         for p in &problems {
@@ -813,23 +789,97 @@ fn import(
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     for note in &imported.notes {
-        eprintln!("{}: note: {note}", path.display());
+        eprintln!(
+            "{}: {}: {note}",
+            path.display(),
+            if note.unmapped { "not mapped" } else { "note" }
+        );
+    }
+    let unmapped = imported.notes.iter().filter(|n| n.unmapped).count();
+    if strict && unmapped > 0 {
+        eprintln!(
+            "{}: --strict: {unmapped} element{} or propert{} of the {} model could not be mapped (listed above); no model written",
+            path.display(),
+            if unmapped == 1 { "" } else { "s" },
+            if unmapped == 1 { "y" } else { "ies" },
+            format.title()
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     match output {
         Some(out) => {
             model::save(&imported.model, out).with_context(|| format!("{}", out.display()))?;
             eprintln!(
-                "{}: {} nodes, {} flows, {} boundaries",
+                "{}: {} nodes, {} flows, {} boundaries, {} data assets, {} decisions from {}; {unmapped} not mapped",
                 out.display(),
                 imported.model.node_count(),
                 imported.model.flow_count(),
-                imported.model.boundaries.len()
+                imported.model.boundaries.len(),
+                imported.model.assets.len(),
+                imported.model.decisions.len(),
+                format.title()
             );
         }
         None => std::io::stdout()
             .lock()
             .write_all(model::to_text(&imported.model).as_bytes())
             .context("writing to standard output")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rampart export`.
+fn export(
+    file: &std::path::Path,
+    output: Option<&std::path::Path>,
+    to: Option<ExportFormat>,
+) -> anyhow::Result<ExitCode> {
+    let extension = output
+        .and_then(|o| o.extension())
+        .map(|e| e.to_string_lossy().to_lowercase());
+    let to = to.unwrap_or(match extension.as_deref() {
+        Some("csv") => ExportFormat::Csv,
+        Some("otm") => ExportFormat::Otm,
+        _ => ExportFormat::ThreatDragon,
+    });
+    let loaded = load_or_report(file)?;
+    let analysis = analysis::analyze(&loaded.model);
+    let name = file.display().to_string();
+    let input = report::Input {
+        model: &loaded.model,
+        analysis: &analysis,
+        file: Some(&name),
+        source: None,
+    };
+    let text = match to {
+        ExportFormat::Otm => report::otm::render(&input),
+        ExportFormat::ThreatDragon => report::threat_dragon::render(&input),
+        ExportFormat::Csv => report::csv::render(&input),
+        ExportFormat::Json => report::json::render(&input),
+    };
+    let Some(output) = output else {
+        std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("writing to standard output")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    report::write_file(output, text.as_bytes()).with_context(|| format!("{}", output.display()))?;
+    let elements =
+        loaded.model.node_count() + loaded.model.flow_count() + loaded.model.boundaries.len();
+    let findings = analysis.findings.len();
+    match to {
+        ExportFormat::Otm => eprintln!(
+            "{}: Open Threat Model, {elements} elements, {findings} threats",
+            output.display()
+        ),
+        ExportFormat::ThreatDragon => eprintln!(
+            "{}: Threat Dragon model, {elements} elements, {findings} threats",
+            output.display()
+        ),
+        ExportFormat::Csv | ExportFormat::Json => {
+            eprintln!("{}: {findings} findings", output.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

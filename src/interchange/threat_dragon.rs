@@ -1,24 +1,85 @@
-//! OWASP Threat Dragon models (v2 JSON: `summary`, `detail.diagrams[].cells[]`) into Rampart.
+//! OWASP Threat Dragon models into Rampart: v2 JSON (`summary`, `detail.diagrams[].cells[]`,
+//! properties under each cell's `data`) and v1 (`detail.diagrams[].diagramJson.cells[]`,
+//! properties on the cell itself).
 //!
-//! Cells become elements by their `data.type`: `tm.Actor` an actor, `tm.Process` a service
-//! (an identity provider when it `providesAuthentication`), `tm.Store` a data store,
-//! `tm.Flow` a flow, `tm.BoundaryBox` a trust boundary whose members are the nodes whose centre
-//! lies inside its box (the smallest box wins; boxes inside boxes nest). Threat Dragon draws
+//! Cells become elements by their type ([`CELL_KINDS`]). Box boundaries hold the nodes whose
+//! centre lies inside them (the smallest box wins; boxes inside boxes nest). A curve boundary
+//! is a line: when it closes on itself it holds what it encloses; otherwise it splits the
+//! canvas in two and holds the side without the external entities (or, when both or neither
+//! side has them, the smaller side), the boxes on that side nesting in it. Threat Dragon draws
 //! request and response as two flows; a flow whose reverse is also drawn is merged into it.
-//! Element properties map where Rampart has them (`isEncrypted`, `protocol`, `storesCredentials`,
-//! `isALog`, `privilegeLevel`, `outOfScope` with its reason, positions); what has no place —
-//! curve boundaries (a line carries no membership), written threats, flows with a loose end — is
-//! kept as a note in the result and, for threats, in the element's description.
+//! Element properties map per [`PROPERTIES`]; written threats stay in their element's
+//! description and are counted in the notes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::Imported;
+use super::geometry::{self, Bounds, P};
+use super::{Ids, Imported, Note, boundary_kind_from_words, flag, text};
 use crate::model::{
     AuthKind, Boundary, BoundaryKind, Classification, DataAsset, DataTag, Encryption, Flow, Model,
-    Node, NodeKind, Pos, id_from_name, is_valid_id,
+    Node, NodeKind, Pos,
 };
+
+/// What a cell is, by its v2 `data.type` / v1 `type` or its v2 `shape`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cell {
+    Node(NodeKind),
+    BoundaryBox,
+    BoundaryCurve,
+    Flow,
+    Text,
+}
+
+/// Threat Dragon cell types and shapes -> what they become. A process that
+/// `providesAuthentication` becomes an identity provider.
+pub const CELL_KINDS: &[(&str, Cell)] = &[
+    ("tm.Actor", Cell::Node(NodeKind::Actor)),
+    ("actor", Cell::Node(NodeKind::Actor)),
+    ("tm.Process", Cell::Node(NodeKind::Service)),
+    ("process", Cell::Node(NodeKind::Service)),
+    ("tm.Store", Cell::Node(NodeKind::DataStore)),
+    ("store", Cell::Node(NodeKind::DataStore)),
+    ("tm.BoundaryBox", Cell::BoundaryBox),
+    ("trust-boundary-box", Cell::BoundaryBox),
+    ("tm.Boundary", Cell::BoundaryCurve),
+    ("trust-boundary-curve", Cell::BoundaryCurve),
+    ("tm.Flow", Cell::Flow),
+    ("flow", Cell::Flow),
+    ("tm.Text", Cell::Text),
+    ("td-text-block", Cell::Text),
+];
+
+/// Element properties and where they go (documentation; the code below follows it).
+pub const PROPERTIES: &[(&str, &str)] = &[
+    ("name", "name (and the id, normalised)"),
+    ("description", "description"),
+    (
+        "outOfScope, reasonOutOfScope",
+        "review.out_of_scope (\"Name: reason\")",
+    ),
+    ("privilegeLevel (root, admin, system)", "privileged"),
+    ("providesAuthentication (process)", "kind identity_provider"),
+    ("isALog", "audit_logging"),
+    (
+        "storesCredentials (store)",
+        "stores a restricted `credentials` asset",
+    ),
+    ("isEncrypted (store)", "encrypted_at_rest"),
+    ("isEncrypted (flow)", "encryption tls"),
+    ("protocol (flow)", "protocol"),
+    (
+        "isPublicNetwork (flow)",
+        "a note when the source is in no boundary",
+    ),
+    (
+        "isBidirectional (flow)",
+        "one flow; data in both directions",
+    ),
+    ("threats", "the element's description, and a note"),
+    ("position, size", "layout (the centre); boundary membership"),
+];
 
 /// Whether a JSON document looks like a Threat Dragon model.
 #[must_use]
@@ -29,220 +90,189 @@ pub fn detect(doc: &Value) -> bool {
         && doc.get("summary").is_some()
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
+/// A curve boundary's line: source, vertices, target.
+fn polyline(cell: &Value, dx: f32) -> Vec<P> {
+    let point = |v: &Value| -> Option<P> {
+        Some((
+            super::coordinate(v.get("x"))? + dx,
+            super::coordinate(v.get("y"))?,
+        ))
+    };
+    let mut pts = Vec::new();
+    pts.extend(cell.get("source").and_then(point));
+    if let Some(vs) = cell.get("vertices").and_then(Value::as_array) {
+        pts.extend(vs.iter().filter_map(point));
+    }
+    pts.extend(cell.get("target").and_then(point));
+    pts.dedup();
+    pts
 }
 
-fn flag(v: &Value, key: &str) -> bool {
-    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+/// A cell, whichever version wrote it: its properties, its kind and its ends.
+struct Normal<'a> {
+    cell: &'a Value,
+    data: &'a Value,
+    kind: Option<Cell>,
 }
 
-fn num(v: &Value, path: &[&str]) -> f32 {
-    let mut at = v;
-    for k in path {
-        match at.get(k) {
-            Some(x) => at = x,
-            None => return 0.0,
+fn normal(cell: &Value) -> Normal<'_> {
+    let v2 = cell.get("data").filter(|d| d.is_object());
+    let data = v2.unwrap_or(cell);
+    let ty = text(data, "type");
+    let shape = text(cell, "shape");
+    let kind = CELL_KINDS
+        .iter()
+        .find(|(k, _)| *k == ty)
+        .or_else(|| CELL_KINDS.iter().find(|(k, _)| *k == shape))
+        .map(|(_, c)| *c);
+    Normal { cell, data, kind }
+}
+
+impl Normal<'_> {
+    fn name(&self) -> String {
+        let n = text(self.data, "name");
+        if !n.is_empty() {
+            return n;
         }
+        [
+            "/attrs/text/text",
+            "/attrs/label/text",
+            "/labels/0/attrs/label/text",
+            "/labels/0/attrs/text/text",
+        ]
+        .iter()
+        .find_map(|p| self.cell.pointer(p).and_then(Value::as_str))
+        .unwrap_or("")
+        .trim()
+        .to_string()
     }
-    // Kept on the canvas: a hostile or broken file's huge or non-finite coordinates would not
-    // survive a save.
-    let v = at.as_f64().unwrap_or(0.0);
-    if v.is_finite() {
-        v.clamp(-1.0e6, 1.0e6) as f32
-    } else {
-        0.0
+
+    /// The id of the cell at a flow's end (v2 `cell`, v1 `id`).
+    fn end(&self, key: &str) -> Option<String> {
+        let end = self.cell.get(key)?;
+        end.get("cell")
+            .or_else(|| end.get("id"))
+            .map(|c| super::scalar(Some(c)))
     }
 }
 
-/// A box on the Threat Dragon canvas.
-#[derive(Clone, Copy)]
-struct Bounds {
-    x: f32,
-    y: f32,
-    w: f32,
-    h: f32,
+fn display(name: &str) -> &str {
+    if name.is_empty() { "(unnamed)" } else { name }
 }
 
-impl Bounds {
-    fn of(cell: &Value) -> Self {
-        Bounds {
-            x: num(cell, &["position", "x"]),
-            y: num(cell, &["position", "y"]),
-            w: num(cell, &["size", "width"]).max(1.0),
-            h: num(cell, &["size", "height"]).max(1.0),
-        }
-    }
-    fn centre(self) -> (f32, f32) {
-        (self.x + self.w / 2.0, self.y + self.h / 2.0)
-    }
-    fn contains(self, (px, py): (f32, f32)) -> bool {
-        px >= self.x && px <= self.x + self.w && py >= self.y && py <= self.y + self.h
-    }
-    fn area(self) -> f32 {
-        self.w * self.h
-    }
-}
-
-/// A boundary kind from the words of its name and description.
-fn boundary_kind(name: &str, description: &str) -> BoundaryKind {
-    let words = format!("{name} {description}").to_lowercase();
-    let has = |w: &[&str]| w.iter().any(|x| words.contains(x));
-    if has(&["internet", "public", "untrusted", "external"]) {
-        BoundaryKind::Internet
-    } else if has(&["dmz", "demilitari", "perimeter", "edge"]) {
-        BoundaryKind::Dmz
-    } else if has(&["third", "partner", "vendor", "saas"]) {
-        BoundaryKind::ThirdParty
-    } else if has(&["cloud", "aws", "azure", "gcp", "account", "subscription"]) {
-        BoundaryKind::CloudAccount
-    } else if has(&["kubernetes", "cluster", "namespace"]) {
-        BoundaryKind::ClusterNamespace
-    } else if has(&["restricted", "database", "secure", "pci", "cde"]) {
-        BoundaryKind::RestrictedZone
-    } else if has(&["device", "browser", "mobile", "client"]) {
-        BoundaryKind::Device
-    } else {
-        BoundaryKind::InternalNetwork
-    }
-}
-
-/// Unique, valid ids from names.
-struct Ids {
-    used: std::collections::HashSet<String>,
-}
-
-impl Ids {
-    fn take(&mut self, name: &str, fallback: &str) -> String {
-        let mut base = id_from_name(name);
-        if base.is_empty() || !is_valid_id(&base) {
-            base = fallback.to_string();
-        }
-        let mut id = base.clone();
-        let mut n = 2;
-        while self.used.contains(&id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        self.used.insert(id.clone());
-        id
-    }
-}
-
-/// Converts a Threat Dragon v2 document.
+/// Converts a Threat Dragon v2 or v1 document.
 ///
 /// # Errors
 /// The document has no diagrams (it is not a Threat Dragon model).
 pub fn import(doc: &Value) -> Result<Imported, String> {
     if !detect(doc) {
         return Err(
-            "not a Threat Dragon model: expected `summary` and `detail.diagrams`".to_string(),
+            "1:1: not a Threat Dragon model: expected `summary` and `detail.diagrams`".to_string(),
         );
     }
     let summary = &doc["summary"];
-    let mut model = Model::new(match text(summary, "title") {
-        "" => "Imported from Threat Dragon",
-        t => t,
+    let mut model = Model::new(match text(summary, "title").as_str() {
+        "" => "Imported from Threat Dragon".to_string(),
+        t => t.to_string(),
     });
-    model.description = text(summary, "description").to_string();
-    model.author = text(summary, "owner").to_string();
+    model.description = text(summary, "description");
+    model.author = text(summary, "owner");
     model.review.reviewers = doc["detail"]
         .get("contributors")
         .and_then(Value::as_array)
         .map(|c| {
             c.iter()
-                .map(|x| text(x, "name").to_string())
+                .map(|x| text(x, "name"))
                 .filter(|n| !n.is_empty())
                 .collect()
         })
         .unwrap_or_default();
     let mut notes = Vec::new();
-    let mut ids = Ids {
-        used: std::collections::HashSet::new(),
-    };
-    let diagrams = doc["detail"]["diagrams"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let mut ids = Ids::default();
+    let empty = Vec::new();
+    let diagrams = doc["detail"]["diagrams"].as_array().unwrap_or(&empty);
     if diagrams.len() > 1 {
-        notes.push(format!(
-            "{} diagrams were merged into one model (their elements are placed side by side)",
-            diagrams.len()
+        notes.push(Note::info(
+            "",
+            format!(
+                "{} diagrams were merged into one model (their elements are placed side by side)",
+                diagrams.len()
+            ),
         ));
     }
     // Cell id -> node id, and node bounds for membership.
     let mut node_of: HashMap<String, String> = HashMap::new();
-    let mut node_bounds: Vec<(String, Bounds)> = Vec::new();
+    let mut node_bounds: Vec<(String, Bounds, bool)> = Vec::new();
     let mut boxes: Vec<(String, Bounds)> = Vec::new();
+    let mut curves: Vec<(String, String, Vec<P>)> = Vec::new();
     let mut threats = 0usize;
     let mut offset_x = 0.0f32;
-    let mut flows: Vec<(String, Value)> = Vec::new();
+    let mut flows: Vec<(usize, Normal<'_>)> = Vec::new();
     for (d, diagram) in diagrams.iter().enumerate() {
         let cells = diagram
             .get("cells")
+            .or_else(|| diagram.pointer("/diagramJson/cells"))
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+            .unwrap_or(&empty);
         let mut right = 0.0f32;
         for (c, cell) in cells.iter().enumerate() {
-            let data = cell.get("data").cloned().unwrap_or(Value::Null);
-            let kind = text(&data, "type");
-            let shape = text(cell, "shape");
+            let n = normal(cell);
+            let data = n.data;
             let cell_id = format!("{d}:{}", text(cell, "id"));
-            let name = match text(&data, "name") {
-                "" => cell
-                    .pointer("/attrs/text/text")
-                    .or_else(|| cell.pointer("/attrs/label/text"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                n => n.to_string(),
-            };
+            let name = n.name();
             let mut b = Bounds::of(cell);
             b.x += offset_x;
-            right = right.max(b.x + b.w);
-            match (kind, shape) {
-                ("tm.Actor" | "tm.Process" | "tm.Store", _)
-                | ("", "actor" | "process" | "store") => {
-                    let nk = match (kind, shape) {
-                        ("tm.Actor", _) | ("", "actor") => NodeKind::Actor,
-                        ("tm.Store", _) | ("", "store") => NodeKind::DataStore,
-                        _ if flag(&data, "providesAuthentication") => NodeKind::IdentityProvider,
-                        _ => NodeKind::Service,
+            match n.kind {
+                Some(Cell::Node(kind)) => {
+                    right = right.max(b.x + b.w);
+                    let kind = if kind == NodeKind::Service && flag(data, "providesAuthentication")
+                    {
+                        NodeKind::IdentityProvider
+                    } else {
+                        kind
                     };
                     let id = ids.take(&name, &format!("element-{}", c + 1));
-                    let mut node = Node::new(id.clone(), nk);
+                    let mut node = Node::new(id.clone(), kind);
                     node.name.clone_from(&name);
-                    node.description = text(&data, "description").to_string();
-                    let privilege = text(&data, "privilegeLevel").to_lowercase();
+                    node.description = text(data, "description");
+                    let privilege = text(data, "privilegeLevel").to_lowercase();
                     node.privileged = ["root", "admin", "system", "privileged"]
                         .iter()
                         .any(|w| privilege.contains(w));
-                    if flag(&data, "isALog") {
-                        node.audit_logging = true;
-                    }
-                    if nk == NodeKind::DataStore && flag(&data, "storesCredentials") {
-                        let asset = "credentials";
-                        if model.assets.iter().all(|a| a.id != asset) {
-                            model.assets.push(DataAsset {
-                                id: asset.into(),
-                                name: "Credentials".into(),
-                                classification: Classification::Restricted,
-                                tags: vec![DataTag::Credentials],
-                                description: "Stored by the stores Threat Dragon marks storesCredentials".into(),
-                            });
+                    node.audit_logging = flag(data, "isALog");
+                    if kind == NodeKind::DataStore {
+                        node.encrypted_at_rest = flag(data, "isEncrypted");
+                        if flag(data, "storesCredentials") {
+                            let asset = "credentials";
+                            if model.assets.iter().all(|a| a.id != asset) {
+                                model.assets.push(DataAsset {
+                                    id: asset.into(),
+                                    name: "Credentials".into(),
+                                    classification: Classification::Restricted,
+                                    tags: vec![DataTag::Credentials],
+                                    description:
+                                        "Stored by the stores Threat Dragon marks storesCredentials"
+                                            .into(),
+                                });
+                            }
+                            node.stores.push(asset.into());
                         }
-                        node.stores.push(asset.into());
+                        if flag(data, "isSigned") {
+                            notes.push(Note::unmapped(
+                                name.as_str(),
+                                "isSigned (Rampart does not record signed stores)",
+                            ));
+                        }
                     }
-                    if flag(&data, "outOfScope") {
-                        let why = text(&data, "reasonOutOfScope");
+                    if flag(data, "outOfScope") {
+                        let why = text(data, "reasonOutOfScope");
                         model.review.out_of_scope.push(if why.is_empty() {
                             name.clone()
                         } else {
                             format!("{name}: {why}")
                         });
                     }
-                    threats += carry_threats(&data, &mut node.description);
+                    threats += carry_threats(data, &mut node.description);
                     model.layout.nodes.insert(
                         id.clone(),
                         Pos {
@@ -251,19 +281,20 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                         },
                     );
                     node_of.insert(cell_id, id.clone());
-                    node_bounds.push((id.clone(), b));
+                    node_bounds.push((id.clone(), b, kind.is_external()));
                     if model.add_node(node).is_err() {
-                        notes.push(format!("{name}: could not be added"));
+                        notes.push(Note::unmapped(name.as_str(), "could not be added"));
                     }
                 }
-                ("tm.BoundaryBox", _) | ("", "trust-boundary-box") => {
+                Some(Cell::BoundaryBox) => {
+                    right = right.max(b.x + b.w);
                     let label = if name.is_empty() {
                         "Trust boundary".to_string()
                     } else {
                         name.clone()
                     };
                     let id = ids.take(&label, &format!("boundary-{}", c + 1));
-                    let description = text(&data, "description").to_string();
+                    let description = text(data, "description");
                     model.boundaries.push(Boundary {
                         id: id.clone(),
                         name: label.clone(),
@@ -275,96 +306,89 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                     });
                     boxes.push((id, b));
                 }
-                ("tm.Boundary", _) | ("", "trust-boundary-curve") => notes.push(format!(
-                    "curve boundary \"{}\" not imported: a line carries no membership; draw it as a box",
-                    if name.is_empty() { "(unnamed)" } else { &name }
+                Some(Cell::BoundaryCurve) => {
+                    let line = polyline(cell, offset_x);
+                    for p in &line {
+                        right = right.max(p.0);
+                    }
+                    curves.push((name, text(data, "description"), line));
+                }
+                Some(Cell::Flow) => flows.push((d, n)),
+                Some(Cell::Text) => {
+                    if !name.is_empty() {
+                        notes.push(Note::unmapped(
+                            "",
+                            format!("text block \"{name}\" not imported"),
+                        ));
+                    }
+                }
+                None => notes.push(Note::unmapped(
+                    display(&name),
+                    format!(
+                        "cell of type \"{}\" not imported",
+                        match text(data, "type") {
+                            t if t.is_empty() => text(cell, "shape"),
+                            t => t,
+                        }
+                    ),
                 )),
-                ("tm.Flow", _) | ("", "flow") => flows.push((format!("{d}"), cell.clone())),
-                _ => {}
             }
         }
         offset_x = right + 200.0;
     }
-    // Membership: each node in the smallest box around its centre; boxes nest the same way.
-    let smallest = |p: (f32, f32), except: Option<&str>| -> Option<String> {
-        boxes
-            .iter()
-            .filter(|(id, b)| Some(id.as_str()) != except && b.contains(p))
-            .min_by(|a, b| a.1.area().total_cmp(&b.1.area()))
-            .map(|(id, _)| id.clone())
-    };
-    for (id, b) in &node_bounds {
-        if let (Some(boundary), Some(node)) = (smallest(b.centre(), None), model.node_mut(id)) {
-            node.boundary = Some(boundary);
-        }
-    }
-    let parents: BTreeMap<String, Option<String>> = boxes
-        .iter()
-        .map(|(id, b)| {
-            let parent = boxes
-                .iter()
-                .filter(|(other, ob)| {
-                    other != id
-                        && ob.area() > b.area()
-                        && ob.contains((b.x, b.y))
-                        && ob.contains((b.x + b.w, b.y + b.h))
-                })
-                .min_by(|a, c| a.1.area().total_cmp(&c.1.area()))
-                .map(|(o, _)| o.clone());
-            (id.clone(), parent)
-        })
-        .collect();
-    for b in &mut model.boundaries {
-        b.parent = parents.get(&b.id).cloned().flatten();
-    }
+    geometry::box_membership(&mut model, &node_bounds, &boxes);
+    geometry::curve_boundaries(
+        &mut model,
+        &mut ids,
+        &mut notes,
+        &curves,
+        &node_bounds,
+        &boxes,
+    );
     // Flows, with a drawn reverse merged into the first of the pair.
     let mut seen: HashMap<(String, String), String> = HashMap::new();
-    for (d, cell) in flows {
-        let data = cell.get("data").cloned().unwrap_or(Value::Null);
-        let name = match text(&data, "name") {
-            "" => cell
-                .pointer("/labels/0/attrs/label/text")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            n => n.to_string(),
-        };
+    for (d, n) in flows {
+        let data = n.data;
+        let name = n.name();
         let end = |k: &str| {
-            cell.get(k)
-                .and_then(|s| s.get("cell"))
-                .and_then(Value::as_str)
+            n.end(k)
                 .and_then(|c| node_of.get(&format!("{d}:{c}")))
                 .cloned()
         };
         let (Some(from), Some(to)) = (end("source"), end("target")) else {
-            notes.push(format!(
-                "flow \"{}\" not imported: one of its ends is not attached to an element",
-                if name.is_empty() { "(unnamed)" } else { &name }
+            notes.push(Note::unmapped(
+                display(&name),
+                "flow not imported: one of its ends is not attached to an element",
             ));
             continue;
         };
         if from == to {
-            notes.push(format!(
-                "flow \"{name}\" not imported: it loops on one element"
+            notes.push(Note::unmapped(
+                display(&name),
+                "flow not imported: it loops on one element",
             ));
             continue;
         }
         if let Some(first) = seen.get(&(to.clone(), from.clone())) {
-            notes.push(format!(
-                "flow \"{name}\" ({} → {}) merged into \"{first}\", its request: Rampart draws one flow per exchange, in the direction of the request",
-                model.element_name(&from).unwrap_or(&from),
-                model.element_name(&to).unwrap_or(&to),
+            notes.push(Note::info(
+                display(&name),
+                format!(
+                    "flow ({} → {}) merged into \"{first}\", its request: Rampart draws one flow per exchange, in the direction of the request",
+                    model.element_name(&from).unwrap_or(&from),
+                    model.element_name(&to).unwrap_or(&to),
+                ),
             ));
             continue;
         }
         if seen.contains_key(&(from.clone(), to.clone())) {
-            notes.push(format!(
-                "flow \"{name}\" merged into the flow drawn before it between the same elements"
+            notes.push(Note::info(
+                display(&name),
+                "flow merged into the flow drawn before it between the same elements",
             ));
             continue;
         }
         let mut flow = Flow::new(from.clone(), to.clone());
-        let fid = ids.take(
+        flow.id = ids.take(
             &if name.is_empty() {
                 format!("{from}-to-{to}")
             } else {
@@ -372,21 +396,21 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
             },
             &format!("{from}-to-{to}"),
         );
-        flow.id = fid;
         flow.name.clone_from(&name);
-        flow.protocol = text(&data, "protocol").to_lowercase();
-        flow.encryption = if flag(&data, "isEncrypted") {
+        flow.protocol = text(data, "protocol").to_lowercase();
+        flow.encryption = if flag(data, "isEncrypted") {
             Encryption::Tls
         } else {
             Encryption::None
         };
         flow.authentication = AuthKind::None;
         let mut description = String::new();
-        threats += carry_threats(&data, &mut description);
-        if flag(&data, "isPublicNetwork") && model.node(&from).is_some_and(|n| n.boundary.is_none())
+        threats += carry_threats(data, &mut description);
+        if flag(data, "isPublicNetwork") && model.node(&from).is_some_and(|n| n.boundary.is_none())
         {
-            notes.push(format!(
-                "flow \"{name}\" crosses a public network but its source is in no boundary: put it in an internet boundary",
+            notes.push(Note::info(
+                display(&name),
+                "flow crosses a public network but its source is in no boundary: put it in an internet boundary",
             ));
         }
         seen.insert(
@@ -398,22 +422,31 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
             },
         );
         if model.add_flow(flow).is_err() {
-            notes.push(format!("flow \"{name}\": could not be added"));
+            notes.push(Note::unmapped(display(&name), "flow could not be added"));
         }
     }
     if threats > 0 {
-        notes.push(format!(
-            "{threats} written threat{} kept in the descriptions of their elements (Rampart finds its own; decisions on them can be recorded after the analysis)",
-            if threats == 1 { "" } else { "s" }
+        notes.push(Note::info(
+            "",
+            format!(
+                "{threats} written threat{} kept in the descriptions of their elements (Rampart finds its own; decisions on them can be recorded after the analysis)",
+                if threats == 1 { "" } else { "s" }
+            ),
         ));
     }
-    let unauthenticated = model.flow_count();
-    if unauthenticated > 0 {
-        notes.push(
-            "Threat Dragon records no authentication per flow: every flow is imported with authentication none; set it where the system has it".to_string(),
-        );
+    if model.flow_count() > 0 {
+        notes.push(Note::info(
+            "",
+            "Threat Dragon records no authentication per flow: every flow is imported with authentication none; set it where the system has it",
+        ));
     }
     Ok(Imported { model, notes })
+}
+
+/// A boundary kind from the words of its name and description (internal network when they
+/// name none).
+fn boundary_kind(name: &str, description: &str) -> BoundaryKind {
+    boundary_kind_from_words(name, description).unwrap_or(BoundaryKind::InternalNetwork)
 }
 
 /// Appends an element's written threats to its description; returns how many.
@@ -424,16 +457,16 @@ fn carry_threats(data: &Value, description: &mut String) -> usize {
     for t in list {
         let line = format!(
             "[Threat Dragon, {}{}] {}{}",
-            match text(t, "status") {
-                "" => "Open",
-                s => s,
+            match text(t, "status").as_str() {
+                "" => "Open".to_string(),
+                s => s.to_string(),
             },
-            match text(t, "severity") {
+            match text(t, "severity").as_str() {
                 "" => String::new(),
                 s => format!(", {s}"),
             },
             text(t, "title"),
-            match text(t, "mitigation") {
+            match text(t, "mitigation").as_str() {
                 "" => String::new(),
                 m => format!(" — mitigation: {m}"),
             }

@@ -143,6 +143,7 @@ vocabulary! {
         #[default]
         None = "none", "None",
         Unknown = "unknown", "Unknown",
+        Authenticated = "authenticated", "Authenticated (mechanism unknown)",
         ApiKey = "api_key", "API key",
         Basic = "basic", "Basic (password)",
         Session = "session", "Session cookie",

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod diff;
 pub mod json;
 pub mod markdown;
+pub mod otm;
 pub mod pdf;
 pub mod probe;
 pub mod sarif;

@@ -165,20 +165,16 @@ impl RampartApp {
             }
             Command::ImportPath(path) => {
                 let name = path.display().to_string();
-                let result = crate::fsio::read_limited(&path, model::MAX_FILE_BYTES, "model file")
-                    .and_then(|b| {
-                        String::from_utf8(b).map_err(|_| "the file is not UTF-8 text".to_string())
-                    })
-                    .map_err(|e| format!("{name}: {e}"))
-                    .and_then(|text| {
-                        crate::interchange::import(&text, None).map_err(|e| format!("{name}:{e}"))
-                    });
+                let result = crate::interchange::import_file(&path, None).map(|(i, _)| i);
                 match result {
                     Ok(imported) if imported.model.problems().is_empty() => {
                         self.replace_session(Session::new(imported.model, None));
                         self.load_errors = None;
                         self.notify(format!("Imported {name}: save it to keep it"), false);
-                        self.import_notes = Some((name, imported.notes));
+                        self.import_notes = Some((
+                            name,
+                            imported.notes.iter().map(ToString::to_string).collect(),
+                        ));
                     }
                     Ok(imported) => {
                         self.load_errors = Some((
