@@ -32,10 +32,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn mutated_threat_dragon_models_import_or_fail_never_panic(
+    fn mutated_models_of_every_format_import_or_fail_never_panic(
+        which in 0usize..5,
         edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)
     ) {
-        let text = std::fs::read_to_string("tests/fixtures/import/threat-dragon-shop.json").unwrap();
+        let fixture = [
+            "tests/fixtures/import/threat-dragon-shop.json",
+            "tests/fixtures/import/threagile-webshop.yaml",
+            "tests/fixtures/import/threagile-clients.yaml",
+            "tests/fixtures/import/otm-clinic.yaml",
+            "tests/fixtures/import/tm7-payroll.tm7",
+        ][which];
+        let text = std::fs::read_to_string(fixture).unwrap();
         let bytes = mutate(&text, &edits);
         if let Ok(text) = std::str::from_utf8(&bytes)
             && let Ok(imported) = rampart::interchange::import(text, None)
@@ -45,6 +53,20 @@ proptest! {
             let again = model::parse(&saved, "imported.ron");
             prop_assert!(again.is_ok(), "{:?}", again.err());
         }
+    }
+
+    #[test]
+    fn any_text_after_a_format_marker_imports_or_fails_never_panic(
+        which in 0usize..4,
+        tail in ".{0,300}"
+    ) {
+        let head = [
+            "threagile_version: 1.0.0\ntechnical_assets:\n",
+            "otmVersion: 0.2.0\nproject: {name: a, id: b}\n",
+            "<ThreatModel>",
+            "{\"summary\": {}, \"detail\": {\"diagrams\": [",
+        ][which];
+        let _ = rampart::interchange::import(&format!("{head}{tail}"), None);
     }
 
     #[test]

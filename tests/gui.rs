@@ -716,6 +716,47 @@ fn importing_a_threat_dragon_model_opens_it_unsaved_with_its_notes() {
     );
 }
 
+/// File > Import takes every format (here Threagile, with its included file) and
+/// File > Export > Open Threat Model writes the imported model out again with its findings.
+#[test]
+fn importing_threagile_and_exporting_otm_from_the_gui() {
+    let mut harness = harness();
+    harness.state_mut().push(rampart::ui::Command::ImportPath(
+        "tests/fixtures/import/threagile-webshop.yaml".into(),
+    ));
+    harness.run_steps(4);
+    let state = harness.state();
+    assert_eq!(state.session.model().name, "Webshop in Threagile");
+    assert_eq!(
+        state.session.model().node_count(),
+        7,
+        "the included clients too"
+    );
+    let notes = state.import_notes.as_ref().expect("the notes are shown");
+    assert!(
+        notes
+            .1
+            .iter()
+            .any(|n| n.contains("App Cluster: shared runtime")),
+        "{notes:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("webshop.otm");
+    harness.state_mut().push(rampart::ui::Command::ExportPath(
+        rampart::ui::ExportKind::Otm,
+        out.clone(),
+    ));
+    harness.run_steps(3);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["otmVersion"], "0.2.0");
+    assert_eq!(doc["components"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        doc["threats"].as_array().unwrap().len(),
+        harness.state().session.analysis().findings.len()
+    );
+}
+
 /// View > Changes since last save: what an edit does, by element and by finding, with the
 /// changed elements highlighted on the canvas; kept current as the model is edited.
 #[test]

@@ -477,6 +477,8 @@ impl RampartApp {
             match kind {
                 ExportKind::Svg | ExportKind::Png => "diagram",
                 ExportKind::ThreatDragon => "threat-dragon",
+                ExportKind::Otm => "model",
+                ExportKind::Csv => "findings",
                 _ => "report",
             },
             kind.extension()

@@ -519,6 +519,8 @@ impl RampartApp {
             ExportKind::Sarif => report::sarif::render(&input).into_bytes(),
             ExportKind::Markdown => report::markdown::render(&input).into_bytes(),
             ExportKind::ThreatDragon => report::threat_dragon::render(&input).into_bytes(),
+            ExportKind::Otm => report::otm::render(&input).into_bytes(),
+            ExportKind::Csv => report::csv::render(&input).into_bytes(),
             ExportKind::Pdf => {
                 // Fingerprint the file when it is saved, otherwise the model as it is.
                 let source = match self.session.path() {
@@ -585,7 +587,11 @@ impl RampartApp {
                     dialog.add_filter("Rampart model", &["ron"]).pick_file()
                 }
                 PathPurpose::Import => dialog
-                    .add_filter("Threat Dragon model", &["json"])
+                    .add_filter(
+                        "Threagile, Threat Dragon, OTM or TMT model",
+                        &["yaml", "yml", "json", "otm", "tm7"],
+                    )
+                    .add_filter("Any file", &["*"])
                     .pick_file(),
                 PathPurpose::SaveAs => dialog
                     .add_filter("Rampart model", &["ron"])

@@ -135,6 +135,10 @@ pub enum ExportKind {
     Png,
     /// The model for OWASP Threat Dragon, findings as threats.
     ThreatDragon,
+    /// The model as Open Threat Model JSON, findings as threats.
+    Otm,
+    /// Findings as CSV for a tracker import.
+    Csv,
 }
 
 impl ExportKind {
@@ -147,6 +151,8 @@ impl ExportKind {
             ExportKind::Pdf => "pdf",
             ExportKind::Svg => "svg",
             ExportKind::Png => "png",
+            ExportKind::Otm => "otm",
+            ExportKind::Csv => "csv",
         }
     }
 
@@ -160,6 +166,8 @@ impl ExportKind {
             ExportKind::Svg => "Diagram as SVG",
             ExportKind::Png => "Diagram as PNG",
             ExportKind::ThreatDragon => "Threat Dragon model",
+            ExportKind::Otm => "Open Threat Model (OTM)",
+            ExportKind::Csv => "Findings as CSV (for a tracker)",
         }
     }
 }

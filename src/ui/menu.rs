@@ -50,7 +50,9 @@ pub fn bar(app: &mut RampartApp, ui: &mut egui::Ui, out: &mut Vec<Command>) {
                         ExportKind::Json,
                         ExportKind::Sarif,
                         ExportKind::Markdown,
+                        ExportKind::Csv,
                         ExportKind::ThreatDragon,
+                        ExportKind::Otm,
                     ] {
                         if ui.button(format!("{}…", kind.label())).clicked() {
                             out.push(Command::Export(kind));

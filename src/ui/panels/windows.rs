@@ -58,7 +58,7 @@ pub fn prompt(ctx: &mut Ctx<'_>, slot: &mut Option<PathPrompt>, egui_ctx: &egui:
     let mut submit = None;
     let title = match prompt.purpose {
         PathPurpose::Open => "Open model",
-        PathPurpose::Import => "Import model (Threat Dragon JSON)",
+        PathPurpose::Import => "Import model (Threagile YAML, Threat Dragon JSON, OTM, TMT .tm7)",
         PathPurpose::Compare => "Compare with model file",
         PathPurpose::SaveAs => "Save model as",
         PathPurpose::Export(_) => "Export",
