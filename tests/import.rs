@@ -915,3 +915,71 @@ fn strict_refuses_what_did_not_map_and_bad_input_names_its_position() {
         "{err}"
     );
 }
+
+/// The README's mapping tables name every row of the importers' tables (the tables are the
+/// code's data; a row added without documentation fails here).
+#[test]
+fn the_readme_documents_every_mapping_row() {
+    use rampart::interchange::{otm, threagile, threat_dragon, tm7};
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme.find("## Interchange").unwrap()..];
+    let section = &section[..section.find("\n## Model files").unwrap()];
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(
+        threagile::CONFIDENTIALITY
+            .iter()
+            .map(|(k, _)| (*k).to_string()),
+    );
+    keys.extend(
+        threagile::TECHNOLOGY_KINDS
+            .iter()
+            .map(|(k, _)| (*k).to_string()),
+    );
+    keys.extend(
+        threagile::PROTOCOLS
+            .iter()
+            .map(|(k, _, _)| (*k).to_string()),
+    );
+    keys.extend(
+        threagile::AUTHENTICATION
+            .iter()
+            .map(|(k, _, _)| (*k).to_string()),
+    );
+    keys.extend(
+        threagile::AUTHORIZATION
+            .iter()
+            .map(|(k, _)| (*k).to_string()),
+    );
+    keys.extend(
+        threagile::BOUNDARY_TYPES
+            .iter()
+            .map(|(k, _)| (*k).to_string()),
+    );
+    keys.extend(threagile::RISK_STATUS.iter().map(|(k, _)| (*k).to_string()));
+    for (category, rules) in threagile::RISK_CROSSWALK {
+        keys.push((*category).to_string());
+        keys.extend(rules.iter().map(|r| (*r).to_string()));
+    }
+    keys.extend(
+        threat_dragon::CELL_KINDS
+            .iter()
+            .map(|(k, _)| format!("`{k}`")),
+    );
+    for (words, _) in otm::COMPONENT_WORDS {
+        keys.extend(words.iter().map(|w| (*w).to_string()));
+    }
+    keys.extend(otm::FLOW_WORDS.iter().map(|(w, _, _)| (*w).to_string()));
+    keys.extend(otm::STATES.iter().map(|(_, s)| (*s).to_string()));
+    keys.extend(tm7::STENCILS.iter().map(|(k, _)| (*k).to_string()));
+    for (words, _) in tm7::TYPE_WORDS {
+        keys.extend(words.iter().map(|w| (*w).to_string()));
+    }
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !section.contains(k.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the README's Interchange section: {missing:?}"
+    );
+}

@@ -44,7 +44,6 @@ pub const TYPE_WORDS: &[(&[&str], NodeKind)] = &[
             "azuread",
             "entra",
             "oauth",
-            "sts",
             "authserver",
         ],
         NodeKind::IdentityProvider,
