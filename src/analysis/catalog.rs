@@ -22,6 +22,7 @@ pub static RULES: &[&Rule] = &[
     &auth::MISSING_MFA_FOR_HUMAN_ACCESS,
     &auth::GATEWAY_BYPASS,
     &auth::WEAK_AUTHENTICATION_OVER_INTERNET,
+    &auth::UNGUARDED_ACCESS_FROM_INTERNET,
     // Over-privileged paths
     &privilege::ATTACK_PATH_TO_SENSITIVE_DATA,
     &privilege::CONFUSED_DEPUTY,
@@ -30,10 +31,14 @@ pub static RULES: &[&Rule] = &[
     &privilege::EXCESSIVE_BLAST_RADIUS,
     &privilege::MISSING_NETWORK_SEGMENTATION,
     &privilege::SHARED_SERVICE_IDENTITY,
+    &privilege::MISSING_IDENTITY_PROPAGATION,
+    &privilege::MISSING_VAULT_ISOLATION,
+    &privilege::MISSING_IDENTITY_PROVIDER_ISOLATION,
     // Compliance and hygiene
     &hygiene::UNENCRYPTED_SENSITIVE_STORAGE,
     &hygiene::MISSING_AUDIT_LOGGING,
     &hygiene::SECRETS_OUTSIDE_VAULT,
+    &hygiene::MISSING_VAULT,
     &hygiene::MISSING_RATE_LIMITING,
     &hygiene::PCI_SCOPE_LEAK,
     &hygiene::REGULATED_DATA_TO_THIRD_PARTY,

@@ -369,3 +369,49 @@ pub static WEAK_AUTHENTICATION_OVER_INTERNET: Rule = Rule {
         }
     },
 };
+
+pub static UNGUARDED_ACCESS_FROM_INTERNET: Rule = Rule {
+    id: "unguarded-access-from-internet",
+    title: "Internal node reachable from the internet without an entry control",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "An actor or system in an untrusted zone calls a service or store inside the \
+        network directly, and the model has no gateway, reverse proxy or load balancer in front \
+        of anything: the internal node is exposed to the internet with only its own defences. \
+        (With a gateway in the model, `gateway-bypass` reports the same shape.) High when the \
+        target is a data store, secret store or queue.",
+    mitigation: "Put an entry point (API gateway, reverse proxy, WAF) in a DMZ in front of the \
+        internal node, mark only the entry internet-facing, and let the internal node accept \
+        traffic only from it.",
+    check: |ctx, r| {
+        if ctx.has_gateway() {
+            return;
+        }
+        for f in ctx.flows() {
+            if ctx.is_entry(f.info.from)
+                && !f.to.kind.is_external()
+                && !f.to.internet_facing
+                && !ctx.untrusted(f.info.to)
+            {
+                let finding = r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} reaches internal {} `{}` straight from untrusted `{}`: nothing stands between it and the internet.",
+                        flow_desc(&f),
+                        f.to.kind.label().to_lowercase(),
+                        f.to.id,
+                        f.from.id
+                    ),
+                    format!(
+                        "Put a gateway in front of `{}` (or mark it `internet_facing: true` if it is meant to be the entry, and harden it as one).",
+                        f.to.id
+                    ),
+                );
+                if f.to.kind.is_store() {
+                    finding.severity = Severity::High;
+                }
+            }
+        }
+    },
+};

@@ -337,3 +337,47 @@ fn check_secrets(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
         }
     }
 }
+
+pub static MISSING_VAULT: Rule = Rule {
+    id: "missing-vault",
+    title: "Credentials used but no secret store",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "The node signs in to others with a password or a static API key, yet the model \
+        says it keeps no secrets (`secrets: none`, the default) and it reads from no secret \
+        store. Those credentials live somewhere — in practice configuration, environment or \
+        code — unmanaged and unrotated, and the model hides it.",
+    mitigation: "Keep the credentials in a secret store (Vault, a cloud secret manager), fetch \
+        them at run time, rotate them, and model the store and the node's flow to it; better, \
+        replace them with short-lived tokens or workload identity.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if node.kind.is_external() || node.secrets != SecretsLocation::None {
+                continue;
+            }
+            let mut weak: Vec<&str> = ctx
+                .outgoing(i)
+                .filter(|f| matches!(f.flow.authentication, AuthKind::Basic | AuthKind::ApiKey))
+                .map(|f| f.to.id.as_str())
+                .collect();
+            if weak.is_empty() || ctx.outgoing(i).any(|f| f.to.kind == NodeKind::SecretStore) {
+                continue;
+            }
+            weak.sort_unstable();
+            weak.dedup();
+            r.report(
+                &[&node.id],
+                format!(
+                    "`{}` signs in to {} with a password or API key, but keeps no secrets and reads no secret store.",
+                    node.id,
+                    weak.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+                ),
+                format!(
+                    "Say where `{}` keeps its credentials (`secrets: secret_store`, with a flow to the store).",
+                    node.id
+                ),
+            );
+        }
+    },
+};

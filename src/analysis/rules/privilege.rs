@@ -480,3 +480,168 @@ pub static SHARED_SERVICE_IDENTITY: Rule = Rule {
         }
     },
 };
+
+pub static MISSING_IDENTITY_PROPAGATION: Rule = Rule {
+    id: "missing-identity-propagation",
+    title: "End users reach data through a service that acts only as itself",
+    family: Family::OverPrivilege,
+    stride: &[Stride::ElevationOfPrivilege, Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "People reach a service (directly or through gateways) that reads or writes \
+        sensitive data with its own identity and does not authorize per end user. Per-user \
+        checks upstream do not help: the user's identity stops here, so any request the \
+        service accepts can reach any user's records. Unlike `confused-deputy` this needs no \
+        trust difference between caller and service, and covers reads. High for restricted \
+        data.",
+    mitigation: "Propagate the end user's identity (forward the token, or a signed user context) \
+        to the service and authorize each data access against it (`authorization: end_user`).",
+    check: |ctx, r| {
+        // Every process people reach, directly or through other processes (one search from
+        // all actors at once).
+        let mut reached =
+            vec![false; petgraph::visit::NodeIndexable::node_bound(ctx.model.graph())];
+        let mut queue: std::collections::VecDeque<petgraph::graph::NodeIndex> = ctx
+            .nodes()
+            .filter(|(_, n, _)| n.kind == NodeKind::Actor)
+            .map(|(i, _, _)| i)
+            .collect();
+        while let Some(n) = queue.pop_front() {
+            for f in ctx.outgoing(n) {
+                let to = f.info.to;
+                if f.to.kind.is_process() && !reached[to.index()] {
+                    reached[to.index()] = true;
+                    queue.push_back(to);
+                }
+            }
+        }
+        for (i, node, info) in ctx.nodes() {
+            if !node.kind.is_process()
+                || node.kind == crate::model::NodeKind::IdentityProvider
+                || node.authorization == Authorization::EndUser
+            {
+                continue;
+            }
+            if !reached[i.index()] {
+                continue;
+            }
+            for f in ctx.outgoing(i) {
+                // A service's own secrets are its business, not its users'.
+                if !f.to.kind.is_store()
+                    || f.to.kind == NodeKind::SecretStore
+                    || !f.to_info.stored.is_sensitive()
+                {
+                    continue;
+                }
+                // A lower-trust caller with write access is `confused-deputy`'s finding.
+                let deputy = f.flow.access >= Access::Write
+                    && ctx.incoming(i).any(|c| c.from_info.trust < info.trust);
+                if deputy {
+                    continue;
+                }
+                let finding = r.report(
+                    &[&node.id, &f.to.id],
+                    format!(
+                        "People reach `{}` and it {} {} in `{}` as itself ({}), without the end user's identity.",
+                        node.id,
+                        if f.flow.access >= Access::Write { "reads and writes" } else { "reads" },
+                        ctx.describe_data(&f.to.stores, super::super::context::DataSet::is_sensitive),
+                        f.to.id,
+                        node.authorization.label().to_lowercase()
+                    ),
+                    format!(
+                        "Forward the user's identity to `{}` and authorize each access to `{}` against it (`authorization: end_user`).",
+                        node.id, f.to.id
+                    ),
+                );
+                if f.to_info.stored.is_restricted() {
+                    finding.severity = Severity::High;
+                }
+            }
+        }
+    },
+};
+
+/// Nodes that share a boundary with `index` and face the internet (internet-facing, or called
+/// straight from an untrusted zone).
+fn exposed_neighbours<'c>(ctx: &'c Ctx<'_>, index: petgraph::graph::NodeIndex) -> Vec<&'c str> {
+    let me = ctx.node(index);
+    let Some(zone) = me.boundary.as_deref() else {
+        return Vec::new();
+    };
+    let mut out: Vec<&str> = ctx
+        .nodes()
+        .filter(|(j, n, _)| {
+            *j != index
+                && n.boundary.as_deref() == Some(zone)
+                && !n.kind.is_external()
+                && (n.internet_facing || ctx.incoming(*j).any(|f| ctx.is_entry(f.info.from)))
+        })
+        .map(|(_, n, _)| n.id.as_str())
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+fn check_isolation(ctx: &Ctx<'_>, r: &mut Reporter<'_>, kind: crate::model::NodeKind, what: &str) {
+    for (i, node, _) in ctx.nodes() {
+        if node.kind != kind {
+            continue;
+        }
+        let exposed = exposed_neighbours(ctx, i);
+        if exposed.is_empty() {
+            continue;
+        }
+        let zone = node.boundary.as_deref().unwrap_or("");
+        r.report(
+            &[&node.id],
+            format!(
+                "{what} `{}` shares boundary `{zone}` with internet-facing {}.",
+                node.id,
+                exposed
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "Move `{}` into a boundary of its own that only its clients can reach.",
+                node.id
+            ),
+        );
+    }
+}
+
+pub static MISSING_VAULT_ISOLATION: Rule = Rule {
+    id: "missing-vault-isolation",
+    title: "Secret store shares a zone with internet-facing workloads",
+    family: Family::OverPrivilege,
+    stride: &[Stride::InformationDisclosure, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "A secret store sits in the same boundary as a node that faces the internet. \
+        Whoever takes over that node is on the vault's network segment, one step from every \
+        secret it holds, with nothing but the vault's own authentication in the way.",
+    mitigation: "Give the secret store a boundary of its own (a restricted zone or dedicated \
+        network), reachable only from the workloads that need it, over mutual TLS.",
+    check: |ctx, r| check_isolation(ctx, r, crate::model::NodeKind::SecretStore, "Secret store"),
+};
+
+pub static MISSING_IDENTITY_PROVIDER_ISOLATION: Rule = Rule {
+    id: "missing-identity-provider-isolation",
+    title: "Identity provider shares a zone with internet-facing workloads",
+    family: Family::OverPrivilege,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "An identity provider sits in the same boundary as another node that faces the \
+        internet. A compromise of that node puts the attacker next to the service that mints \
+        every identity in the system (signing keys, user directory, admin console).",
+    mitigation: "Run the identity provider in a boundary of its own, exposing only its login \
+        and token endpoints through the entry point.",
+    check: |ctx, r| {
+        check_isolation(
+            ctx,
+            r,
+            crate::model::NodeKind::IdentityProvider,
+            "Identity provider",
+        );
+    },
+};
