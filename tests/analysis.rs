@@ -150,6 +150,7 @@ fn boundary(id: &str, kind: BoundaryKind) -> Boundary {
         parent: None,
         scope: vec![],
         description: String::new(),
+        out_of_scope: None,
     }
 }
 
@@ -177,6 +178,8 @@ fn graph_with_two_routes() -> Model {
         classification: Classification::Restricted,
         tags: vec![DataTag::Pci],
         description: String::new(),
+        integrity: None,
+        availability: None,
     });
     for (id, kind) in [
         ("net", BoundaryKind::Internet),
@@ -319,6 +322,8 @@ fn blast_radius_counts_reachable_high_value_assets() {
         classification: Classification::Confidential,
         tags: vec![],
         description: String::new(),
+        integrity: None,
+        availability: None,
     });
     let result = analysis::analyze(&m);
     let b = result.blast_radius.iter().find(|b| b.node == "gw").unwrap();

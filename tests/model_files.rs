@@ -145,7 +145,7 @@ fn bad_input_gives_positioned_errors_and_exit_2() {
         Bad {
             name: "no-version.ron",
             bytes: b"(name: \"x\")".to_vec(),
-            expect: &["no-version.ron:1:", "rampart: 1"],
+            expect: &["no-version.ron:1:", "rampart: 2"],
         },
         Bad {
             name: "newer.ron",
@@ -487,4 +487,74 @@ fn saves_killed_at_random_moments_leave_one_whole_version_and_no_litter() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["model.ron"]);
+}
+
+/// Version 1 files read as version 2 (every version 2 property is optional with the version 1
+/// meaning), `check` says so, and a save writes version 2; version 2 properties round-trip.
+#[test]
+fn version_1_files_are_upgraded_and_version_2_properties_round_trip() {
+    let v1 = "(rampart: 1, name: \"old\", nodes: [(id: \"a\", kind: service)])\n";
+    let loaded = model::parse(v1, "old.ron").unwrap();
+    assert_eq!(loaded.upgraded_from, Some(1));
+    let saved = model::to_text(&loaded.model);
+    assert!(saved.contains("rampart: 2,"), "{saved}");
+    assert_eq!(model::parse(&saved, "new.ron").unwrap().upgraded_from, None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.ron");
+    std::fs::write(&path, v1).unwrap();
+    let out = bin()
+        .args(["check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("schema version 1, read as version 2 (a save writes version 2)"),
+        "{out}"
+    );
+    let v2 = r#"(
+  rampart: 2,
+  name: "new",
+  assets: [(id: "orders", classification: confidential, integrity: critical, availability: high)],
+  boundaries: [(id: "legacy", kind: internal_network, out_of_scope: "Decommissioned in Q3")],
+  nodes: [
+    (id: "clerk", kind: actor, users: no_mfa, role: staff),
+    (id: "web", kind: gateway, waf: true, internet_facing: true),
+    (id: "lib", kind: service, out_of_scope: ""),
+  ],
+  flows: [
+    (from: "clerk", to: "web", transport: network, authorization: end_user, controls: [vpn, ip_allowlist], data: ["orders"]),
+    (from: "web", to: "lib", transport: local, out_of_scope: "third-party library"),
+  ],
+)
+"#;
+    let m = model::parse(v2, "v2.ron").unwrap().model;
+    let again = model::parse(&model::to_text(&m), "again.ron")
+        .unwrap()
+        .model;
+    assert_eq!(model::to_text(&again), model::to_text(&m));
+    let asset = m.asset("orders").unwrap();
+    assert_eq!(asset.integrity, Some(model::Rating::Critical));
+    assert_eq!(asset.availability, Some(model::Rating::High));
+    assert_eq!(m.node("clerk").unwrap().role, Some(model::HumanRole::Staff));
+    assert!(m.node("web").unwrap().waf);
+    let f = m.flows().find(|f| f.from == "clerk").unwrap();
+    assert_eq!(f.authorization, Some(model::Authorization::EndUser));
+    assert_eq!(
+        f.controls,
+        [
+            model::NetworkControl::Vpn,
+            model::NetworkControl::IpAllowlist
+        ]
+    );
+    assert_eq!(m.out_of_scope("lib").as_deref(), Some("out of scope"));
+    assert_eq!(
+        m.out_of_scope("web-to-lib").as_deref(),
+        Some("third-party library")
+    );
+    assert_eq!(m.out_of_scope("web"), None);
+    assert_eq!(
+        m.out_of_scope("legacy").as_deref(),
+        Some("Decommissioned in Q3")
+    );
 }

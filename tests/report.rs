@@ -212,6 +212,7 @@ fn boundary(id: &str, name: &str, kind: BoundaryKind) -> Boundary {
         parent: None,
         scope: vec![],
         description: String::new(),
+        out_of_scope: None,
     }
 }
 
@@ -237,6 +238,8 @@ fn awkward_text_and_empty_models_give_valid_readable_documents() {
         classification: Classification::Confidential,
         tags: vec![model::DataTag::Pii],
         description: String::new(),
+        integrity: None,
+        availability: None,
     });
     m.boundaries
         .push(boundary("net", "Internet", BoundaryKind::Internet));

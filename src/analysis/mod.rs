@@ -317,6 +317,18 @@ pub fn analyze(model: &Model) -> Analysis {
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
     let mut findings: Vec<Finding> = order.iter().filter_map(|&i| slots[i].take()).collect();
     findings.dedup_by(|a, b| a.id == b.id);
+    // Out of scope: no finding is about an element the review leaves out (it may still lie on
+    // a path another finding describes).
+    if model.boundaries.iter().any(|b| b.out_of_scope.is_some())
+        || model.nodes().any(|n| n.out_of_scope.is_some())
+        || model.flows().any(|f| f.out_of_scope.is_some())
+    {
+        findings.retain(|f| {
+            f.elements
+                .first()
+                .is_none_or(|e| model.out_of_scope(e).is_none())
+        });
+    }
     let unused_decisions = apply_decisions(model, &mut findings);
     let compliance = compliance::evaluate(model, &findings, false);
     let (attack_paths, privileges, blast_radius) = ctx.into_graph_results();

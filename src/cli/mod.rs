@@ -523,12 +523,17 @@ fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         match model::load(path) {
             Ok(loaded) => writeln!(
                 out,
-                "{}: ok ({} nodes, {} flows, {} boundaries, {} data assets)",
+                "{}: ok ({} nodes, {} flows, {} boundaries, {} data assets){}",
                 path.display(),
                 loaded.model.node_count(),
                 loaded.model.flow_count(),
                 loaded.model.boundaries.len(),
-                loaded.model.assets.len()
+                loaded.model.assets.len(),
+                loaded.upgraded_from.map_or_else(String::new, |v| format!(
+                    "; schema version {v}, read as version {} (a save writes version {})",
+                    model::SCHEMA_VERSION,
+                    model::SCHEMA_VERSION
+                ))
             )?,
             Err(e) => {
                 ok = false;

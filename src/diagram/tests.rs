@@ -298,6 +298,7 @@ fn empty_and_cyclic_boundaries_do_not_break_the_layout() {
             parent: parent.map(str::to_string),
             scope: vec![],
             description: String::new(),
+            out_of_scope: None,
         });
     }
     let scene = scene(&m, &Options::default());

@@ -970,6 +970,7 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditE
                 parent: parent.filter(|p| model.boundary(p).is_some()),
                 scope: Vec::new(),
                 description: String::new(),
+                out_of_scope: None,
             });
             if let Some(r) = rect {
                 model.layout.boundaries.insert(id.clone(), r);
@@ -984,6 +985,8 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditE
                 classification,
                 tags: Vec::new(),
                 description: String::new(),
+                integrity: None,
+                availability: None,
             });
             created = Some(id);
         }

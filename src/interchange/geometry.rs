@@ -232,6 +232,7 @@ pub(crate) fn curve_boundaries(
             parent: None,
             scope: vec![],
             description: description.clone(),
+            out_of_scope: None,
         });
         made.push(Curve {
             id,

@@ -405,6 +405,8 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             classification,
             tags,
             description: text(a, "description").trim().to_string(),
+            integrity: None,
+            availability: None,
         });
     }
 
@@ -538,6 +540,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             description:
                 "Created by the import for the external entities Threagile marks internet: true"
                     .into(),
+            out_of_scope: None,
         });
         notes.push(Note::info(
             "",
@@ -592,6 +595,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             parent: None,
             scope: vec![],
             description,
+            out_of_scope: None,
         });
     }
     for (nested, parent) in parent_of {

@@ -253,6 +253,8 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                                     description:
                                         "Stored by the stores Threat Dragon marks storesCredentials"
                                             .into(),
+                                    integrity: None,
+                                    availability: None,
                                 });
                             }
                             node.stores.push(asset.into());
@@ -303,6 +305,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                         parent: None,
                         scope: vec![],
                         description,
+                        out_of_scope: None,
                     });
                     boxes.push((id, b));
                 }

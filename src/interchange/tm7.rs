@@ -283,6 +283,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
                     parent: None,
                     scope: vec![],
                     description: String::new(),
+                    out_of_scope: None,
                 });
                 boxes.push((id, b));
                 continue;
@@ -349,6 +350,8 @@ pub fn import(text: &str) -> Result<Imported, String> {
                             tags: vec![DataTag::Credentials],
                             description: "Stored by the data stores TMT marks Stores Credentials"
                                 .into(),
+                            integrity: None,
+                            availability: None,
                         });
                     }
                     node.stores.push("credentials".into());

@@ -12,8 +12,13 @@ use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision
 use super::validate::{Problem, validate};
 use crate::vocab::vocabulary;
 
-/// The schema version this build reads and writes (`rampart: 1` at the top of a file).
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this build writes (`rampart: 2` at the top of a file). Version 1 files
+/// (before out-of-scope elements, local flows, CIA ratings, per-flow authorization, network
+/// controls, WAF and human roles) read as version 2 unchanged: every version 2 property is
+/// optional, with the version 1 meaning as its default. A save writes version 2.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest schema version this build reads.
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// Files larger than this are refused before parsing (a 10,000-node model is about 6 MB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -160,6 +165,9 @@ pub enum SaveError {
 /// when needed (SARIF), without paying for it on every load.
 pub struct Loaded {
     pub model: Model,
+    /// The file's schema version when it was older than [`SCHEMA_VERSION`] (it was read as
+    /// the current version; a save writes that).
+    pub upgraded_from: Option<u32>,
     text: String,
 }
 
@@ -194,7 +202,7 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
         return Err(LoadError::single(
             file,
             Some(Position { line: 1, col: 1 }),
-            "the file is empty; a model starts with `(rampart: 1, name: \"...\", ...)`",
+            "the file is empty; a model starts with `(rampart: 2, name: \"...\", ...)`",
         ));
     }
     if text.lines().all(|l| {
@@ -226,8 +234,10 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
             diagnostics: problems.iter().map(|p| locate(p, &source, file)).collect(),
         });
     }
+    let upgraded_from = (parsed.rampart < SCHEMA_VERSION).then_some(parsed.rampart);
     Ok(Loaded {
         model: Model::from_valid_file(parsed),
+        upgraded_from,
         text: owned,
     })
 }
@@ -320,7 +330,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
         ),
         E::MissingStructField { field, outer } => match outer.as_deref() {
             Some("ModelFile") if *field == "rampart" => {
-                "not a Rampart model: missing the schema version `rampart: 1`".to_string()
+                "not a Rampart model: missing the schema version `rampart: 2`".to_string()
             }
             Some(outer) => format!("missing field `{field}` in {}", friendly(outer)),
             None => format!("missing field `{field}`"),

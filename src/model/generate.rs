@@ -76,6 +76,8 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
             classification,
             tags: rng.pick(&tag_sets).to_vec(),
             description: String::new(),
+            integrity: None,
+            availability: None,
         });
     }
 
@@ -89,6 +91,7 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
         parent: None,
         scope: Vec::new(),
         description: String::new(),
+        out_of_scope: None,
     });
     let groups = nodes.div_ceil(GROUP);
     let inner_kinds = [
@@ -118,6 +121,7 @@ pub fn generate(nodes: usize, seed: u64) -> Model {
                 Vec::new()
             },
             description: String::new(),
+            out_of_scope: None,
         });
     }
 

@@ -20,8 +20,9 @@ pub use file::{
 };
 pub use types::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Grant, HumanUsers, Layout, Node, NodeKind, Pos, Rect, Review,
-    RiskDecision, SecretsLocation, Status, TlsVersion, default_flow_id, wildcard_match,
+    Encryption, Endpoint, Flow, Grant, HumanRole, HumanUsers, Layout, NetworkControl, Node,
+    NodeKind, Pos, Rating, Rect, Review, RiskDecision, SecretsLocation, Status, TlsVersion,
+    Transport, default_flow_id, wildcard_match,
 };
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
 
@@ -411,6 +412,81 @@ impl Model {
         })
     }
 
+    /// Why an element is out of the review's scope (its own reason, or that of a boundary it
+    /// lies in); `None` when it is in scope.
+    #[must_use]
+    pub fn out_of_scope(&self, id: &str) -> Option<String> {
+        let why = |r: &str| {
+            if r.is_empty() {
+                "out of scope".to_string()
+            } else {
+                r.to_string()
+            }
+        };
+        if let Some(f) = self.flow(id) {
+            return f.out_of_scope.as_deref().map(why);
+        }
+        let boundary = if let Some(n) = self.node(id) {
+            if let Some(r) = n.out_of_scope.as_deref() {
+                return Some(why(r));
+            }
+            n.boundary.as_deref()?
+        } else {
+            id
+        };
+        self.boundary_chain(boundary)
+            .iter()
+            .find_map(|b| b.out_of_scope.as_deref())
+            .map(|r| {
+                let b = self.boundary_chain(boundary);
+                let named = b
+                    .iter()
+                    .find(|x| x.out_of_scope.is_some())
+                    .map_or(boundary, |x| {
+                        if x.name.is_empty() {
+                            x.id.as_str()
+                        } else {
+                            x.name.as_str()
+                        }
+                    });
+                if self.boundary(id).is_some() && named == id {
+                    why(r)
+                } else {
+                    format!("in {named}: {}", why(r))
+                }
+            })
+    }
+
+    /// Every element marked out of scope (nodes, flows, boundaries), as "name: reason".
+    #[must_use]
+    pub fn out_of_scope_elements(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let line = |name: &str, r: &str| {
+            if r.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}: {r}")
+            }
+        };
+        for b in &self.boundaries {
+            if let Some(r) = &b.out_of_scope {
+                out.push(line(if b.name.is_empty() { &b.id } else { &b.name }, r));
+            }
+        }
+        for n in self.nodes() {
+            if let Some(r) = &n.out_of_scope {
+                out.push(line(n.label(), r));
+            }
+        }
+        for f in self.flows() {
+            if let Some(r) = &f.out_of_scope {
+                let name = if f.name.is_empty() { &f.id } else { &f.name };
+                out.push(line(name, r));
+            }
+        }
+        out
+    }
+
     /// The trust level a node runs at: its boundary's, or 0 outside any boundary.
     #[must_use]
     pub fn trust_of(&self, node: &Node) -> u8 {
@@ -655,6 +731,7 @@ mod tests {
             parent: None,
             scope: vec![],
             description: String::new(),
+            out_of_scope: None,
         });
         let mut a = Node::new("a", NodeKind::Actor);
         a.boundary = Some("net".into());

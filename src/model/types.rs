@@ -228,6 +228,45 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Who a human actor is, where it matters for MFA: customers reach their own data; staff
+    /// and administrators reach everyone's.
+    pub enum HumanRole {
+        Customer = "customer", "Customer / end user",
+        Staff = "staff", "Staff (back office)",
+        Administrator = "administrator", "Administrator",
+    }
+}
+
+vocabulary! {
+    /// How a flow travels: over a network, or on one host (in-process call, local file, IPC),
+    /// where there is no wire to read or tamper with.
+    #[derive(Default)]
+    pub enum Transport {
+        #[default]
+        Network = "network", "Network",
+        Local = "local", "Local (in-process, file, IPC)",
+    }
+}
+
+vocabulary! {
+    /// A network control on a flow besides encryption and authentication.
+    pub enum NetworkControl {
+        Vpn = "vpn", "VPN / private link",
+        IpAllowlist = "ip_allowlist", "IP allowlist",
+    }
+}
+
+vocabulary! {
+    /// How much an asset's integrity or availability matters.
+    pub enum Rating {
+        Low = "low", "Low",
+        Medium = "medium", "Medium",
+        High = "high", "High",
+        Critical = "critical", "Critical",
+    }
+}
+
+vocabulary! {
     /// What has been decided about a finding.
     #[derive(Default)]
     pub enum Status {
@@ -268,6 +307,13 @@ pub struct DataAsset {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     pub classification: Classification,
+    /// How much it matters that the data is not changed by the wrong people (not rated when
+    /// absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Rating>,
+    /// How much it matters that the data can be reached when needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Rating>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<DataTag>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -292,6 +338,10 @@ pub struct Boundary {
     pub scope: Vec<DataTag>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Out of the review's scope, with the reason: drawn and listed, but no rule looks at it
+    /// or at anything inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
 }
 
 impl Boundary {
@@ -383,6 +433,15 @@ pub struct Node {
     pub agreement: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+    /// A web application firewall filters what reaches this entry point.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub waf: bool,
+    /// For a human actor: who the people are (decides whom MFA rules ask about).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<HumanRole>,
+    /// Out of the review's scope, with the reason: drawn and listed, but no rule looks at it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
 }
 
 impl Node {
@@ -410,6 +469,9 @@ impl Node {
             grants: Vec::new(),
             agreement: None,
             endpoint: None,
+            waf: false,
+            role: None,
+            out_of_scope: None,
         }
     }
 
@@ -457,6 +519,19 @@ pub struct Flow {
     pub data: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+    /// Network (default) or local to one host.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub transport: Transport,
+    /// How the target authorizes this caller on this link, when it differs from the target's
+    /// own `authorization` (a service that propagates the user on one link and not another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Authorization>,
+    /// VPN, IP allowlist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<NetworkControl>,
+    /// Out of the review's scope, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
 }
 
 impl Flow {
@@ -477,6 +552,10 @@ impl Flow {
             access: Access::Read,
             data: Vec::new(),
             endpoint: None,
+            transport: Transport::Network,
+            authorization: None,
+            controls: Vec::new(),
+            out_of_scope: None,
         }
     }
 

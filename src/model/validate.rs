@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::file::{ModelFile, SCHEMA_VERSION};
+use super::file::{ModelFile, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
 use super::source::Seg;
 use super::types::{Encryption, default_flow_id};
 
@@ -110,12 +110,12 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
     let mut c = Checker {
         problems: Vec::new(),
     };
-    if file.rampart != SCHEMA_VERSION {
+    if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&file.rampart) {
         c.push(
             vec![PathSeg::Field("rampart")],
             None,
             format!(
-                "unsupported schema version {}: this Rampart reads version {SCHEMA_VERSION}",
+                "unsupported schema version {}: this Rampart reads versions {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}",
                 file.rampart
             ),
         );

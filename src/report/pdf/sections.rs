@@ -280,11 +280,17 @@ pub(super) fn scope(w: &mut Writer, input: &Input<'_>) {
         &defaults,
         "None: every TLS version and trust level the analysis uses is declared in the model.",
     );
+    let mut out_of_scope = r.out_of_scope.clone();
+    out_of_scope.extend(
+        m.out_of_scope_elements()
+            .into_iter()
+            .map(|e| format!("{e} (drawn; no rule reports on it)")),
+    );
     list(
         w,
         "Out of scope",
-        &r.out_of_scope,
-        "Nothing recorded as out of scope (add review.out_of_scope to the model).",
+        &out_of_scope,
+        "Nothing recorded as out of scope (add review.out_of_scope, or out_of_scope on an element).",
     );
     list(
         w,
