@@ -12,11 +12,13 @@
 //! 2. Side by side, never importing each other:
 //!    **[`analysis`]** (rules in one catalog, attack paths, compliance; a pure function of the
 //!    model), **[`probe`]** (TLS and JWT checks against live endpoints), **[`diagram`]** (layout,
-//!    routing and labels shared by the canvas, the PDF and the SVG), **[`interchange`]**
-//!    (models from other tools, such as Threat Dragon, with notes on what had no place).
+//!    routing and labels shared by the canvas, the PDF and the SVG).
 //! 3. **[`verify`]** – probes every endpoint the model declares and turns what differs into
 //!    drift findings; [`verify::analyse`] is the one place a verification is merged into an
 //!    analysis. **[`diff`]** – what changed between two versions of a model, semantically.
+//!    **[`interchange`]** – models from other tools (Threagile, Threat Dragon, OTM, TMT) with
+//!    notes on what had no place; it analyses the imported model to carry tracked risks over
+//!    as decisions on the findings they match.
 //! 4. **[`report`]** (text, JSON, SARIF, Markdown, PDF, SVG, from one view in
 //!    [`report::view`]) and **[`editor`]** (the editing session: undo, placement, autosave).
 //! 5. **`cli`** and, with the `gui` feature, **`ui`** – thin shells over the floors below.

@@ -17,7 +17,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("analysis", 2),
     ("probe", 2),
     ("diagram", 2),
-    ("interchange", 2),
+    ("interchange", 3),
     ("verify", 3),
     ("diff", 3),
     ("report", 4),

@@ -230,7 +230,7 @@ pub(crate) fn curve_boundaries(
             kind,
             trust: None,
             parent: None,
-            scope: vec![],
+            scope: super::boundary_scope_from_words(&label),
             description: description.clone(),
             out_of_scope: None,
         });

@@ -139,9 +139,9 @@ fn import_from(
     };
     match format {
         Format::Tm7 => tm7::import(text),
-        Format::ThreatDragon => threat_dragon::import(&parse_json(text)?),
-        Format::Otm => otm::import(&parse_tree(text)?),
-        Format::Threagile => threagile::import(parse_yaml(text)?, base),
+        Format::ThreatDragon => threat_dragon::import(&parse_json(text)?, text),
+        Format::Otm => otm::import(&parse_tree(text)?, text),
+        Format::Threagile => threagile::import(parse_yaml(text)?, base, text),
     }
 }
 
@@ -151,6 +151,15 @@ fn import_from(
 /// The text parses as none of the formats, or as a document of none of them.
 pub fn detect(text: &str) -> Result<Format, String> {
     let start = text.trim_start_matches('\u{feff}').trim_start();
+    let code = start
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+        .unwrap_or("");
+    if code.trim_start().starts_with('(') && start.contains("rampart:") {
+        return Err(
+            "1:1: this is already a Rampart model: open it (rampart check, rampart open) rather than import it".into(),
+        );
+    }
     if start.starts_with('<') {
         return if tm7::detect(start) {
             Ok(Format::Tm7)
@@ -175,18 +184,44 @@ pub fn detect(text: &str) -> Result<Format, String> {
 
 /// JSON, with the line and column of a syntax error.
 fn parse_json(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))
+    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        format!("{}:{}: not valid JSON: {message}", e.line(), e.column())
+    })
 }
 
 /// YAML (a superset of JSON) into the same tree, with the line and column of a syntax error.
 fn parse_yaml(text: &str) -> Result<Value, String> {
     serde_saphyr::from_str::<Value>(text.trim_start_matches('\u{feff}')).map_err(|e| {
         let message = e.to_string();
-        let first = message.lines().next().unwrap_or("not YAML").trim();
+        let mut first = message.lines().next().unwrap_or("not YAML").trim();
+        // The message repeats the position it is given with: keep it once, in front.
+        first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+        if let Some(rest) = first.strip_prefix("line ")
+            && let Some((_, after)) = rest.split_once(": ")
+        {
+            first = after;
+        }
+        let first = if first.starts_with("budget breached") {
+            "the YAML expands too far (aliases, nesting or size beyond the import's limits)"
+                .to_string()
+        } else {
+            first
+                .split(", set DuplicateKeyPolicy")
+                .next()
+                .unwrap_or(first)
+                .to_string()
+        };
         match e.location() {
-            Some(at) if at.line() > 0 => format!("{}:{}: {first}", at.line(), at.column()),
-            _ => format!("1:1: {first}"),
+            Some(at) if at.line() > 0 => {
+                format!("{}:{}: not valid YAML: {first}", at.line(), at.column())
+            }
+            _ => format!("1:1: not valid YAML: {first}"),
         }
     })
 }
@@ -230,6 +265,33 @@ fn header(format: Format, path: &Path, notes: &[Note]) -> String {
 }
 
 // ---- helpers the importers share ----
+
+/// Where the `nth` (0-based) `key: value` pair sits in a YAML or JSON text, as `LINE:COL`
+/// (`1:1` when it cannot be found): for errors about an element found after parsing.
+pub(crate) fn position_of(text: &str, key: &str, value: &str, nth: usize) -> String {
+    let mut seen = 0;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let rest = trimmed
+            .strip_prefix(key)
+            .or_else(|| trimmed.strip_prefix(&format!("\"{key}\"")));
+        let Some(rest) = rest else { continue };
+        let Some(v) = rest.trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let v = v
+            .trim()
+            .trim_end_matches(',')
+            .trim_matches(|c| c == '"' || c == '\'');
+        if v == value {
+            if seen == nth {
+                return format!("{}:{}", i + 1, line.len() - line.trim_start().len() + 1);
+            }
+            seen += 1;
+        }
+    }
+    "1:1".to_string()
+}
 
 /// A string (or a number or boolean written where a string belongs) at `key`.
 pub(crate) fn text(v: &Value, key: &str) -> String {
@@ -319,47 +381,86 @@ impl Ids {
     }
 }
 
-/// Words in a boundary's name and description that say what kind of zone it is, first match
-/// wins; formats without boundary kinds (Threat Dragon, TM7) and names that say more than a
-/// kind (a Threagile "DMZ" of type network-cloud-security-group) use it.
+/// Whether `words` (lowercase) say `word`: a token equal to it, a token starting with it when
+/// it is five letters or more ("credential" says "credentials"), or, for a hyphenated word,
+/// the words containing it.
+fn says(words: &str, word: &str) -> bool {
+    if word.contains('-') {
+        return words.contains(word);
+    }
+    words
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|t| t == word || (word.len() >= 5 && t.starts_with(word)))
+}
+
+/// Words in a boundary's name that say what kind of zone it is, first match wins (so "Public
+/// Cloud" is a cloud account and "Public Internet" the internet); formats without boundary
+/// kinds (Threat Dragon, TM7) and names that say more than a kind (a Threagile "DMZ" of type
+/// network-cloud-security-group) use it.
 pub(crate) const BOUNDARY_WORDS: &[(&[&str], BoundaryKind)] = &[
     (
-        &["internet", "public", "untrusted", "external"],
-        BoundaryKind::Internet,
+        &["dmz", "demilitarized", "demilitarised", "perimeter", "edge"],
+        BoundaryKind::Dmz,
     ),
     (
-        &["dmz", "demilitari", "perimeter", "edge"],
-        BoundaryKind::Dmz,
+        &[
+            "restricted",
+            "database",
+            "databases",
+            "secure",
+            "pci",
+            "cde",
+            "cardholder",
+        ],
+        BoundaryKind::RestrictedZone,
     ),
     (
         &["third", "partner", "vendor", "saas"],
         BoundaryKind::ThirdParty,
     ),
     (
-        &["restricted", "database", "secure", "pci", "cde"],
-        BoundaryKind::RestrictedZone,
-    ),
-    (
-        &["kubernetes", "cluster", "namespace"],
+        &["kubernetes", "cluster", "namespace", "k8s"],
         BoundaryKind::ClusterNamespace,
     ),
     (
-        &["cloud", "aws", "azure", "gcp", "account", "subscription"],
+        &[
+            "cloud",
+            "aws",
+            "azure",
+            "gcp",
+            "account",
+            "subscription",
+            "vpc",
+        ],
         BoundaryKind::CloudAccount,
     ),
     (
-        &["device", "browser", "mobile", "client"],
+        &["internet", "public", "untrusted", "external", "wan"],
+        BoundaryKind::Internet,
+    ),
+    (
+        &["device", "browser", "mobile", "client", "endpoint"],
         BoundaryKind::Device,
     ),
 ];
 
-/// A boundary kind from the words of its name and description, if they name one.
+/// A boundary kind from the words of its name (and description, when given), if they name one.
 pub(crate) fn boundary_kind_from_words(name: &str, description: &str) -> Option<BoundaryKind> {
     let words = format!("{name} {description}").to_lowercase();
     BOUNDARY_WORDS
         .iter()
-        .find(|(w, _)| w.iter().any(|x| words.contains(x)))
+        .find(|(w, _)| w.iter().any(|x| says(&words, x)))
         .map(|(_, k)| *k)
+}
+
+/// The regulated scope a boundary's name declares: a cardholder data environment.
+pub(crate) fn boundary_scope_from_words(name: &str) -> Vec<crate::model::DataTag> {
+    let words = name.to_lowercase();
+    if ["pci", "cde", "cardholder"].iter().any(|w| says(&words, w)) {
+        vec![crate::model::DataTag::Pci]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Data tags from the words of an asset's tags, name and description.
@@ -372,12 +473,19 @@ pub(crate) const TAG_WORDS: &[(&[&str], crate::model::DataTag)] = {
             DataTag::Phi,
         ),
         (
-            &["pci", "cardholder", "card-data", "payment-card"],
+            &["pci", "cardholder", "card-data", "payment-card", "pan"],
             DataTag::Pci,
         ),
         (&["credential", "password", "passwd"], DataTag::Credentials),
         (
-            &["secret", "private-key", "api-key", "token"],
+            &[
+                "secret",
+                "secrets",
+                "private-key",
+                "api-key",
+                "apikey",
+                "key-material",
+            ],
             DataTag::Secret,
         ),
         (
@@ -385,19 +493,26 @@ pub(crate) const TAG_WORDS: &[(&[&str], crate::model::DataTag)] = {
             DataTag::Financial,
         ),
         (
-            &["log", "telemetry", "metrics", "audit-trail"],
+            &[
+                "log",
+                "logs",
+                "logging",
+                "telemetry",
+                "metrics",
+                "audit-trail",
+            ],
             DataTag::Telemetry,
         ),
     ]
 };
 
-/// The data tags a list of tag words names (exact tags or words inside them).
+/// The data tags a list of tag words names.
 pub(crate) fn tags_from_words(words: &[String]) -> Vec<crate::model::DataTag> {
     let mut out = Vec::new();
     for w in words {
         let w = w.to_lowercase().replace([' ', '_'], "-");
         for (keys, tag) in TAG_WORDS {
-            if keys.iter().any(|k| w.contains(k)) && !out.contains(tag) {
+            if keys.iter().any(|k| says(&w, k)) && !out.contains(tag) {
                 out.push(*tag);
             }
         }

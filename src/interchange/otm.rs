@@ -174,6 +174,21 @@ fn kind_from_rating(rating: f64) -> BoundaryKind {
     }
 }
 
+/// An integrity or availability rating (0-100) as a Rampart rating, by the same bands as
+/// confidentiality.
+fn rating_from_number(rating: f64) -> crate::model::Rating {
+    use crate::model::Rating;
+    if rating < 25.0 {
+        Rating::Low
+    } else if rating < 55.0 {
+        Rating::Medium
+    } else if rating < 85.0 {
+        Rating::High
+    } else {
+        Rating::Critical
+    }
+}
+
 fn classification_from_rating(rating: f64) -> Classification {
     if rating < 25.0 {
         Classification::Public
@@ -272,7 +287,7 @@ fn status_of(state: &str) -> Status {
 ///
 /// # Errors
 /// The document is not an OTM model, or a Rampart attribute does not fit its property.
-pub fn import(doc: &Value) -> Result<Imported, String> {
+pub fn import(doc: &Value, text_of_file: &str) -> Result<Imported, String> {
     if !detect(doc) {
         return Err("1:1: not an Open Threat Model: expected `otmVersion` and `project`".into());
     }
@@ -308,15 +323,26 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
     }
     let mut ids = Ids::default();
     let mut id_of: HashMap<String, String> = HashMap::new();
-    let take = |ids: &mut Ids, id_of: &mut HashMap<String, String>, source: &str, name: &str| {
-        let id = ids.take_readable(source, name);
-        id_of.insert(source.to_string(), id.clone());
+    let take = |ids: &mut Ids, id_of: &mut HashMap<String, String>, sid: &str, name: &str| {
+        let id = ids.take_readable(sid, name);
+        id_of.insert(sid.to_string(), id.clone());
         id
+    };
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut once = |sid: &str, what: &str, name: &str| -> Result<(), String> {
+        if !sid.is_empty() && !seen.insert(sid.to_string()) {
+            return Err(format!(
+                "{}: {what} \"{name}\" uses the id \"{sid}\" another element already has; OTM ids are unique",
+                super::position_of(text_of_file, "id", sid, 1)
+            ));
+        }
+        Ok(())
     };
 
     for a in array(doc, "assets") {
         let source = text(a, "id");
         let name = text(a, "name");
+        once(&source, "asset", &name)?;
         let id = take(&mut ids, &mut id_of, &source, &name);
         let fields = rampart_fields(a);
         let mut base = Map::new();
@@ -334,19 +360,16 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                 "tags".into(),
                 serde_json::to_value(tags).unwrap_or_default(),
             );
-            let (i, av) = (
-                number(a, "/risk/integrity"),
-                number(a, "/risk/availability"),
-            );
-            if i.is_some() || av.is_some() {
-                notes.push(Note::unmapped(
-                    name.as_str(),
-                    format!(
-                        "asset integrity {} and availability {} (Rampart rates confidentiality only)",
-                        i.map_or("-".into(), |x| x.to_string()),
-                        av.map_or("-".into(), |x| x.to_string())
-                    ),
-                ));
+            for (key, path) in [
+                ("integrity", "/risk/integrity"),
+                ("availability", "/risk/availability"),
+            ] {
+                if let Some(r) = number(a, path) {
+                    base.insert(
+                        key.into(),
+                        Value::String(rating_from_number(r).key().into()),
+                    );
+                }
             }
         }
         let asset: DataAsset =
@@ -358,6 +381,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
     for z in array(doc, "trustZones") {
         let source = text(z, "id");
         let name = text(z, "name");
+        once(&source, "trust zone", &name)?;
         let fields = rampart_fields(z);
         if fields.get("synthetic").and_then(Value::as_bool) == Some(true) || source == UNZONED {
             id_of.insert(source, String::new());
@@ -415,6 +439,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
     for c in components {
         let source = text(c, "id");
         let name = text(c, "name");
+        once(&source, "component", &name)?;
         let id = take(&mut ids, &mut id_of, &source, &name);
         let ty = text(c, "type");
         let mut fields = rampart_fields(c);
@@ -486,15 +511,21 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
     for f in array(doc, "dataflows") {
         let source = text(f, "id");
         let name = text(f, "name");
-        let (Some(from), Some(to)) = (
-            id_of.get(&text(f, "source")).cloned(),
-            id_of.get(&text(f, "destination")).cloned(),
-        ) else {
-            notes.push(Note::unmapped(
-                name.as_str(),
-                "dataflow not imported: its source or destination is not a component",
+        once(&source, "dataflow", &name)?;
+        let ends = (text(f, "source"), text(f, "destination"));
+        let (Some(from), Some(to)) = (id_of.get(&ends.0).cloned(), id_of.get(&ends.1).cloned())
+        else {
+            let missing = if id_of.contains_key(&ends.0) {
+                ("destination", &ends.1)
+            } else {
+                ("source", &ends.0)
+            };
+            return Err(format!(
+                "{}: dataflow \"{name}\": its {} \"{}\" is not a component",
+                super::position_of(text_of_file, missing.0, missing.1, 0),
+                missing.0,
+                missing.1
             ));
-            continue;
         };
         if from == to || model.node(&from).is_none() || model.node(&to).is_none() {
             notes.push(Note::unmapped(
@@ -526,7 +557,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
             "data".into(),
             serde_json::to_value(data).unwrap_or_default(),
         );
-        if fields.is_empty() {
+        if !exported {
             let mut words: Vec<String> = list(f, "tags");
             words.push(name.clone());
             if let Some(attrs) = f.get("attributes").and_then(Value::as_object) {

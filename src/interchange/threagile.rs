@@ -31,6 +31,16 @@ pub const CONFIDENTIALITY: &[(&str, Classification)] = &[
     ("strictly-confidential", Classification::Restricted),
 ];
 
+/// Threagile `integrity` and `availability` (archive < operational < important < critical <
+/// mission-critical) -> Rampart ratings.
+pub const CRITICALITY: &[(&str, crate::model::Rating)] = &[
+    ("archive", crate::model::Rating::Low),
+    ("operational", crate::model::Rating::Medium),
+    ("important", crate::model::Rating::High),
+    ("critical", crate::model::Rating::Critical),
+    ("mission-critical", crate::model::Rating::Critical),
+];
+
 /// Threagile `technology` -> node kind, where the technology decides it (otherwise `type`
 /// does: external-entity an actor when `used_as_client_by_human`, else an external system;
 /// process a service; datastore a data store).
@@ -113,8 +123,7 @@ pub const PROTOCOLS: &[(&str, Encryption, &str)] = &[
     ("container-spawning", Encryption::None, "container-spawning"),
 ];
 
-/// Protocols that never leave the host: Rampart has no local transport yet, so these are
-/// imported as plaintext and named in the notes.
+/// Protocols that never leave the host: imported with `transport: local`.
 const LOCAL_PROTOCOLS: &[&str] = &[
     "local-file-access",
     "in-process-library-call",
@@ -135,7 +144,7 @@ pub const AUTHENTICATION: &[(&str, AuthKind, &str)] = &[
     (
         "two-factor",
         AuthKind::Session,
-        "two-factor, imported as a session after a login (Rampart records MFA on the people, not the link)",
+        "two-factor, imported as a session after a login, and the people who use it as signing in with MFA",
     ),
     (
         "externalized",
@@ -204,20 +213,36 @@ pub const RISK_CROSSWALK: &[(&str, &[&str])] = &[
         &["missing-mfa-for-human-access"],
     ),
     ("unencrypted-asset", &["unencrypted-sensitive-storage"]),
-    ("missing-vault", &["secrets-outside-vault"]),
+    ("missing-vault", &["secrets-outside-vault", "missing-vault"]),
+    ("missing-vault-isolation", &["missing-vault-isolation"]),
+    (
+        "missing-identity-provider-isolation",
+        &["missing-identity-provider-isolation"],
+    ),
     (
         "missing-network-segmentation",
         &["missing-network-segmentation"],
     ),
-    ("missing-identity-propagation", &["confused-deputy"]),
+    (
+        "missing-identity-propagation",
+        &["confused-deputy", "missing-identity-propagation"],
+    ),
     ("unnecessary-data-access", &["unnecessary-write-access"]),
     (
         "unguarded-direct-datastore-access",
-        &["gateway-bypass", "unauthenticated-datastore-access"],
+        &[
+            "gateway-bypass",
+            "unguarded-access-from-internet",
+            "unauthenticated-datastore-access",
+        ],
     ),
     (
         "unguarded-access-from-internet",
-        &["gateway-bypass", "unauthenticated-internet-entry"],
+        &[
+            "gateway-bypass",
+            "unguarded-access-from-internet",
+            "unauthenticated-internet-entry",
+        ],
     ),
     ("missing-hardening", &["privileged-runtime"]),
     ("container-baseimage-backdooring", &["privileged-runtime"]),
@@ -321,7 +346,7 @@ fn entries<'a>(doc: &'a Value, key: &str) -> Vec<(&'a String, &'a Value)> {
 /// # Errors
 /// The document is not a Threagile model, an include cannot be read, or an element is not
 /// a map.
-pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
+pub fn import(mut doc: Value, base: Option<&Path>, source: &str) -> Result<Imported, String> {
     if !doc.is_object() {
         return Err("1:1: not a Threagile model: the document is not a map".into());
     }
@@ -350,16 +375,42 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
         Some(a) => super::scalar(Some(a)),
         None => String::new(),
     };
-    model.review.version = text(&doc, "threagile_version");
-    if !model.review.version.is_empty() {
-        model.review.version = format!("Threagile {}", model.review.version);
+    let mut lost_top: Vec<String> = ["date", "business_criticality"]
+        .iter()
+        .filter_map(|k| {
+            let v = text(&doc, k);
+            (!v.is_empty()).then(|| format!("{} {v}", k.replace('_', " ")))
+        })
+        .collect();
+    if doc.get("technical_overview").is_some_and(|v| !v.is_null()) {
+        lost_top.push("technical overview".into());
+    }
+    if !lost_top.is_empty() {
+        notes.push(Note::unmapped(
+            "",
+            format!("model: {}", lost_top.join(", ")),
+        ));
     }
     let mut ids = Ids::default();
+    let mut seen_ids: HashSet<String> = HashSet::new();
     // Threagile id -> Rampart id, for every element kind (ids are unique across a model).
     let mut id_of: HashMap<String, String> = HashMap::new();
 
+    let mut once = |tid: &str, what: &str, title: &str| -> Result<(), String> {
+        if tid.is_empty() {
+            return Err(format!("1:1: {what} \"{title}\" has no id"));
+        }
+        if !seen_ids.insert(tid.to_string()) {
+            return Err(format!(
+                "{}: {what} \"{title}\" uses the id \"{tid}\" another element already has; Threagile ids are unique",
+                super::position_of(source, "id", tid, 1)
+            ));
+        }
+        Ok(())
+    };
     for (title, a) in entries(&doc, "data_assets") {
         let tid = text(a, "id");
+        once(&tid, "data asset", title)?;
         let id = ids.take(&tid, title);
         id_of.insert(tid.clone(), id.clone());
         let conf = text(a, "confidentiality");
@@ -375,12 +426,15 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
         words.push(tid.clone());
         let tags = tags_from_words(&words);
         let mut lost = Vec::new();
-        for key in ["integrity", "availability"] {
+        let mut rating = |key: &str| {
             let v = text(a, key);
-            if !v.is_empty() {
-                lost.push(format!("{key} {v}"));
+            let r = lookup(CRITICALITY, &v);
+            if r.is_none() && !v.is_empty() {
+                lost.push(format!("{key} \"{v}\" is not Threagile's"));
             }
-        }
+            r
+        };
+        let (integrity, availability) = (rating("integrity"), rating("availability"));
         for key in [
             "usage",
             "origin",
@@ -405,8 +459,8 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             classification,
             tags,
             description: text(a, "description").trim().to_string(),
-            integrity: None,
-            availability: None,
+            integrity,
+            availability,
         });
     }
 
@@ -419,6 +473,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             ));
         }
         let tid = text(a, "id");
+        once(&tid, "technical asset", title)?;
         let id = ids.take(&tid, title);
         id_of.insert(tid, id.clone());
         let technology = text(a, "technology");
@@ -454,7 +509,8 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
                 node.internet_facing = true;
             }
         }
-        if human && !kind.is_external() {
+        // People sign in without MFA unless one of their links says two-factor (set below).
+        if human {
             node.users = crate::model::HumanUsers::NoMfa;
         }
         for d in list(a, "data_assets_stored") {
@@ -467,12 +523,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             }
         }
         if flag(a, "out_of_scope") {
-            let why = text(a, "justification_out_of_scope");
-            model.review.out_of_scope.push(if why.is_empty() {
-                (*title).clone()
-            } else {
-                format!("{title}: {why}")
-            });
+            node.out_of_scope = Some(text(a, "justification_out_of_scope"));
         }
         let mut lost = Vec::new();
         if matches!(
@@ -553,6 +604,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
     let mut boundary_ids = Vec::new();
     for (title, b) in entries(&doc, "trust_boundaries") {
         let tid = text(b, "id");
+        once(&tid, "trust boundary", title)?;
         let id = ids.take(&tid, title);
         id_of.insert(tid, id.clone());
         let ty = text(b, "type");
@@ -576,7 +628,15 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
         for inside in list(b, "technical_assets_inside") {
             let member = id_of.get(&inside).cloned();
             match member.as_deref().and_then(|m| model.node_mut(m)) {
-                Some(node) => node.boundary = Some(id.clone()),
+                Some(node) => {
+                    if let Some(before) = node.boundary.replace(id.clone()) {
+                        let name = node.label().to_string();
+                        notes.push(Note::unmapped(
+                            name,
+                            format!("listed inside two trust boundaries ({before} and {id}); placed in {id}, the later"),
+                        ));
+                    }
+                }
                 None => notes.push(Note::unmapped(
                     title.as_str(),
                     format!("lists \"{inside}\", which is not a technical asset"),
@@ -593,7 +653,7 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             kind,
             trust: None,
             parent: None,
-            scope: vec![],
+            scope: super::boundary_scope_from_words(title),
             description,
             out_of_scope: None,
         });
@@ -640,13 +700,10 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
                 .cloned()
                 .filter(|t| model.node(t).is_some())
             else {
-                notes.push(Note::unmapped(
-                    element,
-                    format!(
-                        "link not imported: its target \"{target_t}\" is not a technical asset"
-                    ),
+                return Err(format!(
+                    "{}: {element}: the link's target \"{target_t}\" is not a technical asset",
+                    super::position_of(source, "target", &target_t, 0)
                 ));
-                continue;
             };
             if to == from {
                 notes.push(Note::unmapped(
@@ -670,14 +727,18 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
                 ));
             }
             if LOCAL_PROTOCOLS.contains(&protocol.as_str()) {
-                lost.push(format!(
-                    "{protocol} stays on its host (imported as a plaintext flow)"
-                ));
+                flow.transport = crate::model::Transport::Local;
             }
             let auth = text(l, "authentication");
             match AUTHENTICATION.iter().find(|(k, _, _)| *k == auth) {
                 Some((_, kind, loss)) => {
                     flow.authentication = *kind;
+                    if auth == "two-factor"
+                        && let Some(n) = model.node_mut(&from)
+                        && n.users == crate::model::HumanUsers::NoMfa
+                    {
+                        n.users = crate::model::HumanUsers::Mfa;
+                    }
                     if *kind == AuthKind::Mtls && flow.encryption == Encryption::Tls {
                         flow.encryption = Encryption::Mtls;
                     }
@@ -690,16 +751,21 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             }
             let authorization = text(l, "authorization");
             match lookup(AUTHORIZATION, &authorization) {
-                Some(z) => authz.entry(to.clone()).or_default().push(z),
+                Some(z) => {
+                    flow.authorization = Some(z);
+                    authz.entry(to.clone()).or_default().push(z);
+                }
                 None if authorization.is_empty() => {}
                 None => lost.push(format!(
                     "authorization \"{authorization}\" is not Threagile's"
                 )),
             }
-            for key in ["vpn", "ip_filtered"] {
-                if flag(l, key) {
-                    lost.push(key.replace('_', " "));
-                }
+            if flag(l, "vpn") {
+                flow.controls.push(crate::model::NetworkControl::Vpn);
+            }
+            if flag(l, "ip_filtered") {
+                flow.controls
+                    .push(crate::model::NetworkControl::IpAllowlist);
             }
             let usage = text(l, "usage");
             if usage == "devops" {
@@ -753,10 +819,10 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
             n.authorization = z;
             if distinct.len() > 1 {
                 let name = n.label().to_string();
-                notes.push(Note::unmapped(
+                notes.push(Note::info(
                     name,
                     format!(
-                        "its incoming links authorize differently; the node takes the strongest ({})",
+                        "its incoming links authorize differently (kept per flow); the node takes the strongest ({})",
                         z.key()
                     ),
                 ));
@@ -796,50 +862,74 @@ pub fn import(mut doc: Value, base: Option<&Path>) -> Result<Imported, String> {
         }
     }
 
-    // Risk tracking -> decisions, through the crosswalk.
-    for (risk, t) in entries(&doc, "risk_tracking") {
-        let status_text = text(t, "status");
-        let status = lookup(RISK_STATUS, &status_text).unwrap_or(Status::Open);
-        let (category, rest) = risk.split_once('@').unwrap_or((risk.as_str(), ""));
-        let Some((_, rules)) = RISK_CROSSWALK.iter().find(|(c, _)| *c == category) else {
-            notes.push(Note::unmapped(
-                risk.as_str(),
-                format!("tracked risk ({status_text}) not carried over: Rampart has no rule for {category}"),
-            ));
-            continue;
-        };
-        let element = risk_element(rest, &id_of, &flow_of);
-        let Some(element) = element else {
-            notes.push(Note::unmapped(
-                risk.as_str(),
-                "tracked risk not carried over: it names no element of this model",
-            ));
-            continue;
-        };
-        let mut justification = text(t, "justification");
-        let ticket = text(t, "ticket");
-        if !ticket.is_empty() {
-            justification = format!("{justification} (ticket {ticket})")
-                .trim()
-                .to_string();
-        }
-        let date = text(t, "date");
-        for rule in *rules {
-            model.decisions.push(RiskDecision {
-                finding: format!("{rule}@*{element}*"),
-                status,
-                justification: if justification.is_empty() {
-                    format!("Tracked in Threagile as {risk}")
-                } else {
-                    justification.clone()
-                },
-                owner: text(t, "checked_by"),
-                date: if crate::model::is_valid_date(&date) {
-                    date.clone()
-                } else {
-                    String::new()
-                },
-            });
+    // Risk tracking -> decisions, through the crosswalk: each tracked risk becomes a decision
+    // on exactly the Rampart findings it matches in the imported model (the crosswalk's rules,
+    // about the element the risk names), so nothing else is silenced and nothing is stale.
+    let tracked = entries(&doc, "risk_tracking");
+    if !tracked.is_empty() {
+        let analysis = crate::analysis::analyze(&model);
+        for (risk, t) in tracked {
+            let status_text = text(t, "status");
+            let status = lookup(RISK_STATUS, &status_text).unwrap_or(Status::Open);
+            let (category, rest) = risk.split_once('@').unwrap_or((risk.as_str(), ""));
+            let Some((_, rules)) = RISK_CROSSWALK.iter().find(|(c, _)| *c == category) else {
+                notes.push(Note::unmapped(
+                    risk.as_str(),
+                    format!("tracked risk ({status_text}) not carried over: Rampart has no rule for {category}"),
+                ));
+                continue;
+            };
+            let wildcard = rest.is_empty() || rest.split('@').all(|p| p == "*");
+            let element = risk_element(rest, &id_of, &flow_of);
+            if element.is_none() && !wildcard {
+                notes.push(Note::unmapped(
+                    risk.as_str(),
+                    "tracked risk not carried over: it names no element of this model",
+                ));
+                continue;
+            }
+            let matched: Vec<&str> = analysis
+                .findings
+                .iter()
+                .filter(|f| rules.contains(&f.rule.id))
+                .filter(|f| element.as_ref().is_none_or(|e| f.elements.contains(e)))
+                .map(|f| f.id.as_str())
+                .collect();
+            if matched.is_empty() {
+                notes.push(Note::info(
+                    risk.as_str(),
+                    format!("tracked risk ({status_text}): Rampart finds nothing it matches here, so no decision is needed"),
+                ));
+                continue;
+            }
+            let mut justification = text(t, "justification");
+            let ticket = text(t, "ticket");
+            if !ticket.is_empty() {
+                justification = format!("{justification} (ticket {ticket})")
+                    .trim()
+                    .to_string();
+            }
+            let date = text(t, "date");
+            for id in matched {
+                if model.decisions.iter().any(|d| d.finding == id) {
+                    continue;
+                }
+                model.decisions.push(RiskDecision {
+                    finding: id.to_string(),
+                    status,
+                    justification: if justification.is_empty() {
+                        format!("Tracked in Threagile as {risk}")
+                    } else {
+                        justification.clone()
+                    },
+                    owner: text(t, "checked_by"),
+                    date: if crate::model::is_valid_date(&date) {
+                        date.clone()
+                    } else {
+                        String::new()
+                    },
+                });
+            }
         }
     }
     Ok(Imported { model, notes })

@@ -57,7 +57,7 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ("description", "description"),
     (
         "outOfScope, reasonOutOfScope",
-        "review.out_of_scope (\"Name: reason\")",
+        "out_of_scope with the reason",
     ),
     ("privilegeLevel (root, admin, system)", "privileged"),
     ("providesAuthentication (process)", "kind identity_provider"),
@@ -164,7 +164,7 @@ fn display(name: &str) -> &str {
 ///
 /// # Errors
 /// The document has no diagrams (it is not a Threat Dragon model).
-pub fn import(doc: &Value) -> Result<Imported, String> {
+pub fn import(doc: &Value, source: &str) -> Result<Imported, String> {
     if !detect(doc) {
         return Err(
             "1:1: not a Threat Dragon model: expected `summary` and `detail.diagrams`".to_string(),
@@ -202,6 +202,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
     }
     // Cell id -> node id, and node bounds for membership.
     let mut node_of: HashMap<String, String> = HashMap::new();
+    let mut cell_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut node_bounds: Vec<(String, Bounds, bool)> = Vec::new();
     let mut boxes: Vec<(String, Bounds)> = Vec::new();
     let mut curves: Vec<(String, String, Vec<P>)> = Vec::new();
@@ -219,6 +220,13 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
             let n = normal(cell);
             let data = n.data;
             let cell_id = format!("{d}:{}", text(cell, "id"));
+            if !text(cell, "id").is_empty() && !cell_ids.insert(cell_id.clone()) {
+                return Err(format!(
+                    "{}: two cells share the id \"{}\"; Threat Dragon ids are unique",
+                    super::position_of(source, "id", &text(cell, "id"), 1),
+                    text(cell, "id")
+                ));
+            }
             let name = n.name();
             let mut b = Bounds::of(cell);
             b.x += offset_x;
@@ -267,12 +275,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                         }
                     }
                     if flag(data, "outOfScope") {
-                        let why = text(data, "reasonOutOfScope");
-                        model.review.out_of_scope.push(if why.is_empty() {
-                            name.clone()
-                        } else {
-                            format!("{name}: {why}")
-                        });
+                        node.out_of_scope = Some(text(data, "reasonOutOfScope"));
                     }
                     threats += carry_threats(data, &mut node.description);
                     model.layout.nodes.insert(
@@ -300,10 +303,10 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                     model.boundaries.push(Boundary {
                         id: id.clone(),
                         name: label.clone(),
-                        kind: boundary_kind(&label, &description),
+                        kind: boundary_kind(&label, ""),
                         trust: None,
                         parent: None,
-                        scope: vec![],
+                        scope: super::boundary_scope_from_words(&label),
                         description,
                         out_of_scope: None,
                     });
@@ -314,7 +317,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
                     for p in &line {
                         right = right.max(p.0);
                     }
-                    curves.push((name, text(data, "description"), line));
+                    curves.push((name, String::new(), line));
                 }
                 Some(Cell::Flow) => flows.push((d, n)),
                 Some(Cell::Text) => {
@@ -408,7 +411,18 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
         };
         flow.authentication = AuthKind::None;
         let mut description = String::new();
-        threats += carry_threats(data, &mut description);
+        let flow_threats = carry_threats(data, &mut description);
+        threats += flow_threats;
+        let said = text(data, "description");
+        if !said.is_empty() {
+            notes.push(Note::unmapped(
+                display(&name),
+                format!("flow description \"{said}\" (Rampart flows have a name, no description)"),
+            ));
+        }
+        for line in description.lines() {
+            notes.push(Note::info(display(&name), line.to_string()));
+        }
         if flag(data, "isPublicNetwork") && model.node(&from).is_some_and(|n| n.boundary.is_none())
         {
             notes.push(Note::info(
@@ -432,7 +446,7 @@ pub fn import(doc: &Value) -> Result<Imported, String> {
         notes.push(Note::info(
             "",
             format!(
-                "{threats} written threat{} kept in the descriptions of their elements (Rampart finds its own; decisions on them can be recorded after the analysis)",
+                "{threats} written threat{} kept: in the descriptions of actors, processes and stores, and in these notes for flows (Rampart finds its own; decisions on them can be recorded after the analysis)",
                 if threats == 1 { "" } else { "s" }
             ),
         ));

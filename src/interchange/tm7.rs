@@ -77,7 +77,7 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ("Name", "name (and the id, normalised)"),
     (
         "Out Of Scope, Reason For Out Of Scope",
-        "review.out_of_scope (\"Name: reason\")",
+        "out_of_scope with the reason",
     ),
     ("Running As (Kernel, System, Administrator)", "privileged"),
     (
@@ -174,6 +174,39 @@ fn properties(n: X<'_, '_>) -> HashMap<String, String> {
     out
 }
 
+/// The display attributes this importer reads (see [`PROPERTIES`]).
+const MAPPED: &[&str] = &[
+    "Name",
+    "Out Of Scope",
+    "Reason For Out Of Scope",
+    "Running As",
+    "Implements or Uses an Authentication Mechanism",
+    "Stores Credentials",
+    "Stores Log Data",
+    "Encrypted",
+    "Type",
+    "Provides Confidentiality",
+    "Source Authenticated",
+    "Protocol",
+];
+
+/// Every set display attribute this importer does not read, as "Name: value", sorted.
+fn unmapped(props: &HashMap<String, String>) -> Vec<String> {
+    let mut out: Vec<String> = props
+        .iter()
+        .filter(|(k, v)| {
+            !MAPPED.contains(&k.as_str())
+                && !matches!(
+                    v.as_str(),
+                    "" | "Not Selected" | "Select" | "Not Applicable" | "false"
+                )
+        })
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    out.sort();
+    out
+}
+
 fn yes(props: &HashMap<String, String>, key: &str) -> bool {
     props
         .get(key)
@@ -204,7 +237,12 @@ pub fn import(text: &str) -> Result<Imported, String> {
     };
     let doc = Document::parse_with_options(text, opts).map_err(|e| {
         let p = e.pos();
-        format!("{}:{}: {e}", p.row, p.col)
+        let message = e.to_string();
+        let message = message
+            .strip_suffix(&format!(" at {}:{}", p.row, p.col))
+            .unwrap_or(&message)
+            .to_string();
+        format!("{}:{}: not valid XML: {message}", p.row, p.col)
     })?;
     let root = doc.root_element();
     if root.tag_name().name() != "ThreatModel" {
@@ -234,6 +272,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
         .collect();
     let mut ids = Ids::default();
     let mut node_of: HashMap<String, String> = HashMap::new();
+    let mut guids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut node_bounds: Vec<(String, Bounds, bool)> = Vec::new();
     let mut boxes: Vec<(String, Bounds)> = Vec::new();
     let mut lines: Vec<(String, Vec<(f32, f32)>)> = Vec::new();
@@ -267,6 +306,13 @@ pub fn import(text: &str) -> Result<Imported, String> {
             };
             right = right.max(b.x + b.w);
             let guid = child_text(s, "Guid");
+            if !guid.is_empty() && !guids.insert(guid.clone()) {
+                let p = doc.text_pos_at(s.range().start);
+                return Err(format!(
+                    "{}:{}: two stencils share the Guid {guid}; TMT Guids are unique",
+                    p.row, p.col
+                ));
+            }
             if generic.starts_with("GE.TB") {
                 let label = if name.is_empty() {
                     "Trust boundary".to_string()
@@ -281,7 +327,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
                         .unwrap_or(BoundaryKind::InternalNetwork),
                     trust: None,
                     parent: None,
-                    scope: vec![],
+                    scope: super::boundary_scope_from_words(&label),
                     description: String::new(),
                     out_of_scope: None,
                 });
@@ -362,30 +408,9 @@ pub fn import(text: &str) -> Result<Imported, String> {
                     .get("Reason For Out Of Scope")
                     .cloned()
                     .unwrap_or_default();
-                model.review.out_of_scope.push(if why.is_empty() {
-                    label.clone()
-                } else {
-                    format!("{label}: {why}")
-                });
+                node.out_of_scope = Some(why);
             }
-            let mut lost: Vec<String> = Vec::new();
-            for key in [
-                "Implements or Uses an Authorization Mechanism",
-                "Sanitizes Input",
-                "Sanitizes Output",
-                "Isolation Level",
-                "Code Type",
-                "Accepts Input From",
-                "Signed",
-                "Backup",
-            ] {
-                if let Some(v) = props
-                    .get(key)
-                    .filter(|v| !v.is_empty() && *v != "Not Selected")
-                {
-                    lost.push(format!("{key}: {v}"));
-                }
-            }
+            let lost = unmapped(&props);
             if !lost.is_empty() {
                 notes.push(Note::unmapped(label.as_str(), lost.join(", ")));
             }
@@ -439,6 +464,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
 
     // Flows.
     let mut flow_of: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<(String, String), (String, String)> = HashMap::new();
     for l in flows {
         let props = properties(l);
         let name = props.get("Name").cloned().unwrap_or_default();
@@ -491,25 +517,22 @@ pub fn import(text: &str) -> Result<Imported, String> {
         if yes(&props, "Source Authenticated") {
             flow.authentication = AuthKind::Authenticated;
         }
-        let mut lost = Vec::new();
-        for key in [
-            "Provides Integrity",
-            "Destination Authenticated",
-            "Transmits XML",
-            "Contains Cookies",
-            "Physical Network",
-        ] {
-            if let Some(v) = props
-                .get(key)
-                .filter(|v| !v.is_empty() && *v != "Not Selected")
-            {
-                lost.push(format!("{key}: {v}"));
-            }
-        }
+        let lost = unmapped(&props);
         if !lost.is_empty() {
             notes.push(Note::unmapped(name.as_str(), lost.join(", ")));
         }
         flow_of.insert(child_text(l, "Guid"), flow.id.clone());
+        seen.insert(
+            (from.clone(), to.clone()),
+            (
+                if name.is_empty() {
+                    flow.id.clone()
+                } else {
+                    name.clone()
+                },
+                flow.id.clone(),
+            ),
+        );
         if model.add_flow(flow).is_err() {
             notes.push(Note::unmapped(name.as_str(), "flow could not be added"));
         }

@@ -33,6 +33,16 @@ fn state(s: Status) -> &'static str {
         .map_or("exposed", |(_, v)| v)
 }
 
+/// An integrity or availability rating as 0-100 (import reads it back by the same bands).
+fn rating(r: crate::model::Rating) -> u8 {
+    match r {
+        crate::model::Rating::Low => 10,
+        crate::model::Rating::Medium => 40,
+        crate::model::Rating::High => 70,
+        crate::model::Rating::Critical => 100,
+    }
+}
+
 fn impact(s: Severity) -> u8 {
     match s {
         Severity::Critical => 100,
@@ -181,7 +191,9 @@ pub fn render(input: &Input<'_>) -> String {
         if !f.protocol.is_empty() {
             tags.push(f.protocol.clone());
         }
-        tags.push(f.encryption.key().to_string());
+        if f.encryption != crate::model::Encryption::None {
+            tags.push(f.encryption.key().to_string());
+        }
         dataflows.push(json!({
             "id": id,
             "name": if f.name.is_empty() { format!("{} to {}", f.from, f.to) } else { f.name.clone() },
@@ -208,9 +220,13 @@ pub fn render(input: &Input<'_>) -> String {
                 "description": a.description,
                 "risk": {
                     "confidentiality": confidentiality(a.classification),
-                    "integrity": 50,
-                    "availability": 50,
-                    "comment": "Rampart rates confidentiality (its classification); integrity and availability are not rated and written as 50.",
+                    "integrity": a.integrity.map_or(50, rating),
+                    "availability": a.availability.map_or(50, rating),
+                    "comment": if a.integrity.is_none() || a.availability.is_none() {
+                        "Integrity or availability not rated in Rampart: written as 50."
+                    } else {
+                        ""
+                    },
                 },
                 "attributes": attributes(&serde_json::to_value(a).unwrap_or(Value::Null), &["id", "name", "description"]),
             })
