@@ -14,6 +14,7 @@ pub static RULES: &[&Rule] = &[
     &links::MISSING_MTLS_SERVICE_TO_SERVICE,
     &links::PLAINTEXT_DATASTORE_CONNECTION,
     &links::SENSITIVE_DATA_TO_EXTERNAL_ENTITY,
+    &links::HIGH_INTEGRITY_DATA_WITHOUT_INTEGRITY_PROTECTION,
     // Missing authentication
     &auth::UNAUTHENTICATED_INTERNET_ENTRY,
     &auth::UNAUTHENTICATED_CROSS_BOUNDARY_FLOW,
@@ -39,6 +40,8 @@ pub static RULES: &[&Rule] = &[
     &hygiene::MISSING_AUDIT_LOGGING,
     &hygiene::SECRETS_OUTSIDE_VAULT,
     &hygiene::MISSING_VAULT,
+    &hygiene::MISSING_WAF,
+    &hygiene::DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY,
     &hygiene::MISSING_RATE_LIMITING,
     &hygiene::PCI_SCOPE_LEAK,
     &hygiene::REGULATED_DATA_TO_THIRD_PARTY,

@@ -110,7 +110,7 @@ pub struct BlastRadius {
     pub share: f64,
 }
 
-/// The strength of the controls on one hop, from 1 (none) to 10. Must agree with [`hop_cost`],
+/// The strength of the controls on one hop, from 1 (none) to 11. Must agree with [`hop_cost`],
 /// which also says what the controls and gaps are (and allocates to do so).
 pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> u32 {
     let weak_tls = flow.tls_min.is_some_and(|v| v < TlsVersion::Tls12);
@@ -127,7 +127,7 @@ pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> 
         AuthKind::Mtls => 3,
     };
     let authorization = if to.kind.is_process() {
-        match to.authorization {
+        match flow.authorization.unwrap_or(to.authorization) {
             Authorization::None => 0,
             Authorization::TechnicalUser => 1,
             Authorization::EndUser => 3,
@@ -136,7 +136,8 @@ pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> 
         0
     };
     let rate_limit = u32::from(to.kind == NodeKind::Gateway && to.rate_limited);
-    1 + encryption + authentication + authorization + rate_limit
+    let network = u32::from(!flow.controls.is_empty());
+    1 + encryption + authentication + authorization + rate_limit + network
 }
 
 /// The controls on one hop, as a cost and a list of gaps.
@@ -189,7 +190,7 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
         }
     }
     if hop.to.kind.is_process() {
-        match hop.to.authorization {
+        match flow.authorization.unwrap_or(hop.to.authorization) {
             Authorization::None => {
                 gaps.push(format!("`{}` does not authorize requests", hop.to.id));
             }
@@ -210,6 +211,16 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
     if hop.to.kind == NodeKind::Gateway && hop.to.rate_limited {
         cost += 1;
         controls.push("rate limiting".into());
+    }
+    if !flow.controls.is_empty() {
+        cost += 1;
+        controls.push(
+            flow.controls
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     if hop.to_info.trust > hop.from_info.trust && !flow.authentication.authenticates() {
         gaps.push("enters a higher-trust zone unauthenticated".into());

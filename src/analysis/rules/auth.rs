@@ -212,7 +212,9 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
     explanation: "Human users who sign in without multi-factor authentication can reach stores \
         of restricted data, or hold admin access. One phished or reused password is then enough. \
         High when they reach the data with a service's full access; medium when every path goes \
-        through per-user authorization (they see only their own records).",
+        through per-user authorization (they see only their own records). Staff and \
+        administrators inside trusted zones count too: whoever can change restricted data \
+        through a service is asked about, wherever they sit.",
     mitigation: "Require MFA (phishing-resistant where possible: FIDO2/WebAuthn) for these \
         users, at least for access to restricted data and administration.",
     check: |ctx, r| {
@@ -236,12 +238,44 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
                     }
                 }
             }
+            let mut writes: Vec<&str> = Vec::new();
+            // People inside a trusted zone (back-office staff, administrators) are not where
+            // attack paths start, so the privilege search does not cover them: follow their
+            // flows through services to the restricted stores they can change.
+            if !ctx.is_entry(i) && node.role != Some(crate::model::HumanRole::Customer) {
+                let mut best: HashMap<NodeIndex, Access> = HashMap::new();
+                let mut queue: Vec<(NodeIndex, Access)> = vec![(i, Access::Admin)];
+                while let Some((n, access)) = queue.pop() {
+                    for f in ctx.outgoing(n) {
+                        let to = f.info.to;
+                        let a = access.min(f.flow.access);
+                        if best.get(&to).is_some_and(|b| *b >= a) {
+                            continue;
+                        }
+                        best.insert(to, a);
+                        if f.to.kind.is_process() {
+                            queue.push((to, a));
+                        }
+                    }
+                }
+                writes = best
+                    .iter()
+                    .filter(|(s, a)| {
+                        **a >= Access::Write
+                            && ctx.node(**s).kind.is_store()
+                            && ctx.info(**s).stored.is_restricted()
+                    })
+                    .map(|(s, _)| ctx.node(*s).id.as_str())
+                    .filter(|id| !full.contains(id))
+                    .collect();
+                writes.sort_unstable();
+            }
             let admin: Vec<&str> = ctx
                 .outgoing(i)
                 .filter(|f| f.flow.access == Access::Admin)
                 .map(|f| f.to.id.as_str())
                 .collect();
-            if full.is_empty() && scoped.is_empty() && admin.is_empty() {
+            if full.is_empty() && scoped.is_empty() && admin.is_empty() && writes.is_empty() {
                 continue;
             }
             let mut facts = Vec::new();
@@ -256,6 +290,9 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
                     "reach restricted data in {} (own records only)",
                     ticks(&scoped)
                 ));
+            }
+            if !writes.is_empty() {
+                facts.push(format!("can change restricted data in {}", ticks(&writes)));
             }
             if !admin.is_empty() {
                 facts.push(format!("have admin access to {}", ticks(&admin)));
@@ -272,7 +309,7 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
             finding.change = Some(Change::NodeMfa {
                 node: node.id.clone(),
             });
-            if full.is_empty() && admin.is_empty() {
+            if full.is_empty() && admin.is_empty() && writes.is_empty() {
                 finding.severity = Severity::Medium;
             }
         }
@@ -379,8 +416,9 @@ pub static UNGUARDED_ACCESS_FROM_INTERNET: Rule = Rule {
     explanation: "An actor or system in an untrusted zone calls a service or store inside the \
         network directly, and the model has no gateway, reverse proxy or load balancer in front \
         of anything: the internal node is exposed to the internet with only its own defences. \
-        (With a gateway in the model, `gateway-bypass` reports the same shape.) High when the \
-        target is a data store, secret store or queue.",
+        (With a gateway in the model, `gateway-bypass` reports the same shape; a VPN or IP \
+        allowlist on the flow counts as an entry control.) High when the target is a data \
+        store, secret store or queue.",
     mitigation: "Put an entry point (API gateway, reverse proxy, WAF) in a DMZ in front of the \
         internal node, mark only the entry internet-facing, and let the internal node accept \
         traffic only from it.",
@@ -393,6 +431,7 @@ pub static UNGUARDED_ACCESS_FROM_INTERNET: Rule = Rule {
                 && !f.to.kind.is_external()
                 && !f.to.internet_facing
                 && !ctx.untrusted(f.info.to)
+                && f.flow.controls.is_empty()
             {
                 let finding = r.report(
                     &[&f.flow.id],

@@ -381,3 +381,117 @@ pub static MISSING_VAULT: Rule = Rule {
         }
     },
 };
+
+/// Whether a flow looks like web traffic (HTTP or unspecified on an entry point).
+fn is_web(protocol: &str) -> bool {
+    let p = protocol.to_lowercase();
+    p.is_empty() || p.starts_with("http") || p.starts_with("ws") || p == "graphql" || p == "rest"
+}
+
+pub static MISSING_WAF: Rule = Rule {
+    id: "missing-waf",
+    title: "Web entry point carrying sensitive data without a WAF",
+    family: Family::Compliance,
+    stride: &[Stride::Tampering, Stride::ElevationOfPrivilege],
+    severity: Severity::Low,
+    explanation: "An internet-facing web entry (a gateway or service that untrusted callers \
+        reach over HTTP) takes sensitive data and no web application firewall filters what \
+        reaches it. Injection, deserialization and request-smuggling attempts meet the \
+        application code directly. Medium when the data is restricted.",
+    mitigation: "Put a WAF (managed cloud WAF, ModSecurity with the OWASP Core Rule Set) in \
+        front of the entry, in blocking mode, and mark it `waf: true`.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if node.waf
+                || node.kind.is_external()
+                || node.kind.is_store()
+                || !(node.internet_facing || ctx.incoming(i).any(|f| ctx.is_entry(f.info.from)))
+            {
+                continue;
+            }
+            let web: Vec<_> = ctx
+                .incoming(i)
+                .filter(|f| ctx.is_entry(f.info.from) && is_web(&f.flow.protocol))
+                .filter(|f| f.info.data.is_sensitive())
+                .collect();
+            if web.is_empty() {
+                continue;
+            }
+            let restricted = web.iter().any(|f| f.info.data.is_restricted());
+            let finding = r.report(
+                &[&node.id],
+                format!(
+                    "Internet-facing `{}` takes sensitive data over the web from {} with no WAF in front.",
+                    node.id,
+                    {
+                        let mut from: Vec<String> =
+                            web.iter().map(|f| format!("`{}`", f.from.id)).collect();
+                        from.sort();
+                        from.dedup();
+                        from.join(", ")
+                    }
+                ),
+                format!("Put a WAF in front of `{}` (`waf: true`).", node.id),
+            );
+            if restricted {
+                finding.severity = Severity::Medium;
+            }
+        }
+    },
+};
+
+/// The highest availability rating of the data a node stores or handles.
+fn availability_at(ctx: &Ctx<'_>, node: &crate::model::Node) -> Option<crate::model::Rating> {
+    node.stores
+        .iter()
+        .filter_map(|d| ctx.model.asset(d).and_then(|a| a.availability))
+        .max()
+}
+
+pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
+    id: "dos-risky-access-across-trust-boundary",
+    title: "Availability-critical data reached from a less trusted zone without rate limiting",
+    family: Family::Compliance,
+    stride: &[Stride::DenialOfService],
+    severity: Severity::Medium,
+    explanation: "A store whose data is rated high or critical for availability is reached \
+        across a trust boundary, from a less trusted zone, and neither the store nor the caller \
+        limits the rate of requests. A flood from the less trusted side (or one runaway client) \
+        exhausts it for everyone. High when the rating is critical.",
+    mitigation: "Rate-limit and queue requests at the boundary (a gateway, connection pooling, \
+        per-client quotas) and size the store for the expected peak; keep availability-critical \
+        stores reachable only from the services that need them.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if !f.to.kind.is_store()
+                || f.from_info.trust >= f.to_info.trust
+                || f.to.rate_limited
+                || f.from.rate_limited
+            {
+                continue;
+            }
+            let Some(rating) =
+                availability_at(ctx, f.to).filter(|r| *r >= crate::model::Rating::High)
+            else {
+                continue;
+            };
+            let finding = r.report(
+                &[&f.flow.id],
+                format!(
+                    "`{}` (data rated {} for availability) is reached from less trusted `{}` by flow {} with no rate limiting on either side.",
+                    f.to.id,
+                    rating.label().to_lowercase(),
+                    f.from.id,
+                    flow_desc(&f)
+                ),
+                format!(
+                    "Rate-limit `{}`'s access to `{}` (`rate_limited: true` on the caller), or route it through a rate-limited gateway.",
+                    f.from.id, f.to.id
+                ),
+            );
+            if rating == crate::model::Rating::Critical {
+                finding.severity = Severity::High;
+            }
+        }
+    },
+};

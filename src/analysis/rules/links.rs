@@ -8,8 +8,10 @@ use super::{FlowRef, flow_desc};
 use crate::analysis::{Change, Ctx, Family, Reporter, Rule, Severity, Stride};
 use crate::model::{AuthKind, Encryption, NodeKind, TlsVersion};
 
+/// Unencrypted on a network: a local flow (in-process, a file, IPC on one host) has no wire
+/// to read or tamper with.
 fn plaintext(f: &FlowRef<'_>) -> bool {
-    f.flow.encryption == Encryption::None
+    f.flow.encryption == Encryption::None && f.flow.transport == crate::model::Transport::Network
 }
 
 fn sensitive_note(ctx: &Ctx<'_>, f: &FlowRef<'_>) -> String {
@@ -135,6 +137,7 @@ pub static MISSING_MTLS_SERVICE_TO_SERVICE: Rule = Rule {
     check: |ctx, r| {
         for f in ctx.flows() {
             if f.flow.encryption == Encryption::Tls
+                && f.flow.transport == crate::model::Transport::Network
                 && f.flow.authentication != AuthKind::Mtls
                 && f.from.kind.is_process()
                 && f.to.kind.is_process()
@@ -190,6 +193,16 @@ pub static PLAINTEXT_DATASTORE_CONNECTION: Rule = Rule {
                 });
                 if f.info.data.is_sensitive() || f.to_info.stored.is_sensitive() {
                     finding.severity = Severity::High;
+                } else if f.flow.access == crate::model::Access::Read
+                    && !f.info.crosses
+                    && f.info.data.class == Some(crate::model::Classification::Public)
+                    && f.to_info
+                        .stored
+                        .class
+                        .is_none_or(|c| c == crate::model::Classification::Public)
+                {
+                    // Reading public content inside one zone: little to lose.
+                    finding.severity = Severity::Low;
                 }
             }
         }
@@ -325,3 +338,66 @@ fn check_credentials_in_cleartext(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
         }
     }
 }
+
+/// The highest integrity rating of the data a flow carries.
+fn integrity_of(ctx: &Ctx<'_>, f: &FlowRef<'_>) -> Option<crate::model::Rating> {
+    f.flow
+        .data
+        .iter()
+        .filter_map(|d| ctx.model.asset(d).and_then(|a| a.integrity))
+        .max()
+}
+
+pub static HIGH_INTEGRITY_DATA_WITHOUT_INTEGRITY_PROTECTION: Rule = Rule {
+    id: "high-integrity-data-without-integrity-protection",
+    title: "Data whose integrity matters sent without integrity protection",
+    family: Family::UnprotectedLinks,
+    stride: &[Stride::Tampering],
+    severity: Severity::Medium,
+    explanation: "A network flow carries data rated high or critical for integrity (prices, \
+        orders, payments, configuration, medical records) without TLS, which is also what \
+        protects it from being changed on the way: anyone on the path can rewrite it unseen. \
+        Severity follows the rating: medium for high, high for critical.",
+    mitigation: "Use TLS (or message signatures such as JWS or HMAC for store-and-forward \
+        paths) on every link that carries the data, and verify it end to end.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if !plaintext(&f) {
+                continue;
+            }
+            let Some(rating) = integrity_of(ctx, &f).filter(|r| *r >= crate::model::Rating::High)
+            else {
+                continue;
+            };
+            let assets: Vec<&str> = f
+                .flow
+                .data
+                .iter()
+                .filter(|d| {
+                    ctx.model
+                        .asset(d)
+                        .and_then(|a| a.integrity)
+                        .is_some_and(|r| r >= crate::model::Rating::High)
+                })
+                .map(String::as_str)
+                .collect();
+            let finding = r.report(
+                &[&f.flow.id],
+                format!(
+                    "Flow {} carries {} (integrity {}) without encryption: it can be changed in transit.",
+                    flow_desc(&f),
+                    assets.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                    rating.label().to_lowercase()
+                ),
+                format!("Set `encryption: tls` on flow `{}`.", f.flow.id),
+            );
+            finding.change = Some(Change::FlowEncryption {
+                flow: f.flow.id.clone(),
+                to: Encryption::Tls,
+            });
+            if rating == crate::model::Rating::Critical {
+                finding.severity = Severity::High;
+            }
+        }
+    },
+};

@@ -105,7 +105,11 @@ pub static CONFUSED_DEPUTY: Rule = Rule {
             let callers: Vec<&str> = {
                 let mut c: Vec<&str> = ctx
                     .incoming(i)
-                    .filter(|f| f.from_info.trust < info.trust)
+                    // A caller the service authorizes per end user on that link borrows nothing.
+                    .filter(|f| {
+                        f.from_info.trust < info.trust
+                            && f.flow.authorization != Some(Authorization::EndUser)
+                    })
                     .map(|f| f.from.id.as_str())
                     .collect();
                 c.sort_unstable();
@@ -530,6 +534,10 @@ pub static MISSING_IDENTITY_PROPAGATION: Rule = Rule {
                     || f.to.kind == NodeKind::SecretStore
                     || !f.to_info.stored.is_sensitive()
                 {
+                    continue;
+                }
+                // This link carries the user's identity.
+                if f.flow.authorization == Some(Authorization::EndUser) {
                     continue;
                 }
                 // A lower-trust caller with write access is `confused-deputy`'s finding.

@@ -4,13 +4,13 @@
 
 use egui::{RichText, Ui};
 
-use super::{Ctx, combo, count, multi, severity_badge, text_field};
+use super::{Ctx, combo, count, multi, option_combo, out_of_scope, severity_badge, text_field};
 use crate::analysis::Severity;
 use crate::editor::Edit;
 use crate::model::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Framework, Grant, HumanUsers, Node, NodeKind, SecretsLocation,
-    TlsVersion,
+    Encryption, Endpoint, Flow, Framework, Grant, HumanRole, HumanUsers, NetworkControl, Node,
+    NodeKind, Rating, SecretsLocation, TlsVersion, Transport,
 };
 use crate::ui::command::{Command, Selection};
 use crate::ui::probe::{Attached, ProbeKind};
@@ -394,7 +394,34 @@ fn node_inspector(
         changed |= ui
             .checkbox(&mut node.privileged, "Runs privileged")
             .changed();
+        if node.kind == NodeKind::Gateway || node.internet_facing || node.waf {
+            changed |= ui
+                .checkbox(&mut node.waf, "Behind a WAF")
+                .on_hover_text("A web application firewall filters what reaches this entry")
+                .changed();
+        }
     });
+    if node.kind == NodeKind::Actor {
+        changed |= option_combo(
+            ui,
+            "node-role",
+            "People's role",
+            "(not said)",
+            &mut node.role,
+            HumanRole::ALL,
+            HumanRole::label,
+        );
+    }
+    egui::CollapsingHeader::new("Scope")
+        .id_salt(("node-scope", &id))
+        .default_open(node.out_of_scope.is_some())
+        .show(ui, |ui| {
+            let (scope_changed, scope_typed) = out_of_scope(ui, &mut node.out_of_scope);
+            changed |= scope_changed;
+            if scope_typed {
+                typed = Some("out_of_scope");
+            }
+        });
     let mut identity = node.identity.clone().unwrap_or_default();
     if text_field(
         ui,
@@ -695,6 +722,45 @@ fn flow_inspector(
         Access::ALL,
         Access::label,
     );
+    // Less common properties, folded away so that the inspector stays short.
+    let folded = flow.authorization.is_some()
+        || flow.transport != Transport::Network
+        || !flow.controls.is_empty()
+        || flow.out_of_scope.is_some();
+    egui::CollapsingHeader::new("More link properties")
+        .id_salt(("flow-more", &id))
+        .default_open(folded)
+        .show(ui, |ui| {
+            changed |= option_combo(
+                ui,
+                "flow-authz",
+                "Link authorization",
+                "(the target's)",
+                &mut flow.authorization,
+                Authorization::ALL,
+                Authorization::label,
+            );
+            changed |= combo(
+                ui,
+                "flow-transport",
+                "Transport",
+                &mut flow.transport,
+                Transport::ALL,
+                Transport::label,
+            );
+            changed |= multi(
+                ui,
+                "Network controls",
+                &mut flow.controls,
+                NetworkControl::ALL,
+                NetworkControl::label,
+            );
+            let (scope_changed, scope_typed) = out_of_scope(ui, &mut flow.out_of_scope);
+            changed |= scope_changed;
+            if scope_typed {
+                typed = Some("out_of_scope");
+            }
+        });
     ui.label("Data carried");
     let assets: Vec<(String, String, &'static str)> = ctx
         .model()
@@ -806,6 +872,11 @@ fn boundary_inspector(
         &[DataTag::Pci, DataTag::Phi, DataTag::Pii],
         DataTag::label,
     );
+    let (scope_changed, scope_typed) = out_of_scope(ui, &mut b.out_of_scope);
+    changed |= scope_changed;
+    if scope_typed {
+        typed = Some("out_of_scope");
+    }
     if let Some(field) = typed {
         commit(ctx, Edit::UpdateBoundary(Box::new(b)), Some((&id, field)));
     } else if changed {
@@ -877,6 +948,24 @@ fn asset_inspector(ctx: &mut Ctx<'_>, state: &mut InspectorState, ui: &mut Ui, m
         &mut a.classification,
         Classification::ALL,
         Classification::label,
+    );
+    changed |= option_combo(
+        ui,
+        "a-integrity",
+        "Integrity",
+        "(not rated)",
+        &mut a.integrity,
+        Rating::ALL,
+        Rating::label,
+    );
+    changed |= option_combo(
+        ui,
+        "a-availability",
+        "Availability",
+        "(not rated)",
+        &mut a.availability,
+        Rating::ALL,
+        Rating::label,
     );
     changed |= multi(ui, "Tags", &mut a.tags, DataTag::ALL, DataTag::label);
     if let Some(field) = typed {

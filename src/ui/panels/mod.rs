@@ -131,6 +131,55 @@ pub fn combo<T: Copy + PartialEq>(
     changed
 }
 
+/// A labelled drop-down over a closed vocabulary with a "not set" choice; returns whether it
+/// changed.
+pub fn option_combo<T: Copy + PartialEq>(
+    ui: &mut Ui,
+    id: &str,
+    label: &str,
+    none: &str,
+    value: &mut Option<T>,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> bool {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        let r = egui::ComboBox::from_id_salt(id)
+            .selected_text(value.map_or_else(|| none.to_string(), |v| name(v).to_string()))
+            .show_ui(ui, |ui| {
+                changed |= ui.selectable_value(value, None, none).changed();
+                for v in all {
+                    changed |= ui.selectable_value(value, Some(*v), name(*v)).changed();
+                }
+            });
+        r.response.labelled_by(label.id);
+    });
+    changed
+}
+
+/// "Out of scope" with its reason: a checkbox, and the reason's field while it is checked.
+/// Returns (changed, typed in the reason).
+pub fn out_of_scope(ui: &mut Ui, value: &mut Option<String>) -> (bool, bool) {
+    let mut on = value.is_some();
+    let mut changed = false;
+    let mut typed = false;
+    if ui
+        .checkbox(
+            &mut on,
+            "Out of scope (drawn and listed; no rule reports on it)",
+        )
+        .changed()
+    {
+        *value = on.then(String::new);
+        changed = true;
+    }
+    if let Some(reason) = value {
+        typed = text_field(ui, "Why", reason, false);
+    }
+    (changed, typed)
+}
+
 /// Checkboxes over a closed vocabulary; returns whether anything changed.
 pub fn multi<T: Copy + PartialEq + Ord>(
     ui: &mut Ui,
