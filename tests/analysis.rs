@@ -129,6 +129,19 @@ fn every_rule_fires_on_its_fixture_and_not_on_its_near_miss() {
                 },
                 fired
             );
+            if should_fire {
+                // The fixture names exactly the findings it must produce.
+                let text = std::fs::read_to_string(&path).unwrap();
+                let expect: Vec<&str> = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("// expect: "))
+                    .unwrap_or_else(|| panic!("{} names no `// expect:` ids", path.display()))
+                    .split(", ")
+                    .collect();
+                let mut got = fired.clone();
+                got.sort_unstable();
+                assert_eq!(got, expect, "{}", path.display());
+            }
             for f in result.findings.iter().filter(|f| f.rule.id == rule.id) {
                 assert!(f.id.starts_with(&format!("{}@", rule.id)));
                 assert!(!f.elements.is_empty());

@@ -24,6 +24,9 @@ pub static RULES: &[&Rule] = &[
     &auth::GATEWAY_BYPASS,
     &auth::WEAK_AUTHENTICATION_OVER_INTERNET,
     &auth::UNGUARDED_ACCESS_FROM_INTERNET,
+    &auth::ADMIN_ACCESS_FROM_INTERNET,
+    &auth::WEAK_ADMIN_AUTHENTICATION,
+    &auth::SECRET_STORE_WITHOUT_STRONG_AUTHENTICATION,
     // Over-privileged paths
     &privilege::ATTACK_PATH_TO_SENSITIVE_DATA,
     &privilege::CONFUSED_DEPUTY,
@@ -35,6 +38,9 @@ pub static RULES: &[&Rule] = &[
     &privilege::MISSING_IDENTITY_PROPAGATION,
     &privilege::MISSING_VAULT_ISOLATION,
     &privilege::MISSING_IDENTITY_PROVIDER_ISOLATION,
+    &privilege::THIRD_PARTY_WRITE_ACCESS,
+    &privilege::SHARED_STORE_ACROSS_TRUST_LEVELS,
+    &privilege::INTERNET_FACING_DATA_STORE,
     // Compliance and hygiene
     &hygiene::UNENCRYPTED_SENSITIVE_STORAGE,
     &hygiene::MISSING_AUDIT_LOGGING,
@@ -42,6 +48,8 @@ pub static RULES: &[&Rule] = &[
     &hygiene::MISSING_VAULT,
     &hygiene::MISSING_WAF,
     &hygiene::DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY,
+    &hygiene::UNAUDITED_ADMIN_ACCESS,
+    &hygiene::STATIC_CREDENTIALS_TO_THIRD_PARTY,
     &hygiene::MISSING_RATE_LIMITING,
     &hygiene::PCI_SCOPE_LEAK,
     &hygiene::REGULATED_DATA_TO_THIRD_PARTY,

@@ -454,3 +454,126 @@ pub static UNGUARDED_ACCESS_FROM_INTERNET: Rule = Rule {
         }
     },
 };
+
+pub static ADMIN_ACCESS_FROM_INTERNET: Rule = Rule {
+    id: "admin-access-from-internet",
+    title: "Administration reachable from the internet",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::ElevationOfPrivilege, Stride::Spoofing],
+    severity: Severity::High,
+    explanation: "A flow with admin access starts in an untrusted zone and no VPN or IP \
+        allowlist narrows who can reach it: the administration interface is open to the whole \
+        internet, where credential stuffing and exploits of the admin surface are routine.",
+    mitigation: "Reach administration only through a VPN, a bastion or a zero-trust access \
+        proxy, restrict it by source address, and require phishing-resistant MFA.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if f.flow.access == Access::Admin
+                && ctx.untrusted(f.info.from)
+                && !ctx.untrusted(f.info.to)
+                && f.flow.controls.is_empty()
+            {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} gives admin access to `{}` from untrusted `{}`, with no VPN or IP allowlist.",
+                        flow_desc(&f),
+                        f.to.id,
+                        f.from.id
+                    ),
+                    format!(
+                        "Put flow `{}` behind a VPN or IP allowlist (`controls: [vpn]`), or remove it.",
+                        f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};
+
+pub static WEAK_ADMIN_AUTHENTICATION: Rule = Rule {
+    id: "weak-admin-authentication",
+    title: "Administration with a password or static key",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "A flow with admin access authenticates with a password or a static API key \
+        (or not at all), from any zone. Admin credentials are the most valuable to steal and \
+        the least rotated; one leaked key is full control.",
+    mitigation: "Authenticate administration with short-lived credentials from the identity \
+        provider (OIDC with MFA) or client certificates, and rotate what exists.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if f.flow.access != Access::Admin || f.from.kind == NodeKind::Actor {
+                continue;
+            }
+            let weak = !f.flow.authenticated() || f.flow.authentication.is_weak();
+            if weak {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} has admin access to `{}` with {}.",
+                        flow_desc(&f),
+                        f.to.id,
+                        if f.flow.authenticated() {
+                            f.flow.authentication.label().to_lowercase()
+                        } else {
+                            "no authentication".to_string()
+                        }
+                    ),
+                    format!(
+                        "Authenticate flow `{}` with mTLS or short-lived tokens (`authentication: mtls`).",
+                        f.flow.id
+                    ),
+                )
+                .change = Some(Change::FlowAuthentication {
+                    flow: f.flow.id.clone(),
+                    to: AuthKind::Mtls,
+                });
+            }
+        }
+    },
+};
+
+pub static SECRET_STORE_WITHOUT_STRONG_AUTHENTICATION: Rule = Rule {
+    id: "secret-store-without-strong-authentication",
+    title: "Secret store reached with a static credential",
+    family: Family::MissingAuthentication,
+    stride: &[Stride::Spoofing, Stride::InformationDisclosure],
+    severity: Severity::Medium,
+    explanation: "A node reads the secret store with a password, a static API key or no \
+        authentication at all. Whoever copies that one credential reads every secret the node \
+        may read; the vault's protection is only as strong as the key to it.",
+    mitigation: "Authenticate to the secret store with the workload's identity (Kubernetes \
+        service account, cloud IAM role, mTLS client certificate) rather than a static token.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if f.to.kind != NodeKind::SecretStore {
+                continue;
+            }
+            if !f.flow.authenticated() || f.flow.authentication.is_weak() {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} reads secret store `{}` with {}.",
+                        flow_desc(&f),
+                        f.to.id,
+                        if f.flow.authenticated() {
+                            f.flow.authentication.label().to_lowercase()
+                        } else {
+                            "no authentication".to_string()
+                        }
+                    ),
+                    format!(
+                        "Authenticate flow `{}` with the workload's identity (`authentication: mtls`).",
+                        f.flow.id
+                    ),
+                )
+                .change = Some(Change::FlowAuthentication {
+                    flow: f.flow.id.clone(),
+                    to: AuthKind::Mtls,
+                });
+            }
+        }
+    },
+};

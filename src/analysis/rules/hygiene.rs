@@ -495,3 +495,91 @@ pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
         }
     },
 };
+
+pub static UNAUDITED_ADMIN_ACCESS: Rule = Rule {
+    id: "unaudited-admin-access",
+    title: "Administration of a node that keeps no audit log",
+    family: Family::Compliance,
+    stride: &[Stride::Repudiation],
+    severity: Severity::Medium,
+    explanation: "Someone or something has admin access to a node that keeps no audit log. \
+        Administrative changes (users, permissions, configuration, data fixes) are exactly \
+        what an investigation needs to reconstruct, and what every framework asks to log.",
+    mitigation: "Log every administrative action on the node (who, what, when, from where) to \
+        a store the administrators cannot change, and review it.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if node.audit_logging || node.kind.is_external() {
+                continue;
+            }
+            let mut admins: Vec<&str> = ctx
+                .incoming(i)
+                .filter(|f| f.flow.access == crate::model::Access::Admin)
+                .map(|f| f.from.id.as_str())
+                .collect();
+            if admins.is_empty() {
+                continue;
+            }
+            admins.sort_unstable();
+            admins.dedup();
+            r.report(
+                &[&node.id],
+                format!(
+                    "{} administer `{}`, which keeps no audit log.",
+                    admins
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    node.id
+                ),
+                format!(
+                    "Enable audit logging on `{}` (`audit_logging: true`).",
+                    node.id
+                ),
+            )
+            .change = Some(Change::NodeAuditLogging {
+                node: node.id.clone(),
+            });
+        }
+    },
+};
+
+pub static STATIC_CREDENTIALS_TO_THIRD_PARTY: Rule = Rule {
+    id: "static-credentials-to-third-party",
+    title: "Static credentials sent to a third party",
+    family: Family::Compliance,
+    stride: &[Stride::Spoofing, Stride::InformationDisclosure],
+    severity: Severity::Low,
+    explanation: "The system signs in to an external system with a password or a static API \
+        key. Such keys leak (logs, repositories, the partner's own breach), rarely expire, and \
+        are hard to rotate without downtime. Medium when the flow carries sensitive data.",
+    mitigation: "Use the partner's OAuth client credentials or mTLS where offered, keep the \
+        key in a secret store, scope it to the calls needed and rotate it on a schedule.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if f.to.kind != NodeKind::ExternalSystem
+                || f.from.kind.is_external()
+                || !f.flow.authentication.is_weak()
+            {
+                continue;
+            }
+            let finding = r.report(
+                &[&f.flow.id],
+                format!(
+                    "Flow {} signs in to external `{}` with {}.",
+                    flow_desc(&f),
+                    f.to.id,
+                    f.flow.authentication.label().to_lowercase()
+                ),
+                format!(
+                    "Use short-lived credentials (`authentication: oauth2`) or mTLS on flow `{}`.",
+                    f.flow.id
+                ),
+            );
+            if f.info.data.is_sensitive() {
+                finding.severity = Severity::Medium;
+            }
+        }
+    },
+};

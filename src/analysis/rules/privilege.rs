@@ -653,3 +653,122 @@ pub static MISSING_IDENTITY_PROVIDER_ISOLATION: Rule = Rule {
         );
     },
 };
+
+pub static THIRD_PARTY_WRITE_ACCESS: Rule = Rule {
+    id: "third-party-write-access",
+    title: "A third party writes into an internal store",
+    family: Family::OverPrivilege,
+    stride: &[Stride::Tampering, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "An external system writes straight into one of the system's stores (a \
+        partner's job loading a database, a SaaS tool with write credentials). The partner's \
+        compromise, bug or insider becomes yours, with nothing of yours validating what is \
+        written. High when the store holds restricted data.",
+    mitigation: "Let partners write through an API you own that validates and authorizes each \
+        change, with credentials scoped to what they may write; keep direct store access \
+        read-only or none.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if f.from.kind != NodeKind::ExternalSystem
+                || !f.to.kind.is_store()
+                || f.flow.access < Access::Write
+            {
+                continue;
+            }
+            let finding = r.report(
+                &[&f.flow.id],
+                format!(
+                    "External system `{}` has {} access straight into `{}`.",
+                    f.from.id,
+                    f.flow.access.label().to_lowercase(),
+                    f.to.id
+                ),
+                format!(
+                    "Route `{}`'s writes through an API that validates them, or make flow `{}` read-only.",
+                    f.from.id, f.flow.id
+                ),
+            );
+            if f.to_info.stored.is_restricted() {
+                finding.severity = Severity::High;
+            }
+        }
+    },
+};
+
+pub static SHARED_STORE_ACROSS_TRUST_LEVELS: Rule = Rule {
+    id: "shared-store-across-trust-levels",
+    title: "One store written from zones of very different trust",
+    family: Family::OverPrivilege,
+    stride: &[Stride::Tampering, Stride::ElevationOfPrivilege],
+    severity: Severity::Medium,
+    explanation: "Nodes in zones whose trust differs by three levels or more all write to the \
+        same store. The store becomes a bridge: whatever the exposed writer puts in, the \
+        trusted readers and writers take as their own (stored injection, poisoned records, a \
+        path around the boundary).",
+    mitigation: "Give each trust level its own store, or let the less trusted side write only \
+        through a service in the trusted zone that validates what it accepts.",
+    check: |ctx, r| {
+        for (i, node, _) in ctx.nodes() {
+            if !node.kind.is_store() {
+                continue;
+            }
+            let writers: Vec<(u8, &str)> = ctx
+                .incoming(i)
+                .filter(|f| f.flow.access >= Access::Write && !f.from.kind.is_external())
+                .map(|f| (f.from_info.trust, f.from.id.as_str()))
+                .collect();
+            let (Some(low), Some(high)) = (
+                writers.iter().min_by_key(|w| w.0),
+                writers.iter().max_by_key(|w| w.0),
+            ) else {
+                continue;
+            };
+            if high.0 < low.0 + 3 {
+                continue;
+            }
+            r.report(
+                &[&node.id],
+                format!(
+                    "`{}` is written by `{}` (trust {}) and by `{}` (trust {}).",
+                    node.id, low.1, low.0, high.1, high.0
+                ),
+                format!(
+                    "Split `{}` by trust level, or let `{}` write only through a service in `{}`'s zone.",
+                    node.id, low.1, high.1
+                ),
+            );
+        }
+    },
+};
+
+pub static INTERNET_FACING_DATA_STORE: Rule = Rule {
+    id: "internet-facing-data-store",
+    title: "Data store exposed to the internet",
+    family: Family::OverPrivilege,
+    stride: &[Stride::InformationDisclosure, Stride::Tampering],
+    severity: Severity::High,
+    explanation: "A data store, secret store or queue is itself marked internet-facing (a \
+        public bucket, a database with a public address). Every scanner on the internet can \
+        try its authentication and its vulnerabilities; public buckets and databases are among \
+        the most common causes of data breaches. Critical when it holds restricted data.",
+    mitigation: "Remove the public address or policy, reach the store only from the services \
+        that use it over a private network, and serve public content through a CDN or service \
+        in front of it.",
+    check: |ctx, r| {
+        for (_, node, info) in ctx.nodes() {
+            if node.kind.is_store() && node.internet_facing {
+                let finding = r.report(
+                    &[&node.id],
+                    format!("{} `{}` is internet-facing.", node.kind.label(), node.id),
+                    format!(
+                        "Take `{}` off the internet (`internet_facing: false`) and reach it privately.",
+                        node.id
+                    ),
+                );
+                if info.stored.is_restricted() {
+                    finding.severity = Severity::Critical;
+                }
+            }
+        }
+    },
+};
