@@ -704,12 +704,20 @@ pub static SHARED_STORE_ACROSS_TRUST_LEVELS: Rule = Rule {
     explanation: "Nodes in zones whose trust differs by three levels or more all write to the \
         same store. The store becomes a bridge: whatever the exposed writer puts in, the \
         trusted readers and writers take as their own (stored injection, poisoned records, a \
-        path around the boundary).",
+        path around the boundary). Stores that hold only logs and telemetry are left out: \
+        they are written from everywhere by design.",
     mitigation: "Give each trust level its own store, or let the less trusted side write only \
         through a service in the trusted zone that validates what it accepts.",
     check: |ctx, r| {
         for (i, node, _) in ctx.nodes() {
-            if !node.kind.is_store() {
+            // Log sinks (a SIEM, an audit log) take writes from every zone by design.
+            let log_sink = !node.stores.is_empty()
+                && node.stores.iter().all(|a| {
+                    ctx.model
+                        .asset(a)
+                        .is_some_and(|a| a.tags.contains(&crate::model::DataTag::Telemetry))
+                });
+            if !node.kind.is_store() || log_sink {
                 continue;
             }
             let writers: Vec<(u8, &str)> = ctx
