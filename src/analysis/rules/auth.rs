@@ -213,8 +213,9 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
         of restricted data, or hold admin access. One phished or reused password is then enough. \
         High when they reach the data with a service's full access; medium when every path goes \
         through per-user authorization (they see only their own records). Staff and \
-        administrators inside trusted zones count too: whoever can change restricted data \
-        through a service is asked about, wherever they sit.",
+        administrators (`role: staff` or `administrator`) inside trusted zones count too: \
+        whoever can change restricted data through a service is asked about, wherever they \
+        sit.",
     mitigation: "Require MFA (phishing-resistant where possible: FIDO2/WebAuthn) for these \
         users, at least for access to restricted data and administration.",
     check: |ctx, r| {
@@ -242,7 +243,12 @@ pub static MISSING_MFA_FOR_HUMAN_ACCESS: Rule = Rule {
             // People inside a trusted zone (back-office staff, administrators) are not where
             // attack paths start, so the privilege search does not cover them: follow their
             // flows through services to the restricted stores they can change.
-            if !ctx.is_entry(i) && node.role != Some(crate::model::HumanRole::Customer) {
+            if !ctx.is_entry(i)
+                && matches!(
+                    node.role,
+                    Some(crate::model::HumanRole::Staff | crate::model::HumanRole::Administrator)
+                )
+            {
                 let mut best: HashMap<NodeIndex, Access> = HashMap::new();
                 let mut queue: Vec<(NodeIndex, Access)> = vec![(i, Access::Admin)];
                 while let Some((n, access)) = queue.pop() {

@@ -104,13 +104,17 @@ pub static MISSING_RATE_LIMITING: Rule = Rule {
     family: Family::Compliance,
     stride: &[Stride::DenialOfService, Stride::Spoofing],
     severity: Severity::Medium,
-    explanation: "An internet-facing node does not limit request rates. It is open to credential \
-        stuffing, scraping, enumeration and resource exhaustion.",
+    explanation: "An internet-facing node (marked so, or called directly by actors in untrusted \
+        zones) does not limit request rates. It is open to credential stuffing, scraping, \
+        enumeration and resource exhaustion.",
     mitigation: "Rate-limit per client and per credential at the edge (gateway, WAF or the \
         service itself), with stricter limits on login and expensive endpoints.",
     check: |ctx, r| {
-        for (_, node, _) in ctx.nodes() {
-            if node.internet_facing && !node.rate_limited && !node.kind.is_external() {
+        for (i, node, _) in ctx.nodes() {
+            // Exposed by its flag or by its flows: untrusted callers reach it directly.
+            let exposed = node.internet_facing
+                || (!node.kind.is_store() && ctx.incoming(i).any(|f| ctx.is_entry(f.info.from)));
+            if exposed && !node.rate_limited && !node.kind.is_external() {
                 r.report(
                     &[&node.id],
                     format!("Internet-facing `{}` has no rate limiting.", node.id),
@@ -440,14 +444,6 @@ pub static MISSING_WAF: Rule = Rule {
     },
 };
 
-/// The highest availability rating of the data a node stores or handles.
-fn availability_at(ctx: &Ctx<'_>, node: &crate::model::Node) -> Option<crate::model::Rating> {
-    node.stores
-        .iter()
-        .filter_map(|d| ctx.model.asset(d).and_then(|a| a.availability))
-        .max()
-}
-
 pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
     id: "dos-risky-access-across-trust-boundary",
     title: "Availability-critical data reached from a less trusted zone without rate limiting",
@@ -462,6 +458,19 @@ pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
         per-client quotas) and size the store for the expected peak; keep availability-critical \
         stores reachable only from the services that need them.",
     check: |ctx, r| {
+        let rated: std::collections::HashMap<&str, crate::model::Rating> = ctx
+            .model
+            .assets
+            .iter()
+            .filter_map(|a| {
+                a.availability
+                    .filter(|r| *r >= crate::model::Rating::High)
+                    .map(|r| (a.id.as_str(), r))
+            })
+            .collect();
+        if rated.is_empty() {
+            return;
+        }
         for f in ctx.flows() {
             if !f.to.kind.is_store()
                 || f.from_info.trust >= f.to_info.trust
@@ -470,8 +479,13 @@ pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
             {
                 continue;
             }
-            let Some(rating) =
-                availability_at(ctx, f.to).filter(|r| *r >= crate::model::Rating::High)
+            let Some(rating) = f
+                .to
+                .stores
+                .iter()
+                .filter_map(|d| rated.get(d.as_str()))
+                .max()
+                .copied()
             else {
                 continue;
             };

@@ -339,15 +339,6 @@ fn check_credentials_in_cleartext(ctx: &Ctx<'_>, r: &mut Reporter<'_>) {
     }
 }
 
-/// The highest integrity rating of the data a flow carries.
-fn integrity_of(ctx: &Ctx<'_>, f: &FlowRef<'_>) -> Option<crate::model::Rating> {
-    f.flow
-        .data
-        .iter()
-        .filter_map(|d| ctx.model.asset(d).and_then(|a| a.integrity))
-        .max()
-}
-
 pub static HIGH_INTEGRITY_DATA_WITHOUT_INTEGRITY_PROTECTION: Rule = Rule {
     id: "high-integrity-data-without-integrity-protection",
     title: "Data whose integrity matters sent without integrity protection",
@@ -361,26 +352,34 @@ pub static HIGH_INTEGRITY_DATA_WITHOUT_INTEGRITY_PROTECTION: Rule = Rule {
     mitigation: "Use TLS (or message signatures such as JWS or HMAC for store-and-forward \
         paths) on every link that carries the data, and verify it end to end.",
     check: |ctx, r| {
+        // The assets rated high or critical for integrity (few; most models rate none).
+        let rated: std::collections::HashMap<&str, crate::model::Rating> = ctx
+            .model
+            .assets
+            .iter()
+            .filter_map(|a| {
+                a.integrity
+                    .filter(|r| *r >= crate::model::Rating::High)
+                    .map(|r| (a.id.as_str(), r))
+            })
+            .collect();
+        if rated.is_empty() {
+            return;
+        }
         for f in ctx.flows() {
             if !plaintext(&f) {
                 continue;
             }
-            let Some(rating) = integrity_of(ctx, &f).filter(|r| *r >= crate::model::Rating::High)
-            else {
-                continue;
-            };
             let assets: Vec<&str> = f
                 .flow
                 .data
                 .iter()
-                .filter(|d| {
-                    ctx.model
-                        .asset(d)
-                        .and_then(|a| a.integrity)
-                        .is_some_and(|r| r >= crate::model::Rating::High)
-                })
                 .map(String::as_str)
+                .filter(|d| rated.contains_key(d))
                 .collect();
+            let Some(rating) = assets.iter().filter_map(|d| rated.get(d)).max().copied() else {
+                continue;
+            };
             let finding = r.report(
                 &[&f.flow.id],
                 format!(

@@ -569,47 +569,45 @@ pub static MISSING_IDENTITY_PROPAGATION: Rule = Rule {
     },
 };
 
-/// Nodes that share a boundary with `index` and face the internet (internet-facing, or called
-/// straight from an untrusted zone).
-fn exposed_neighbours<'c>(ctx: &'c Ctx<'_>, index: petgraph::graph::NodeIndex) -> Vec<&'c str> {
-    let me = ctx.node(index);
-    let Some(zone) = me.boundary.as_deref() else {
-        return Vec::new();
-    };
-    let mut out: Vec<&str> = ctx
-        .nodes()
-        .filter(|(j, n, _)| {
-            *j != index
-                && n.boundary.as_deref() == Some(zone)
-                && !n.kind.is_external()
-                && (n.internet_facing || ctx.incoming(*j).any(|f| ctx.is_entry(f.info.from)))
-        })
-        .map(|(_, n, _)| n.id.as_str())
-        .collect();
-    out.sort_unstable();
-    out
-}
-
 fn check_isolation(ctx: &Ctx<'_>, r: &mut Reporter<'_>, kind: crate::model::NodeKind, what: &str) {
-    for (i, node, _) in ctx.nodes() {
+    if !ctx.nodes().any(|(_, n, _)| n.kind == kind && n.boundary.is_some()) {
+        return;
+    }
+    // Per boundary, the nodes in it that face the internet (internet-facing, or called straight
+    // from an untrusted zone): one pass over the model, not one per vault.
+    let mut exposed: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    for (j, n, _) in ctx.nodes() {
+        if let Some(zone) = n.boundary.as_deref()
+            && !n.kind.is_external()
+            && (n.internet_facing || ctx.incoming(j).any(|f| ctx.is_entry(f.info.from)))
+        {
+            exposed.entry(zone).or_default().push(n.id.as_str());
+        }
+    }
+    for (_, node, _) in ctx.nodes() {
         if node.kind != kind {
             continue;
         }
-        let exposed = exposed_neighbours(ctx, i);
-        if exposed.is_empty() {
+        let Some(zone) = node.boundary.as_deref() else {
+            continue;
+        };
+        let mut others: Vec<&str> = exposed
+            .get(zone)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|e| *e != node.id)
+            .collect();
+        if others.is_empty() {
             continue;
         }
-        let zone = node.boundary.as_deref().unwrap_or("");
+        others.sort_unstable();
         r.report(
             &[&node.id],
             format!(
                 "{what} `{}` shares boundary `{zone}` with internet-facing {}.",
                 node.id,
-                exposed
-                    .iter()
-                    .map(|e| format!("`{e}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                others.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
             ),
             format!(
                 "Move `{}` into a boundary of its own that only its clients can reach.",
@@ -709,14 +707,17 @@ pub static SHARED_STORE_ACROSS_TRUST_LEVELS: Rule = Rule {
     mitigation: "Give each trust level its own store, or let the less trusted side write only \
         through a service in the trusted zone that validates what it accepts.",
     check: |ctx, r| {
+        let logs: std::collections::HashSet<&str> = ctx
+            .model
+            .assets
+            .iter()
+            .filter(|a| a.tags.contains(&crate::model::DataTag::Telemetry))
+            .map(|a| a.id.as_str())
+            .collect();
         for (i, node, _) in ctx.nodes() {
             // Log sinks (a SIEM, an audit log) take writes from every zone by design.
             let log_sink = !node.stores.is_empty()
-                && node.stores.iter().all(|a| {
-                    ctx.model
-                        .asset(a)
-                        .is_some_and(|a| a.tags.contains(&crate::model::DataTag::Telemetry))
-                });
+                && node.stores.iter().all(|a| logs.contains(a.as_str()));
             if !node.kind.is_store() || log_sink {
                 continue;
             }
