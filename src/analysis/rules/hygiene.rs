@@ -479,13 +479,12 @@ pub static DOS_RISKY_ACCESS_ACROSS_TRUST_BOUNDARY: Rule = Rule {
             {
                 continue;
             }
-            let Some(rating) = f
-                .to
-                .stores
-                .iter()
-                .filter_map(|d| rated.get(d.as_str()))
-                .max()
-                .copied()
+            let Some(rating) =
+                f.to.stores
+                    .iter()
+                    .filter_map(|d| rated.get(d.as_str()))
+                    .max()
+                    .copied()
             else {
                 continue;
             };

@@ -570,7 +570,10 @@ pub static MISSING_IDENTITY_PROPAGATION: Rule = Rule {
 };
 
 fn check_isolation(ctx: &Ctx<'_>, r: &mut Reporter<'_>, kind: crate::model::NodeKind, what: &str) {
-    if !ctx.nodes().any(|(_, n, _)| n.kind == kind && n.boundary.is_some()) {
+    if !ctx
+        .nodes()
+        .any(|(_, n, _)| n.kind == kind && n.boundary.is_some())
+    {
         return;
     }
     // Per boundary, the nodes in it that face the internet (internet-facing, or called straight
@@ -607,7 +610,11 @@ fn check_isolation(ctx: &Ctx<'_>, r: &mut Reporter<'_>, kind: crate::model::Node
             format!(
                 "{what} `{}` shares boundary `{zone}` with internet-facing {}.",
                 node.id,
-                others.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                others
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             format!(
                 "Move `{}` into a boundary of its own that only its clients can reach.",
@@ -716,8 +723,8 @@ pub static SHARED_STORE_ACROSS_TRUST_LEVELS: Rule = Rule {
             .collect();
         for (i, node, _) in ctx.nodes() {
             // Log sinks (a SIEM, an audit log) take writes from every zone by design.
-            let log_sink = !node.stores.is_empty()
-                && node.stores.iter().all(|a| logs.contains(a.as_str()));
+            let log_sink =
+                !node.stores.is_empty() && node.stores.iter().all(|a| logs.contains(a.as_str()));
             if !node.kind.is_store() || log_sink {
                 continue;
             }
