@@ -557,4 +557,23 @@ fn version_1_files_are_upgraded_and_version_2_properties_round_trip() {
         m.out_of_scope("legacy").as_deref(),
         Some("Decommissioned in Q3")
     );
+    // A node inside an out-of-scope boundary is out of scope, naming the boundary.
+    let inside = v2
+        .replace(
+            "(id: \"legacy\", kind: internal_network,",
+            "(id: \"legacy\", name: \"Legacy DC\", kind: internal_network,",
+        )
+        .replace(
+            "(id: \"web\", kind: gateway,",
+            "(id: \"web\", kind: gateway, boundary: \"legacy\",",
+        );
+    let m = model::parse(&inside, "inside.ron").unwrap().model;
+    assert_eq!(
+        m.out_of_scope("web").as_deref(),
+        Some("in Legacy DC: Decommissioned in Q3")
+    );
+    assert_eq!(
+        m.out_of_scope("legacy").as_deref(),
+        Some("Decommissioned in Q3")
+    );
 }

@@ -434,27 +434,19 @@ impl Model {
         } else {
             id
         };
-        self.boundary_chain(boundary)
-            .iter()
-            .find_map(|b| b.out_of_scope.as_deref())
-            .map(|r| {
-                let b = self.boundary_chain(boundary);
-                let named = b
-                    .iter()
-                    .find(|x| x.out_of_scope.is_some())
-                    .map_or(boundary, |x| {
-                        if x.name.is_empty() {
-                            x.id.as_str()
-                        } else {
-                            x.name.as_str()
-                        }
-                    });
-                if self.boundary(id).is_some() && named == id {
-                    why(r)
-                } else {
-                    format!("in {named}: {}", why(r))
-                }
-            })
+        let chain = self.boundary_chain(boundary);
+        let outer = chain.iter().find(|b| b.out_of_scope.is_some())?;
+        let reason = why(outer.out_of_scope.as_deref().unwrap_or(""));
+        Some(if outer.id == id {
+            reason
+        } else {
+            let label = if outer.name.is_empty() {
+                &outer.id
+            } else {
+                &outer.name
+            };
+            format!("in {label}: {reason}")
+        })
     }
 
     /// Every element marked out of scope (nodes, flows, boundaries), as "name: reason".
