@@ -668,6 +668,12 @@ fn a_tm7_model_maps_stencils_boundaries_flows_and_threats() {
         ),
         (Encryption::Tls, AuthKind::Authenticated, "https")
     );
+    assert_eq!(
+        m.flow_count(),
+        4,
+        "the drawn response is merged into its request"
+    );
+    assert!(m.flows().all(|f| f.from != "payroll-db"));
     let rows = flow("payroll-web-app", "payroll-db");
     assert_eq!(
         (rows.encryption, rows.protocol.as_str()),
@@ -685,6 +691,7 @@ fn a_tm7_model_maps_stencils_boundaries_flows_and_threats() {
         "Submit timesheet: [TMT threat, Mitigated, Medium] Timesheet replay — Nonces on every form",
         "Payroll Web App: Sanitizes Input: Yes",
         "Submit timesheet: Provides Integrity: Yes",
+        "Payroll rows returned: flow (Payroll DB → Payroll Web App) merged into \"Payroll rows\", its request",
     ] {
         assert!(notes.contains(expected), "missing {expected:?} in\n{notes}");
     }

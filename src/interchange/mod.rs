@@ -366,6 +366,16 @@ impl Ids {
         id
     }
 
+    /// A flow's id: from its source and its name, or `FROM-to-TO` when it has none.
+    pub(crate) fn flow(&mut self, from: &str, to: &str, name: &str) -> String {
+        let plain = format!("{from}-to-{to}");
+        if name.is_empty() {
+            self.take(&plain, &plain)
+        } else {
+            self.take(&format!("{from} {name}"), &plain)
+        }
+    }
+
     /// An id from the source's id when it is a word, from the name when the source's id is a
     /// GUID or number (OTM and TM7 ids usually are).
     pub(crate) fn take_readable(&mut self, source_id: &str, name: &str) -> String {
@@ -391,6 +401,71 @@ fn says(words: &str, word: &str) -> bool {
     words
         .split(|c: char| !c.is_alphanumeric())
         .any(|t| t == word || (word.len() >= 5 && t.starts_with(word)))
+}
+
+/// The flows an importer has taken, by their ends, so that a flow drawn back against one (its
+/// response) or beside one (the same ends again) can be merged into it: Rampart draws one flow
+/// per exchange, in the direction of the request.
+#[derive(Default)]
+pub(crate) struct Exchanges {
+    /// (from, to) -> (the flow's label for notes, its id).
+    taken: std::collections::HashMap<(String, String), (String, String)>,
+}
+
+impl Exchanges {
+    /// The request a flow from `from` to `to` answers (a flow taken the other way), as its id
+    /// and the note that says the flow was merged into it.
+    pub(crate) fn response_of(
+        &self,
+        model: &Model,
+        from: &str,
+        to: &str,
+        name: &str,
+    ) -> Option<(String, Note)> {
+        let (label, id) = self.taken.get(&(to.to_string(), from.to_string()))?;
+        Some((
+            id.clone(),
+            Note::info(
+                unnamed(name),
+                format!(
+                    "flow ({} → {}) merged into \"{label}\", its request: Rampart draws one flow per exchange, in the direction of the request",
+                    model.element_name(from).unwrap_or(from),
+                    model.element_name(to).unwrap_or(to),
+                ),
+            ),
+        ))
+    }
+
+    /// A flow taken before between the same ends in the same direction, as its id and the note
+    /// that says this one was merged into it.
+    pub(crate) fn repeat_of(&self, from: &str, to: &str, name: &str) -> Option<(String, Note)> {
+        let (_, id) = self.taken.get(&(from.to_string(), to.to_string()))?;
+        Some((
+            id.clone(),
+            Note::info(
+                unnamed(name),
+                "flow merged into the flow drawn before it between the same elements",
+            ),
+        ))
+    }
+
+    /// Records a flow the importer took.
+    pub(crate) fn take(&mut self, flow: &crate::model::Flow) {
+        let label = if flow.name.is_empty() {
+            flow.id.clone()
+        } else {
+            flow.name.clone()
+        };
+        self.taken.insert(
+            (flow.from.clone(), flow.to.clone()),
+            (label, flow.id.clone()),
+        );
+    }
+}
+
+/// A source element's name for notes, "(unnamed)" when it has none.
+pub(crate) fn unnamed(name: &str) -> &str {
+    if name.is_empty() { "(unnamed)" } else { name }
 }
 
 /// Words in a boundary's name that say what kind of zone it is, first match wins (so "Public

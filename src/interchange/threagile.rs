@@ -713,7 +713,7 @@ pub fn import(mut doc: Value, base: Option<&Path>, source: &str) -> Result<Impor
                 continue;
             }
             let mut flow = Flow::new(from.clone(), to.clone());
-            flow.id = ids.take(&format!("{from} {link_title}"), &format!("{from}-to-{to}"));
+            flow.id = ids.flow(&from, &to, link_title);
             flow.name.clone_from(link_title);
             let protocol = text(l, "protocol");
             let mut lost = Vec::new();

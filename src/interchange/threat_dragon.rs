@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::geometry::{self, Bounds, P};
-use super::{Ids, Imported, Note, boundary_kind_from_words, flag, text};
+use super::{Exchanges, Ids, Imported, Note, boundary_kind_from_words, flag, text, unnamed};
 use crate::model::{
     AuthKind, Boundary, BoundaryKind, Classification, DataAsset, DataTag, Encryption, Flow, Model,
     Node, NodeKind, Pos,
@@ -154,10 +154,6 @@ impl Normal<'_> {
             .or_else(|| end.get("id"))
             .map(|c| super::scalar(Some(c)))
     }
-}
-
-fn display(name: &str) -> &str {
-    if name.is_empty() { "(unnamed)" } else { name }
 }
 
 /// Converts a Threat Dragon v2 or v1 document.
@@ -329,7 +325,7 @@ pub fn import(doc: &Value, source: &str) -> Result<Imported, String> {
                     }
                 }
                 None => notes.push(Note::unmapped(
-                    display(&name),
+                    unnamed(&name),
                     format!(
                         "cell of type \"{}\" not imported",
                         match text(data, "type") {
@@ -352,7 +348,7 @@ pub fn import(doc: &Value, source: &str) -> Result<Imported, String> {
         &boxes,
     );
     // Flows, with a drawn reverse merged into the first of the pair.
-    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    let mut exchanges = Exchanges::default();
     for (d, n) in flows {
         let data = n.data;
         let name = n.name();
@@ -363,45 +359,27 @@ pub fn import(doc: &Value, source: &str) -> Result<Imported, String> {
         };
         let (Some(from), Some(to)) = (end("source"), end("target")) else {
             notes.push(Note::unmapped(
-                display(&name),
+                unnamed(&name),
                 "flow not imported: one of its ends is not attached to an element",
             ));
             continue;
         };
         if from == to {
             notes.push(Note::unmapped(
-                display(&name),
+                unnamed(&name),
                 "flow not imported: it loops on one element",
             ));
             continue;
         }
-        if let Some(first) = seen.get(&(to.clone(), from.clone())) {
-            notes.push(Note::info(
-                display(&name),
-                format!(
-                    "flow ({} → {}) merged into \"{first}\", its request: Rampart draws one flow per exchange, in the direction of the request",
-                    model.element_name(&from).unwrap_or(&from),
-                    model.element_name(&to).unwrap_or(&to),
-                ),
-            ));
-            continue;
-        }
-        if seen.contains_key(&(from.clone(), to.clone())) {
-            notes.push(Note::info(
-                display(&name),
-                "flow merged into the flow drawn before it between the same elements",
-            ));
+        if let Some((_, note)) = exchanges
+            .response_of(&model, &from, &to, &name)
+            .or_else(|| exchanges.repeat_of(&from, &to, &name))
+        {
+            notes.push(note);
             continue;
         }
         let mut flow = Flow::new(from.clone(), to.clone());
-        flow.id = ids.take(
-            &if name.is_empty() {
-                format!("{from}-to-{to}")
-            } else {
-                format!("{from}-{name}")
-            },
-            &format!("{from}-to-{to}"),
-        );
+        flow.id = ids.flow(&from, &to, &name);
         flow.name.clone_from(&name);
         flow.protocol = text(data, "protocol").to_lowercase();
         flow.encryption = if flag(data, "isEncrypted") {
@@ -416,30 +394,23 @@ pub fn import(doc: &Value, source: &str) -> Result<Imported, String> {
         let said = text(data, "description");
         if !said.is_empty() {
             notes.push(Note::unmapped(
-                display(&name),
+                unnamed(&name),
                 format!("flow description \"{said}\" (Rampart flows have a name, no description)"),
             ));
         }
         for line in description.lines() {
-            notes.push(Note::info(display(&name), line.to_string()));
+            notes.push(Note::info(unnamed(&name), line.to_string()));
         }
         if flag(data, "isPublicNetwork") && model.node(&from).is_some_and(|n| n.boundary.is_none())
         {
             notes.push(Note::info(
-                display(&name),
+                unnamed(&name),
                 "flow crosses a public network but its source is in no boundary: put it in an internet boundary",
             ));
         }
-        seen.insert(
-            (from, to),
-            if name.is_empty() {
-                flow.id.clone()
-            } else {
-                name.clone()
-            },
-        );
+        exchanges.take(&flow);
         if model.add_flow(flow).is_err() {
-            notes.push(Note::unmapped(display(&name), "flow could not be added"));
+            notes.push(Note::unmapped(unnamed(&name), "flow could not be added"));
         }
     }
     if threats > 0 {

@@ -464,7 +464,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
 
     // Flows.
     let mut flow_of: HashMap<String, String> = HashMap::new();
-    let mut seen: HashMap<(String, String), (String, String)> = HashMap::new();
+    let mut exchanges = super::Exchanges::default();
     for l in flows {
         let props = properties(l);
         let name = props.get("Name").cloned().unwrap_or_default();
@@ -490,15 +490,14 @@ pub fn import(text: &str) -> Result<Imported, String> {
             ));
             continue;
         }
+        // A response drawn against its request is merged into it, its threats with it.
+        if let Some((request, note)) = exchanges.response_of(&model, &from, &to, &name) {
+            notes.push(note);
+            flow_of.insert(child_text(l, "Guid"), request);
+            continue;
+        }
         let mut flow = Flow::new(from.clone(), to.clone());
-        flow.id = ids.take(
-            &if name.is_empty() {
-                format!("{from}-to-{to}")
-            } else {
-                format!("{from} {name}")
-            },
-            &format!("{from}-to-{to}"),
-        );
+        flow.id = ids.flow(&from, &to, &name);
         flow.name.clone_from(&name);
         let kind_word = type_id.rsplit('.').next().unwrap_or("").to_lowercase();
         flow.protocol = props
@@ -522,17 +521,7 @@ pub fn import(text: &str) -> Result<Imported, String> {
             notes.push(Note::unmapped(name.as_str(), lost.join(", ")));
         }
         flow_of.insert(child_text(l, "Guid"), flow.id.clone());
-        seen.insert(
-            (from.clone(), to.clone()),
-            (
-                if name.is_empty() {
-                    flow.id.clone()
-                } else {
-                    name.clone()
-                },
-                flow.id.clone(),
-            ),
-        );
+        exchanges.take(&flow);
         if model.add_flow(flow).is_err() {
             notes.push(Note::unmapped(name.as_str(), "flow could not be added"));
         }
