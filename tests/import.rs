@@ -595,8 +595,13 @@ fn an_otm_model_from_another_tool_maps_zones_components_and_flows() {
             .contains("[OTM threat, exposed] Patient impersonation — mitigations: Require strong authentication (required)")
     );
     let notes = notes_of(&imported);
+    assert!(
+        !notes.contains("Store records: 1 threat"),
+        "a flow's threats are notes, not a count: {notes}"
+    );
     for expected in [
         "Booking worker: inside component \"booking-api\"",
+        "Store records: [OTM threat, mitigated] Patient impersonation",
         "Store records: OTM records no encryption or authentication",
     ] {
         assert!(notes.contains(expected), "missing {expected:?} in\n{notes}");

@@ -598,16 +598,13 @@ pub fn import(doc: &Value, text_of_file: &str) -> Result<Imported, String> {
         let mut flow: Flow =
             with_fields(base, &fields).map_err(|e| format!("1:1: dataflow \"{name}\": {e}"))?;
         flow.id = id;
+        // Rampart flows have no description: another tool's threats on a flow stay as notes,
+        // one each (not the count note `foreign_threats` gives elements).
         let mut description = String::new();
-        foreign_threats(f, doc, &mut description, &mut notes, &name);
-        if !description.is_empty() {
-            notes.push(Note::unmapped(
-                name.as_str(),
-                format!(
-                    "threats on this dataflow: {}",
-                    description.replace('\n', "; ")
-                ),
-            ));
+        let mut counted = Vec::new();
+        foreign_threats(f, doc, &mut description, &mut counted, &name);
+        for line in description.lines() {
+            notes.push(Note::info(name.as_str(), line.to_string()));
         }
         if model.add_flow(flow).is_err() {
             notes.push(Note::unmapped(name.as_str(), "dataflow could not be added"));
