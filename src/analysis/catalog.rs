@@ -2,7 +2,7 @@
 //! the GUI's rule browser and the PDF appendix all read it; nothing else lists rules.
 
 use super::Rule;
-use super::rules::{auth, drift, hygiene, links, privilege};
+use super::rules::{auth, drift, estate, hygiene, links, privilege};
 
 /// Every rule, by family, in the order reports list them.
 pub static RULES: &[&Rule] = &[
@@ -41,6 +41,10 @@ pub static RULES: &[&Rule] = &[
     &privilege::THIRD_PARTY_WRITE_ACCESS,
     &privilege::SHARED_STORE_ACROSS_TRUST_LEVELS,
     &privilege::INTERNET_FACING_DATA_STORE,
+    &estate::MIXED_TARGETS_ON_SHARED_RUNTIME,
+    &estate::RUNTIME_ESCAPE_REACH,
+    &estate::CODE_BACKDOORING,
+    &estate::PUSH_DEPLOYMENT_INTO_TRUSTED_ZONE,
     // Compliance and hygiene
     &hygiene::UNENCRYPTED_SENSITIVE_STORAGE,
     &hygiene::MISSING_AUDIT_LOGGING,
@@ -54,6 +58,9 @@ pub static RULES: &[&Rule] = &[
     &hygiene::PCI_SCOPE_LEAK,
     &hygiene::REGULATED_DATA_TO_THIRD_PARTY,
     &hygiene::PRIVILEGED_RUNTIME,
+    &hygiene::UNNECESSARY_DATA_TRANSFER,
+    &hygiene::UNNECESSARY_COMMUNICATION_LINK,
+    &estate::MISSING_BUILD_INFRASTRUCTURE,
     &hygiene::INCOMPLETE_MODEL,
     // Drift from the deployed system (reported by `rampart verify`)
     &drift::PLAINTEXT_WHERE_TLS_DECLARED,

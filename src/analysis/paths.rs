@@ -123,8 +123,8 @@ pub(crate) fn hop_weight(flow: &crate::model::Flow, to: &crate::model::Node) -> 
     let authentication = match flow.authentication {
         AuthKind::None | AuthKind::Unknown => 0,
         AuthKind::ApiKey | AuthKind::Basic | AuthKind::Authenticated => 1,
-        AuthKind::Session | AuthKind::Jwt | AuthKind::Oauth2 => 2,
-        AuthKind::Mtls => 3,
+        AuthKind::Session | AuthKind::Bearer | AuthKind::Jwt | AuthKind::Oauth2 => 2,
+        AuthKind::TwoFactor | AuthKind::Mtls => 3,
     };
     let authorization = if to.kind.is_process() {
         match flow.authorization.unwrap_or(to.authorization) {
@@ -180,9 +180,13 @@ pub fn hop_cost(hop: &FlowRef<'_>) -> (u32, String, Vec<String>) {
             controls.push("authentication".into());
             gaps.push("authentication mechanism not recorded".into());
         }
-        AuthKind::Session | AuthKind::Jwt | AuthKind::Oauth2 => {
+        AuthKind::Session | AuthKind::Bearer | AuthKind::Jwt | AuthKind::Oauth2 => {
             cost += 2;
             controls.push(flow.authentication.label().into());
+        }
+        AuthKind::TwoFactor => {
+            cost += 3;
+            controls.push("two-factor authentication".into());
         }
         AuthKind::Mtls => {
             cost += 3;
@@ -319,7 +323,8 @@ pub fn attack_paths(ctx: &Ctx<'_>) -> Vec<AttackPath> {
                 gaps,
             });
         }
-        let cost = dist[target.index()];
+        discount_dropped_identity(ctx, &edges, &mut hops);
+        let cost: u32 = hops.iter().map(|h| h.cost).sum();
         let weak = cost <= WEAK_AVERAGE * u32::try_from(hops.len()).unwrap_or(u32::MAX);
         out.push(AttackPath {
             entry: ctx.node(here).id.clone(),
@@ -332,6 +337,33 @@ pub fn attack_paths(ctx: &Ctx<'_>) -> Vec<AttackPath> {
     }
     out.sort_by(|a, b| a.target.cmp(&b.target));
     out
+}
+
+/// Per-user authorization early on a path protects nothing once a later service acts as itself
+/// (the user's identity stops there, and what it does to the data is not checked per user): such
+/// a hop is credited as service-level authorization only, with the gap named.
+fn discount_dropped_identity(ctx: &Ctx<'_>, edges: &[EdgeIndex], hops: &mut [Hop]) {
+    let mut dropped_at: Option<String> = None;
+    for (e, hop) in edges.iter().zip(hops.iter_mut()).rev() {
+        let Some(f) = ctx.flow(*e) else { continue };
+        if !f.to.kind.is_process() {
+            continue;
+        }
+        match f.flow.authorization.unwrap_or(f.to.authorization) {
+            Authorization::EndUser => {
+                if let Some(at) = &dropped_at {
+                    hop.cost = hop.cost.saturating_sub(2).max(1);
+                    hop.gaps.push(format!(
+                        "per-user authorization at `{}`, but `{at}` downstream acts as itself",
+                        f.to.id
+                    ));
+                }
+            }
+            Authorization::TechnicalUser | Authorization::None => {
+                dropped_at = Some(f.to.id.clone());
+            }
+        }
+    }
 }
 
 /// A search state: the access carried so far and whether some hop scoped it to the actor's

@@ -76,6 +76,9 @@ fn kind_rank(kind: NodeKind) -> u8 {
         NodeKind::MessageQueue => 5,
         NodeKind::SecretStore => 6,
         NodeKind::DataStore => 7,
+        NodeKind::SourceRepository => 8,
+        NodeKind::Pipeline => 9,
+        NodeKind::ArtifactRegistry => 10,
     }
 }
 

@@ -48,7 +48,11 @@ pub enum Edit {
     AddAsset {
         classification: Classification,
     },
-    /// Deletes any element by id (node, flow, boundary or data asset).
+    /// Adds a runtime (host, VM, cluster, serverless platform) that nodes can be put on.
+    AddRuntime {
+        kind: model::RuntimeKind,
+    },
+    /// Deletes any element by id (node, flow, boundary, runtime or data asset).
     Delete(String),
     Rename {
         old: String,
@@ -60,6 +64,7 @@ pub enum Edit {
     UpdateFlow(Box<Flow>),
     UpdateBoundary(Box<Boundary>),
     UpdateAsset(Box<DataAsset>),
+    UpdateRuntime(Box<model::Runtime>),
     /// Moves nodes (canvas positions).
     Move(Vec<(String, Pos)>),
     /// Sets (or, with `None`, clears) a boundary's hand-sized region.
@@ -102,12 +107,14 @@ impl Edit {
             Edit::AddFlow { from, to } => format!("add flow {} → {}", name(from), name(to)),
             Edit::AddBoundary { .. } => "add boundary".into(),
             Edit::AddAsset { .. } => "add data asset".into(),
+            Edit::AddRuntime { .. } => "add runtime".into(),
             Edit::Delete(id) => format!("delete {}", name(id)),
             Edit::Rename { old, new } => format!("rename {old} to {new}"),
             Edit::UpdateNode(n) => format!("edit {}", name(&n.id)),
             Edit::UpdateFlow(f) => format!("edit {}", name(&f.id)),
             Edit::UpdateBoundary(b) => format!("edit {}", name(&b.id)),
             Edit::UpdateAsset(a) => format!("edit {}", name(&a.id)),
+            Edit::UpdateRuntime(r) => format!("edit {}", name(&r.id)),
             Edit::Move(list) if list.len() == 1 => format!("move {}", name(&list[0].0)),
             Edit::Move(list) => format!("move {} nodes", list.len()),
             Edit::SizeBoundary { id, .. } => format!("resize {}", name(id)),
@@ -127,6 +134,7 @@ impl Edit {
                                 | Edit::AddFlow { .. }
                                 | Edit::AddBoundary { .. }
                                 | Edit::AddAsset { .. }
+                                | Edit::AddRuntime { .. }
                         )
                     })
                     .or_else(|| list.first());
@@ -871,6 +879,7 @@ fn renamed_by(edit: &Edit) -> Option<(&str, &str)> {
         Edit::UpdateFlow(f) => Some((&f.id, &f.name)),
         Edit::UpdateBoundary(b) => Some((&b.id, &b.name)),
         Edit::UpdateAsset(a) => Some((&a.id, &a.name)),
+        Edit::UpdateRuntime(r) => Some((&r.id, &r.name)),
         _ => None,
     }
 }
@@ -990,10 +999,23 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditE
             });
             created = Some(id);
         }
+        Edit::AddRuntime { kind } => {
+            let id = model.unique_id(kind.key());
+            model.runtimes.push(model::Runtime {
+                id: id.clone(),
+                name: kind.label().to_string(),
+                kind,
+                privileged: false,
+                multi_tenant: false,
+                description: String::new(),
+            });
+            created = Some(id);
+        }
         Edit::Delete(id) => {
             let removed = model.remove_node(&id).is_some()
                 || model.remove_flow(&id).is_some()
                 || model.remove_boundary(&id).is_some()
+                || model.remove_runtime(&id).is_some()
                 || model.remove_asset(&id).is_some();
             if !removed {
                 return Err(EditError::NotFound(id));
@@ -1030,6 +1052,12 @@ pub fn apply_edit(model: &mut Model, edit: Edit) -> Result<Option<String>, EditE
                 .asset_mut(&asset.id)
                 .ok_or_else(|| EditError::NotFound(asset.id.clone()))?;
             *slot = *asset;
+        }
+        Edit::UpdateRuntime(runtime) => {
+            let slot = model
+                .runtime_mut(&runtime.id)
+                .ok_or_else(|| EditError::NotFound(runtime.id.clone()))?;
+            *slot = *runtime;
         }
         Edit::Move(moves) => {
             for (id, pos) in moves {

@@ -317,11 +317,18 @@ pub fn import(doc: &Value, text_of_file: &str) -> Result<Imported, String> {
         model.decisions = serde_json::from_value(v)
             .map_err(|e| format!("1:1: project attribute rampart:decisions: {e}"))?;
     }
+    if let Some(v) = from_rampart("runtimes") {
+        model.runtimes = serde_json::from_value(v)
+            .map_err(|e| format!("1:1: project attribute rampart:runtimes: {e}"))?;
+    }
     if let Some(v) = from_rampart("boundary_layout") {
         model.layout.boundaries = serde_json::from_value(v)
             .map_err(|e| format!("1:1: project attribute rampart:boundary_layout: {e}"))?;
     }
     let mut ids = Ids::default();
+    for r in &model.runtimes {
+        ids.take(&r.id, &r.id);
+    }
     let mut id_of: HashMap<String, String> = HashMap::new();
     let take = |ids: &mut Ids, id_of: &mut HashMap<String, String>, sid: &str, name: &str| {
         let id = ids.take_readable(sid, name);

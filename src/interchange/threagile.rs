@@ -63,8 +63,9 @@ pub const TECHNOLOGY_KINDS: &[(&str, NodeKind)] = &[
     ("search-index", NodeKind::DataStore),
     ("identity-store-ldap", NodeKind::DataStore),
     ("identity-store-database", NodeKind::DataStore),
-    ("sourcecode-repository", NodeKind::DataStore),
-    ("artifact-registry", NodeKind::DataStore),
+    ("sourcecode-repository", NodeKind::SourceRepository),
+    ("artifact-registry", NodeKind::ArtifactRegistry),
+    ("build-pipeline", NodeKind::Pipeline),
 ];
 
 /// Threagile `protocol` -> (encryption, protocol text). Threagile's `-encrypted` variants and
@@ -135,21 +136,37 @@ pub const AUTHENTICATION: &[(&str, AuthKind, &str)] = &[
     ("none", AuthKind::None, ""),
     ("credentials", AuthKind::Basic, ""),
     ("session-id", AuthKind::Session, ""),
-    (
-        "token",
-        AuthKind::Jwt,
-        "a generic token, imported as a JWT bearer",
-    ),
+    ("token", AuthKind::Bearer, ""),
     ("client-certificate", AuthKind::Mtls, ""),
-    (
-        "two-factor",
-        AuthKind::Session,
-        "two-factor, imported as a session after a login, and the people who use it as signing in with MFA",
-    ),
+    ("two-factor", AuthKind::TwoFactor, ""),
     (
         "externalized",
         AuthKind::Oauth2,
         "externalized, imported as OAuth2/OIDC through the identity provider",
+    ),
+];
+
+/// Words in a shared runtime's name or description, or its assets' `machine`, -> runtime kind
+/// (first match wins; a host when none does). A runtime is multi-tenant when an asset on it is.
+pub const RUNTIME_WORDS: &[(&[&str], crate::model::RuntimeKind)] = &[
+    (
+        &["serverless", "lambda", "function", "functions"],
+        crate::model::RuntimeKind::Serverless,
+    ),
+    (
+        &[
+            "kubernetes",
+            "k8s",
+            "cluster",
+            "openshift",
+            "container",
+            "docker",
+        ],
+        crate::model::RuntimeKind::Cluster,
+    ),
+    (
+        &["vm", "virtual", "hypervisor", "vmware", "esx"],
+        crate::model::RuntimeKind::Vm,
     ),
 ];
 
@@ -555,12 +572,13 @@ pub fn import(mut doc: Value, base: Option<&Path>, source: &str) -> Result<Impor
                 lost.push(key.replace('_', " "));
             }
         }
-        let processed = list(a, "data_assets_processed");
-        if !processed.is_empty() {
-            lost.push(format!(
-                "processes {} (Rampart reads what a node processes from its flows)",
-                processed.join(", ")
-            ));
+        for d in list(a, "data_assets_processed") {
+            match id_of.get(&d) {
+                Some(asset) if model.asset(asset).is_some() => {
+                    node.processes.push(asset.clone());
+                }
+                _ => lost.push(format!("processes \"{d}\", which is not a data asset")),
+            }
         }
         let formats = list(a, "data_formats_accepted");
         if !formats.is_empty() {
@@ -830,19 +848,48 @@ pub fn import(mut doc: Value, base: Option<&Path>, source: &str) -> Result<Impor
         }
     }
 
+    // Shared runtimes: the kind from the runtime's words (or its assets' `machine`), the
+    // members from `technical_assets_running`.
     for (title, r) in entries(&doc, "shared_runtimes") {
+        let tid = text(r, "id");
+        once(&tid, "shared runtime", title)?;
+        let id = ids.take(&tid, title);
+        id_of.insert(tid, id.clone());
         let running = list(r, "technical_assets_running");
-        notes.push(Note::unmapped(
-            title.as_str(),
-            format!(
-                "shared runtime of {} (Rampart does not model runtimes yet)",
-                if running.is_empty() {
-                    "no assets".to_string()
-                } else {
-                    running.join(", ")
-                }
-            ),
-        ));
+        let words = format!("{title} {}", text(r, "description")).to_lowercase();
+        let machines: Vec<String> = running
+            .iter()
+            .filter_map(|t| assets.iter().find(|(_, a)| text(a, "id") == *t))
+            .map(|(_, a)| text(a, "machine"))
+            .collect();
+        let kind = RUNTIME_WORDS
+            .iter()
+            .find(|(ws, _)| {
+                ws.iter()
+                    .any(|w| super::says(&words, w) || machines.iter().any(|m| m == w))
+            })
+            .map_or(crate::model::RuntimeKind::Host, |(_, k)| *k);
+        for t in &running {
+            match id_of.get(t).and_then(|n| model.node_mut(n)) {
+                Some(node) => node.runtime = Some(id.clone()),
+                None => notes.push(Note::unmapped(
+                    title.as_str(),
+                    format!("runs \"{t}\", which is not a technical asset"),
+                )),
+            }
+        }
+        model.runtimes.push(crate::model::Runtime {
+            id,
+            name: title.clone(),
+            kind,
+            privileged: false,
+            multi_tenant: running.iter().any(|t| {
+                assets
+                    .iter()
+                    .any(|(_, a)| text(a, "id") == *t && flag(a, "multi_tenant"))
+            }),
+            description: text(r, "description").trim().to_string(),
+        });
     }
     for key in [
         "questions",

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Model;
 use super::source::{Position, SourceMap};
-use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision};
+use super::types::{Boundary, DataAsset, Flow, Layout, Node, Review, RiskDecision, Runtime};
 use super::validate::{Problem, validate};
 use crate::vocab::vocabulary;
 
@@ -55,6 +55,9 @@ pub struct ModelFile {
     pub assets: Vec<DataAsset>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub boundaries: Vec<Boundary>,
+    /// Hosts, VMs, clusters and serverless platforms that nodes share.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtimes: Vec<Runtime>,
     /// Boxed, here and in the model's graph: a node or flow is allocated once while parsing
     /// and moved into the graph as a pointer, so a large model is not held twice on load.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

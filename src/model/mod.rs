@@ -20,9 +20,9 @@ pub use file::{
 };
 pub use types::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Grant, HumanRole, HumanUsers, Layout, NetworkControl, Node,
-    NodeKind, Pos, Rating, Rect, Review, RiskDecision, SecretsLocation, Status, TlsVersion,
-    Transport, default_flow_id, wildcard_match,
+    DeployMode, Deployment, Encryption, Endpoint, Flow, Grant, HumanRole, HumanUsers, Layout,
+    NetworkControl, Node, NodeKind, Pos, Rating, Rect, Review, RiskDecision, Runtime, RuntimeKind,
+    SecretsLocation, Status, TlsVersion, Transport, default_flow_id, wildcard_match,
 };
 pub use validate::{PathSeg, Problem, is_valid_date, is_valid_id, validate};
 
@@ -41,6 +41,7 @@ pub struct Model {
     pub frameworks: Vec<Framework>,
     pub assets: Vec<DataAsset>,
     pub boundaries: Vec<Boundary>,
+    pub runtimes: Vec<Runtime>,
     pub decisions: Vec<RiskDecision>,
     pub layout: Layout,
     /// The comment block at the top of the file, kept on save (not part of the semantics).
@@ -114,6 +115,7 @@ impl Model {
             frameworks: file.frameworks,
             assets: file.assets,
             boundaries: file.boundaries,
+            runtimes: file.runtimes,
             decisions: file.decisions,
             layout: file.layout,
             header: file.header,
@@ -191,7 +193,13 @@ impl Model {
                     .then_with(|| a.access.cmp(&b.access))
             });
             node.grants.dedup();
+            node.processes.sort();
+            node.processes.dedup();
+            node.deploys.sort_by(|a, b| a.target.cmp(&b.target));
+            node.deploys.dedup_by(|a, b| a.target == b.target);
         }
+        let mut runtimes = self.runtimes.clone();
+        runtimes.sort_by(|a, b| a.id.cmp(&b.id));
         let mut flows: Vec<Box<Flow>> = self.graph.edge_weights().cloned().collect();
         flows.sort_by(|a, b| {
             (a.from.as_str(), a.to.as_str(), a.id.as_str()).cmp(&(
@@ -219,6 +227,7 @@ impl Model {
             frameworks,
             assets,
             boundaries,
+            runtimes,
             nodes,
             flows,
             decisions: self.decisions.clone(),
@@ -350,13 +359,23 @@ impl Model {
         self.assets.iter_mut().find(|a| a.id == id)
     }
 
-    /// Whether any element (asset, boundary, node or flow) has this id.
+    #[must_use]
+    pub fn runtime(&self, id: &str) -> Option<&Runtime> {
+        self.runtimes.iter().find(|r| r.id == id)
+    }
+
+    pub fn runtime_mut(&mut self, id: &str) -> Option<&mut Runtime> {
+        self.runtimes.iter_mut().find(|r| r.id == id)
+    }
+
+    /// Whether any element (asset, boundary, runtime, node or flow) has this id.
     #[must_use]
     pub fn id_in_use(&self, id: &str) -> bool {
         self.node_ids.contains_key(id)
             || self.flow_ids.contains_key(id)
             || self.boundaries.iter().any(|b| b.id == id)
             || self.assets.iter().any(|a| a.id == id)
+            || self.runtimes.iter().any(|r| r.id == id)
     }
 
     /// `base`, or `base-2`, `base-3`, ... whichever is free.
@@ -402,6 +421,9 @@ impl Model {
             } else {
                 b.id.as_str()
             });
+        }
+        if let Some(r) = self.runtime(id) {
+            return Some(r.label());
         }
         self.asset(id).map(|a| {
             if named(&a.name) {
@@ -542,6 +564,7 @@ impl Model {
         }
         for node in self.graph.node_weights_mut() {
             node.grants.retain(|g| g.principal != id);
+            node.deploys.retain(|d| d.target != id);
         }
         self.layout.nodes.remove(id);
         self.graph.remove_node(index).map(|n| *n)
@@ -594,11 +617,23 @@ impl Model {
         Some(removed)
     }
 
+    /// Removes a runtime; its nodes no longer name one.
+    pub fn remove_runtime(&mut self, id: &str) -> Option<Runtime> {
+        let at = self.runtimes.iter().position(|r| r.id == id)?;
+        for node in self.graph.node_weights_mut() {
+            if node.runtime.as_deref() == Some(id) {
+                node.runtime = None;
+            }
+        }
+        Some(self.runtimes.remove(at))
+    }
+
     /// Removes a data asset and every mention of it.
     pub fn remove_asset(&mut self, id: &str) -> Option<DataAsset> {
         let at = self.assets.iter().position(|a| a.id == id)?;
         for node in self.graph.node_weights_mut() {
             node.stores.retain(|s| s != id);
+            node.processes.retain(|s| s != id);
         }
         for flow in self.graph.edge_weights_mut() {
             flow.data.retain(|d| d != id);
@@ -648,6 +683,11 @@ impl Model {
                         grant.principal = new.to_string();
                     }
                 }
+                for deploy in &mut node.deploys {
+                    if deploy.target == old {
+                        deploy.target = new.to_string();
+                    }
+                }
             }
             if let Some(pos) = self.layout.nodes.remove(old) {
                 self.layout.nodes.insert(new.to_string(), pos);
@@ -670,10 +710,17 @@ impl Model {
             if let Some(rect) = self.layout.boundaries.remove(old) {
                 self.layout.boundaries.insert(new.to_string(), rect);
             }
+        } else if let Some(r) = self.runtime_mut(old) {
+            r.id = new.to_string();
+            for node in self.graph.node_weights_mut() {
+                if node.runtime.as_deref() == Some(old) {
+                    node.runtime = Some(new.to_string());
+                }
+            }
         } else if let Some(a) = self.asset_mut(old) {
             a.id = new.to_string();
             for node in self.graph.node_weights_mut() {
-                for s in &mut node.stores {
+                for s in node.stores.iter_mut().chain(&mut node.processes) {
                     if s == old {
                         *s = new.to_string();
                     }

@@ -85,6 +85,9 @@ vocabulary! {
         IdentityProvider = "identity_provider", "Identity provider",
         SecretStore = "secret_store", "Secret store",
         MessageQueue = "message_queue", "Message queue",
+        SourceRepository = "source_repository", "Source repository",
+        Pipeline = "pipeline", "CI/CD pipeline",
+        ArtifactRegistry = "artifact_registry", "Artifact registry",
     }
 }
 
@@ -95,12 +98,26 @@ impl NodeKind {
         matches!(self, NodeKind::Actor | NodeKind::ExternalSystem)
     }
 
-    /// Nodes that hold data at rest and are accessed through grants.
+    /// Nodes that hold data at rest and are accessed through grants (a source repository and
+    /// an artifact registry hold code and builds).
     #[must_use]
     pub fn is_store(self) -> bool {
         matches!(
             self,
-            NodeKind::DataStore | NodeKind::SecretStore | NodeKind::MessageQueue
+            NodeKind::DataStore
+                | NodeKind::SecretStore
+                | NodeKind::MessageQueue
+                | NodeKind::SourceRepository
+                | NodeKind::ArtifactRegistry
+        )
+    }
+
+    /// The build and delivery chain: what writes the code that production runs.
+    #[must_use]
+    pub fn is_build(self) -> bool {
+        matches!(
+            self,
+            NodeKind::SourceRepository | NodeKind::Pipeline | NodeKind::ArtifactRegistry
         )
     }
 
@@ -109,7 +126,7 @@ impl NodeKind {
     pub fn is_process(self) -> bool {
         matches!(
             self,
-            NodeKind::Service | NodeKind::Gateway | NodeKind::IdentityProvider
+            NodeKind::Service | NodeKind::Gateway | NodeKind::IdentityProvider | NodeKind::Pipeline
         )
     }
 }
@@ -147,8 +164,10 @@ vocabulary! {
         ApiKey = "api_key", "API key",
         Basic = "basic", "Basic (password)",
         Session = "session", "Session cookie",
+        Bearer = "bearer", "Bearer token (opaque)",
         Jwt = "jwt", "JWT bearer",
         Oauth2 = "oauth2", "OAuth2 / OIDC",
+        TwoFactor = "two_factor", "Two-factor (password and second factor)",
         Mtls = "mtls", "Client certificate (mTLS)",
     }
 }
@@ -267,6 +286,27 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a runtime is: the thing several nodes run on together.
+    pub enum RuntimeKind {
+        Host = "host", "Host (bare metal)",
+        Vm = "vm", "Virtual machine",
+        Cluster = "cluster", "Container cluster",
+        Serverless = "serverless", "Serverless platform",
+    }
+}
+
+vocabulary! {
+    /// How a pipeline delivers to a target: it reaches in with credentials (push), or an agent
+    /// beside the target fetches what to run (pull, GitOps).
+    #[derive(Default)]
+    pub enum DeployMode {
+        #[default]
+        Push = "push", "Push (pipeline reaches in)",
+        Pull = "pull", "Pull (target fetches)",
+    }
+}
+
+vocabulary! {
     /// What has been decided about a finding.
     #[derive(Default)]
     pub enum Status {
@@ -350,6 +390,47 @@ impl Boundary {
     pub fn trust_level(&self) -> u8 {
         self.trust.unwrap_or_else(|| self.kind.default_trust())
     }
+}
+
+/// A host, VM, cluster or serverless platform that several nodes share. A compromise that
+/// escapes one workload reaches the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub kind: RuntimeKind,
+    /// Workloads on it can reach the host (privileged containers, host mounts, root on a VM):
+    /// one escape reaches every co-tenant.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    /// Shared with workloads that are not part of this system (other teams or customers).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multi_tenant: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl Runtime {
+    /// The display name: the name, or the id when there is none.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// A pipeline's delivery to one node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    pub target: String,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub mode: DeployMode,
 }
 
 /// A principal's standing access to a store.
@@ -442,6 +523,16 @@ pub struct Node {
     /// Out of the review's scope, with the reason: drawn and listed, but no rule looks at it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_scope: Option<String>,
+    /// The runtime (host, VM, cluster, serverless platform) it runs on, shared with others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// Data assets it reads or changes without keeping them (beside `stores`). Once a node
+    /// lists what it stores or processes, data it carries beyond that is unnecessary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<String>,
+    /// For a pipeline: the nodes it deploys, and how.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deploys: Vec<Deployment>,
 }
 
 impl Node {
@@ -472,6 +563,9 @@ impl Node {
             waf: false,
             role: None,
             out_of_scope: None,
+            runtime: None,
+            processes: Vec::new(),
+            deploys: Vec::new(),
         }
     }
 
@@ -483,6 +577,13 @@ impl Node {
         } else {
             &self.name
         }
+    }
+
+    /// Whether the node says what data it handles (stores or processes): then data it carries
+    /// beyond that is data it does not need.
+    #[must_use]
+    pub fn declares_data(&self) -> bool {
+        !self.stores.is_empty() || !self.processes.is_empty()
     }
 
     /// The principal this node acts as.

@@ -144,6 +144,7 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
         .map(|(i, b)| (b.id.as_str(), i))
         .collect();
     let nodes: HashSet<&str> = file.nodes.iter().map(|n| n.id.as_str()).collect();
+    let runtimes: HashSet<&str> = file.runtimes.iter().map(|r| r.id.as_str()).collect();
 
     for (i, asset) in file.assets.iter().enumerate() {
         claim(
@@ -245,6 +246,16 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
         }
     }
 
+    for (i, runtime) in file.runtimes.iter().enumerate() {
+        claim(
+            &mut c,
+            &mut seen,
+            &runtime.id,
+            "runtime",
+            at("runtimes", i, "id"),
+        );
+    }
+
     for (i, node) in file.nodes.iter().enumerate() {
         endpoint(&mut c, "nodes", i, &node.id, node.endpoint.as_ref());
         claim(&mut c, &mut seen, &node.id, "node", at("nodes", i, "id"));
@@ -257,14 +268,41 @@ pub fn validate(file: &ModelFile) -> Vec<Problem> {
                 format!("node `{}` is in unknown boundary `{b}`", node.id),
             );
         }
-        for (k, asset) in node.stores.iter().enumerate() {
-            if !assets.contains(asset.as_str()) {
-                c.push(
-                    at_item("nodes", i, "stores", k),
-                    Some(&node.id),
-                    format!("node `{}` stores unknown data asset `{asset}`", node.id),
-                );
+        if let Some(r) = &node.runtime
+            && !runtimes.contains(r.as_str())
+        {
+            c.push(
+                at("nodes", i, "runtime"),
+                Some(&node.id),
+                format!("node `{}` runs on unknown runtime `{r}`", node.id),
+            );
+        }
+        for (field, verb, list) in [
+            ("stores", "stores", &node.stores),
+            ("processes", "processes", &node.processes),
+        ] {
+            for (k, asset) in list.iter().enumerate() {
+                if !assets.contains(asset.as_str()) {
+                    c.push(
+                        at_item("nodes", i, field, k),
+                        Some(&node.id),
+                        format!("node `{}` {verb} unknown data asset `{asset}`", node.id),
+                    );
+                }
             }
+        }
+        for (k, deploy) in node.deploys.iter().enumerate() {
+            let message = if !nodes.contains(deploy.target.as_str()) {
+                format!(
+                    "`{}` deploys unknown node `{}` (deploys name the nodes a pipeline delivers to)",
+                    node.id, deploy.target
+                )
+            } else if deploy.target == node.id {
+                format!("`{}` deploys itself", node.id)
+            } else {
+                continue;
+            };
+            c.push(at_item("nodes", i, "deploys", k), Some(&node.id), message);
         }
         for (k, grant) in node.grants.iter().enumerate() {
             if !nodes.contains(grant.principal.as_str()) {

@@ -277,6 +277,7 @@ pub fn render(input: &Input<'_>) -> String {
         ("review", serde_json::to_value(&file.review)),
         ("frameworks", serde_json::to_value(&file.frameworks)),
         ("decisions", serde_json::to_value(&file.decisions)),
+        ("runtimes", serde_json::to_value(&file.runtimes)),
         (
             "boundary_layout",
             serde_json::to_value(&file.layout.boundaries),

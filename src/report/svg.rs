@@ -246,7 +246,7 @@ pub fn render<S: ::std::hash::BuildHasher>(
                     n(r.h - 8.0)
                 );
             }
-            (false, NodeKind::Service | NodeKind::IdentityProvider) => {
+            (false, NodeKind::Service | NodeKind::IdentityProvider | NodeKind::Pipeline) => {
                 let _ = write!(
                     out,
                     r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{}" {base}/>"#,
@@ -272,7 +272,13 @@ pub fn render<S: ::std::hash::BuildHasher>(
                     n(r.y + r.h / 2.0)
                 );
             }
-            (false, NodeKind::DataStore | NodeKind::SecretStore) => {
+            (
+                false,
+                NodeKind::DataStore
+                | NodeKind::SecretStore
+                | NodeKind::SourceRepository
+                | NodeKind::ArtifactRegistry,
+            ) => {
                 let right = if node.kind == NodeKind::SecretStore {
                     format!(
                         " M{},{} L{},{}",

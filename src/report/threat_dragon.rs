@@ -14,10 +14,12 @@ use crate::model::{Encryption, NodeKind, Status};
 fn shape(kind: NodeKind) -> (&'static str, &'static str) {
     match kind {
         NodeKind::Actor | NodeKind::ExternalSystem => ("actor", "tm.Actor"),
-        NodeKind::DataStore | NodeKind::SecretStore | NodeKind::MessageQueue => {
-            ("store", "tm.Store")
-        }
-        NodeKind::Service | NodeKind::Gateway | NodeKind::IdentityProvider => {
+        NodeKind::DataStore
+        | NodeKind::SecretStore
+        | NodeKind::MessageQueue
+        | NodeKind::SourceRepository
+        | NodeKind::ArtifactRegistry => ("store", "tm.Store"),
+        NodeKind::Service | NodeKind::Gateway | NodeKind::IdentityProvider | NodeKind::Pipeline => {
             ("process", "tm.Process")
         }
     }

@@ -596,3 +596,154 @@ pub static STATIC_CREDENTIALS_TO_THIRD_PARTY: Rule = Rule {
         }
     },
 };
+
+/// Whether a node uses a data asset: stores or processes it.
+fn uses(node: &crate::model::Node, asset: &str) -> bool {
+    node.stores
+        .iter()
+        .chain(&node.processes)
+        .any(|a| a == asset)
+}
+
+/// Nodes that pass data on by design (entry points, brokers, outside parties).
+fn forwards_by_design(kind: NodeKind) -> bool {
+    kind.is_external() || matches!(kind, NodeKind::Gateway | NodeKind::MessageQueue)
+}
+
+pub static UNNECESSARY_DATA_TRANSFER: Rule = Rule {
+    id: "unnecessary-data-transfer",
+    title: "Sensitive data passes through a node that does not need it",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure],
+    severity: Severity::Low,
+    explanation: "A node says what data it stores and processes (`stores`, `processes`), yet \
+        its flows carry confidential or restricted data beyond that. Every node that handles \
+        the data is one more place to breach, log or leak it, and data minimisation (GDPR \
+        Art. 5(1)(c)) asks for it to go only where it is used. Gateways, queues and external \
+        entities pass data on by design and are not reported. Medium for restricted data.",
+    mitigation: "Send the data straight to the node that uses it (or a reference or token in its \
+        place), or record that the node processes it.",
+    check: |ctx, r| {
+        for (i, node, info) in ctx.nodes() {
+            if !node.declares_data()
+                || forwards_by_design(node.kind)
+                || !info.handled.is_sensitive()
+            {
+                continue;
+            }
+            let mut extra: Vec<&str> = ctx
+                .outgoing(i)
+                .chain(ctx.incoming(i))
+                .filter(|f| f.flow.out_of_scope.is_none())
+                .flat_map(|f| f.flow.data.iter())
+                .map(String::as_str)
+                .filter(|d| !uses(node, d) && ctx.asset(d).is_sensitive())
+                .collect();
+            extra.sort_unstable();
+            extra.dedup();
+            for d in extra {
+                let carriers: Vec<&str> = ctx
+                    .outgoing(i)
+                    .chain(ctx.incoming(i))
+                    .filter(|f| f.flow.data.iter().any(|x| x == d))
+                    .map(|f| f.flow.id.as_str())
+                    .collect();
+                let finding = r.report(
+                    &[&node.id, d],
+                    format!(
+                        "`{}` neither stores nor processes `{d}`, but {} {} it.",
+                        node.id,
+                        carriers
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if carriers.len() == 1 {
+                            "carries"
+                        } else {
+                            "carry"
+                        }
+                    ),
+                    format!(
+                        "Route `{d}` around `{}`, or add it to `{}`'s `processes`.",
+                        node.id, node.id
+                    ),
+                );
+                if ctx.asset(d).is_restricted() {
+                    finding.severity = Severity::Medium;
+                }
+            }
+        }
+    },
+};
+
+pub static UNNECESSARY_COMMUNICATION_LINK: Rule = Rule {
+    id: "unnecessary-communication-link",
+    title: "A link carries nothing its ends use",
+    family: Family::Compliance,
+    stride: &[Stride::InformationDisclosure, Stride::ElevationOfPrivilege],
+    severity: Severity::Low,
+    explanation: "Both ends of a flow say what data they store and process, and the flow carries \
+        none of it: no data at all, or only assets the target neither uses nor passes on. A link \
+        nobody needs is still a path an attacker can take and a permission someone must keep \
+        right. Only nodes that declare their data are judged; gateways, queues and external \
+        entities pass data on by design. Info when the flow carries no data at all (the model \
+        may just not say), low otherwise.",
+    mitigation: "Remove the link (and the network rule and credentials behind it), or record the \
+        data it carries and the node that uses it.",
+    check: |ctx, r| {
+        for f in ctx.flows() {
+            if !f.from.declares_data()
+                || !f.to.declares_data()
+                || forwards_by_design(f.to.kind)
+                || forwards_by_design(f.from.kind)
+            {
+                continue;
+            }
+            // Data the target passes on over another flow is in transit, not unused (that is
+            // `unnecessary-data-transfer`'s concern).
+            let passed_on = |d: &str| {
+                ctx.outgoing(f.info.to)
+                    .chain(ctx.incoming(f.info.to))
+                    .any(|g| g.index != f.index && g.flow.data.iter().any(|x| x == d))
+            };
+            let used = f
+                .flow
+                .data
+                .iter()
+                .any(|d| uses(f.to, d) || uses(f.from, d) || passed_on(d));
+            if used {
+                continue;
+            }
+            if f.flow.data.is_empty() {
+                let finding = r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} carries no data, though both ends say what they handle.",
+                        flow_desc(&f)
+                    ),
+                    format!(
+                        "Remove flow `{}`, or record the data it carries.",
+                        f.flow.id
+                    ),
+                );
+                finding.severity = Severity::Info;
+            } else {
+                r.report(
+                    &[&f.flow.id],
+                    format!(
+                        "Flow {} carries {}, which neither `{}` nor `{}` stores, processes or passes on.",
+                        flow_desc(&f),
+                        ctx.describe_data(&f.flow.data, |_| true),
+                        f.from.id,
+                        f.to.id
+                    ),
+                    format!(
+                        "Remove flow `{}`, or record which node uses its data.",
+                        f.flow.id
+                    ),
+                );
+            }
+        }
+    },
+};

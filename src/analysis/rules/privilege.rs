@@ -572,52 +572,68 @@ pub static MISSING_IDENTITY_PROPAGATION: Rule = Rule {
 fn check_isolation(ctx: &Ctx<'_>, r: &mut Reporter<'_>, kind: crate::model::NodeKind, what: &str) {
     if !ctx
         .nodes()
-        .any(|(_, n, _)| n.kind == kind && n.boundary.is_some())
+        .any(|(_, n, _)| n.kind == kind && (n.boundary.is_some() || n.runtime.is_some()))
     {
         return;
     }
-    // Per boundary, the nodes in it that face the internet (internet-facing, or called straight
-    // from an untrusted zone): one pass over the model, not one per vault.
-    let mut exposed: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    // Per boundary and per runtime, the nodes in it that face the internet (internet-facing,
+    // or called straight from an untrusted zone): one pass over the model, not one per vault.
+    let mut by_zone: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    let mut by_runtime: std::collections::HashMap<&str, Vec<&str>> =
+        std::collections::HashMap::new();
     for (j, n, _) in ctx.nodes() {
-        if let Some(zone) = n.boundary.as_deref()
-            && !n.kind.is_external()
-            && (n.internet_facing || ctx.incoming(j).any(|f| ctx.is_entry(f.info.from)))
+        if n.kind.is_external()
+            || !(n.internet_facing || ctx.incoming(j).any(|f| ctx.is_entry(f.info.from)))
         {
-            exposed.entry(zone).or_default().push(n.id.as_str());
+            continue;
+        }
+        if let Some(zone) = n.boundary.as_deref() {
+            by_zone.entry(zone).or_default().push(n.id.as_str());
+        }
+        if let Some(rt) = n.runtime.as_deref() {
+            by_runtime.entry(rt).or_default().push(n.id.as_str());
         }
     }
+    let list = |ids: &[&str]| {
+        ids.iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for (_, node, _) in ctx.nodes() {
         if node.kind != kind {
             continue;
         }
-        let Some(zone) = node.boundary.as_deref() else {
-            continue;
-        };
-        let mut others: Vec<&str> = exposed
-            .get(zone)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|e| *e != node.id)
-            .collect();
-        if others.is_empty() {
+        let mut shares = Vec::new();
+        for (place, word, map) in [
+            (node.boundary.as_deref(), "boundary", &by_zone),
+            (node.runtime.as_deref(), "runtime", &by_runtime),
+        ] {
+            let Some(place) = place else { continue };
+            let mut others: Vec<&str> = map
+                .get(place)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|e| *e != node.id)
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            others.sort_unstable();
+            shares.push(format!(
+                "{word} `{place}` with internet-facing {}",
+                list(&others)
+            ));
+        }
+        if shares.is_empty() {
             continue;
         }
-        others.sort_unstable();
         r.report(
             &[&node.id],
+            format!("{what} `{}` shares {}.", node.id, shares.join(", and ")),
             format!(
-                "{what} `{}` shares boundary `{zone}` with internet-facing {}.",
-                node.id,
-                others
-                    .iter()
-                    .map(|e| format!("`{e}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            format!(
-                "Move `{}` into a boundary of its own that only its clients can reach.",
+                "Move `{}` into a boundary (and onto a runtime) of its own that only its clients can reach.",
                 node.id
             ),
         );
@@ -630,7 +646,8 @@ pub static MISSING_VAULT_ISOLATION: Rule = Rule {
     family: Family::OverPrivilege,
     stride: &[Stride::InformationDisclosure, Stride::ElevationOfPrivilege],
     severity: Severity::Medium,
-    explanation: "A secret store sits in the same boundary as a node that faces the internet. \
+    explanation: "A secret store sits in the same boundary, or runs on the same host, VM or \
+        cluster, as a node that faces the internet. \
         Whoever takes over that node is on the vault's network segment, one step from every \
         secret it holds, with nothing but the vault's own authentication in the way.",
     mitigation: "Give the secret store a boundary of its own (a restricted zone or dedicated \
@@ -644,8 +661,8 @@ pub static MISSING_IDENTITY_PROVIDER_ISOLATION: Rule = Rule {
     family: Family::OverPrivilege,
     stride: &[Stride::Spoofing, Stride::ElevationOfPrivilege],
     severity: Severity::Medium,
-    explanation: "An identity provider sits in the same boundary as another node that faces the \
-        internet. A compromise of that node puts the attacker next to the service that mints \
+    explanation: "An identity provider sits in the same boundary, or on the same runtime, as \
+        another node that faces the internet. A compromise of that node puts the attacker next to the service that mints \
         every identity in the system (signing keys, user directory, admin console).",
     mitigation: "Run the identity provider in a boundary of its own, exposing only its login \
         and token endpoints through the entry point.",

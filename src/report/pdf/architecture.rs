@@ -412,7 +412,7 @@ fn node_shape(
                 Some((stroke, sw * 0.7)),
             );
         }
-        NodeKind::Service | NodeKind::IdentityProvider => {
+        NodeKind::Service | NodeKind::IdentityProvider | NodeKind::Pipeline => {
             w.rounded((x, y, nw, nh), nh / 2.0, &Style::filled(fill, stroke, sw));
         }
         NodeKind::Gateway => {
@@ -432,7 +432,10 @@ fn node_shape(
                 true,
             );
         }
-        NodeKind::DataStore | NodeKind::SecretStore => {
+        NodeKind::DataStore
+        | NodeKind::SecretStore
+        | NodeKind::SourceRepository
+        | NodeKind::ArtifactRegistry => {
             w.rect(x, y, nw, nh, Some(fill), None);
             w.line((x, y), (x + nw, y), stroke, sw, None);
             w.line((x, y + nh), (x + nw, y + nh), stroke, sw, None);

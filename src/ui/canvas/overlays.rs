@@ -113,9 +113,9 @@ pub fn legend(ui: &mut egui::Ui, theme: &Theme, open: &mut bool, endpoints: bool
     for (kind, name) in [
         (NodeKind::Actor, "actor"),
         (NodeKind::ExternalSystem, "external"),
-        (NodeKind::Service, "service, IdP"),
+        (NodeKind::Service, "service, IdP, pipeline"),
         (NodeKind::Gateway, "gateway"),
-        (NodeKind::DataStore, "data store"),
+        (NodeKind::DataStore, "data store, repository, registry"),
         (NodeKind::SecretStore, "secret store"),
         (NodeKind::MessageQueue, "queue"),
     ] {

@@ -162,6 +162,9 @@ pub fn kind_icon(kind: NodeKind) -> &'static str {
         NodeKind::IdentityProvider => "🔑",
         NodeKind::SecretStore => "🔒",
         NodeKind::MessageQueue => "📨",
+        NodeKind::SourceRepository => "📂",
+        NodeKind::Pipeline => "🔧",
+        NodeKind::ArtifactRegistry => "📦",
     }
 }
 
@@ -209,7 +212,7 @@ pub fn node_outline(
                 StrokeKind::Inside,
             ));
         }
-        NodeKind::Service | NodeKind::IdentityProvider => {
+        NodeKind::Service | NodeKind::IdentityProvider | NodeKind::Pipeline => {
             out.push(
                 RectShape::new(rect, r(NODE_H / 2.0), fill, stroke, StrokeKind::Inside).into(),
             );
@@ -226,7 +229,10 @@ pub fn node_outline(
             ];
             out.push(PathShape::convex_polygon(pts, fill, stroke).into());
         }
-        NodeKind::DataStore | NodeKind::SecretStore => {
+        NodeKind::DataStore
+        | NodeKind::SecretStore
+        | NodeKind::SourceRepository
+        | NodeKind::ArtifactRegistry => {
             out.push(Shape::rect_filled(rect, r(0.0), fill));
             out.push(Shape::line_segment(
                 [rect.left_top(), rect.right_top()],

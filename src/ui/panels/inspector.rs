@@ -9,8 +9,9 @@ use crate::analysis::Severity;
 use crate::editor::Edit;
 use crate::model::{
     Access, AuthKind, Authorization, Boundary, BoundaryKind, Classification, DataAsset, DataTag,
-    Encryption, Endpoint, Flow, Framework, Grant, HumanRole, HumanUsers, NetworkControl, Node,
-    NodeKind, Rating, SecretsLocation, TlsVersion, Transport,
+    DeployMode, Deployment, Encryption, Endpoint, Flow, Framework, Grant, HumanRole, HumanUsers,
+    NetworkControl, Node, NodeKind, Rating, Runtime, RuntimeKind, SecretsLocation, TlsVersion,
+    Transport,
 };
 use crate::ui::command::{Command, Selection};
 use crate::ui::probe::{Attached, ProbeKind};
@@ -42,6 +43,8 @@ pub fn ui(ctx: &mut Ctx<'_>, state: &mut InspectorState, extra: &Extra<'_>, ui: 
         boundary_inspector(ctx, state, extra, ui, b);
     } else if let Some(a) = model.asset(&id).cloned() {
         asset_inspector(ctx, state, ui, a);
+    } else if let Some(r) = model.runtime(&id).cloned() {
+        runtime_inspector(ctx, state, ui, r);
     } else {
         model_info(ctx, ui);
     }
@@ -339,6 +342,21 @@ fn node_inspector(
         &mut node.boundary,
         None,
     );
+    if !ctx.model().runtimes.is_empty() || node.runtime.is_some() {
+        let runtimes: Vec<(String, String)> = ctx
+            .model()
+            .runtimes
+            .iter()
+            .map(|r| (r.id.clone(), r.label().to_string()))
+            .collect();
+        changed |= element_choice(
+            ctx,
+            ui,
+            ("node-runtime", "Runs on", "(its own runtime)"),
+            &mut node.runtime,
+            &runtimes,
+        );
+    }
     if text_field(ui, "Technology", &mut node.technology, false) {
         typed = Some("technology");
     }
@@ -460,25 +478,27 @@ fn node_inspector(
             )
         })
         .collect();
+    if node.kind.is_process() || !node.processes.is_empty() {
+        egui::CollapsingHeader::new("Data it processes")
+            .id_salt(("node-processes", &id))
+            .default_open(!node.processes.is_empty())
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(
+                        "Once a node says what it stores or processes, data it carries beyond \
+                         that is reported as unnecessary.",
+                    )
+                    .weak(),
+                );
+                changed |= asset_checks(ui, &assets, &mut node.processes);
+            });
+    }
+    if node.kind == NodeKind::Pipeline || !node.deploys.is_empty() {
+        changed |= deploys_editor(ctx, ui, &mut node);
+    }
     if node.kind.is_store() || !node.stores.is_empty() {
         ui.label("Stores data");
-        ui.horizontal_wrapped(|ui| {
-            for (aid, name, class) in &assets {
-                let mut on = node.stores.contains(aid);
-                if ui
-                    .checkbox(&mut on, name)
-                    .on_hover_text(format!("{class} · id: {aid}"))
-                    .changed()
-                {
-                    changed = true;
-                    if on {
-                        node.stores.push(aid.clone());
-                    } else {
-                        node.stores.retain(|s| s != aid);
-                    }
-                }
-            }
-        });
+        changed |= asset_checks(ui, &assets, &mut node.stores);
         ui.label("Grants (who holds standing access)");
         let principals: Vec<(String, String)> = ctx
             .model()
@@ -581,6 +601,17 @@ fn boundary_choice(
             )
         })
         .collect();
+    element_choice(ctx, ui, (salt, label, none), value, &choices)
+}
+
+/// A combo of elements (id, name) by name, id on hover, for an optional reference.
+fn element_choice(
+    ctx: &Ctx<'_>,
+    ui: &mut Ui,
+    (salt, label, none): (&str, &str, &str),
+    value: &mut Option<String>,
+    choices: &[(String, String)],
+) -> bool {
     let mut changed = false;
     ui.horizontal(|ui| {
         let l = ui.label(label);
@@ -589,7 +620,7 @@ fn boundary_choice(
             .selected_text(shown)
             .show_ui(ui, |ui| {
                 changed |= ui.selectable_value(value, None, none).changed();
-                for (bid, name) in &choices {
+                for (bid, name) in choices {
                     changed |= ui
                         .selectable_value(value, Some(bid.clone()), name)
                         .on_hover_text(bid)
@@ -598,6 +629,33 @@ fn boundary_choice(
             })
             .response
             .labelled_by(l.id);
+    });
+    changed
+}
+
+/// Checkboxes for data assets (id, name, classification) in a list of asset ids.
+fn asset_checks(
+    ui: &mut Ui,
+    assets: &[(String, String, &'static str)],
+    list: &mut Vec<String>,
+) -> bool {
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        for (aid, name, class) in assets {
+            let mut on = list.contains(aid);
+            if ui
+                .checkbox(&mut on, name)
+                .on_hover_text(format!("{class} · id: {aid}"))
+                .changed()
+            {
+                changed = true;
+                if on {
+                    list.push(aid.clone());
+                } else {
+                    list.retain(|s| s != aid);
+                }
+            }
+        }
     });
     changed
 }
@@ -921,6 +979,124 @@ fn boundary_inspector(
         .button("Delete boundary (members move to its parent)")
         .clicked()
     {
+        ctx.push(Command::DeleteSelected);
+    }
+    element_findings(ctx, ui, &id);
+}
+
+/// A pipeline's deployments: which nodes it delivers to, push or pull.
+fn deploys_editor(ctx: &Ctx<'_>, ui: &mut Ui, node: &mut Node) -> bool {
+    let mut changed = false;
+    ui.label("Deploys to").on_hover_text(
+        "Push: the pipeline reaches into the target's zone with credentials. \
+         Pull: an agent beside the target fetches what to run (GitOps).",
+    );
+    let targets: Vec<(String, String)> = ctx
+        .model()
+        .nodes()
+        .filter(|n| n.id != node.id && !n.kind.is_external())
+        .map(|n| (n.id.clone(), n.label().to_string()))
+        .collect();
+    let mut remove = None;
+    for (i, deploy) in node.deploys.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_id_salt(("deploy-t", i))
+                .selected_text(ctx.name(&deploy.target))
+                .show_ui(ui, |ui| {
+                    for (t, name) in &targets {
+                        changed |= ui
+                            .selectable_value(&mut deploy.target, t.clone(), name)
+                            .changed();
+                    }
+                });
+            egui::ComboBox::from_id_salt(("deploy-m", i))
+                .selected_text(deploy.mode.label())
+                .show_ui(ui, |ui| {
+                    for m in DeployMode::ALL {
+                        changed |= ui
+                            .selectable_value(&mut deploy.mode, *m, m.label())
+                            .changed();
+                    }
+                });
+            if ui
+                .small_button("✖")
+                .on_hover_text("Remove this deployment")
+                .clicked()
+            {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        node.deploys.remove(i);
+        changed = true;
+    }
+    let free = targets
+        .iter()
+        .find(|(t, _)| !node.deploys.iter().any(|d| d.target == *t));
+    if let Some((first, _)) = free
+        && ui.small_button("+ deployment").clicked()
+    {
+        node.deploys.push(Deployment {
+            target: first.clone(),
+            mode: DeployMode::Push,
+        });
+        changed = true;
+    }
+    changed
+}
+
+fn runtime_inspector(ctx: &mut Ctx<'_>, state: &mut InspectorState, ui: &mut Ui, mut r: Runtime) {
+    let id = r.id.clone();
+    ui.heading(format!("Runtime: {}", r.label()))
+        .on_hover_text(format!("id: {id}"));
+    rename_row(ctx, state, ui, &id);
+    let mut typed: Option<&str> = None;
+    if text_field(ui, "Name", &mut r.name, false) {
+        typed = Some("name");
+    }
+    let mut changed = combo(
+        ui,
+        "rt-kind",
+        "Kind",
+        &mut r.kind,
+        RuntimeKind::ALL,
+        RuntimeKind::label,
+    );
+    changed |= ui
+        .checkbox(&mut r.privileged, "Workloads can reach the host")
+        .on_hover_text("Privileged containers, host mounts, root on a shared VM: one escape reaches every co-tenant")
+        .changed();
+    changed |= ui
+        .checkbox(&mut r.multi_tenant, "Shared with other tenants")
+        .on_hover_text("Other teams' or customers' workloads run on it too")
+        .changed();
+    if text_field(ui, "Description", &mut r.description, true) {
+        typed = Some("description");
+    }
+    if let Some(field) = typed {
+        commit(ctx, Edit::UpdateRuntime(Box::new(r)), Some((&id, field)));
+    } else if changed {
+        commit(ctx, Edit::UpdateRuntime(Box::new(r)), None);
+    }
+    let members: Vec<(String, String)> = ctx
+        .model()
+        .nodes()
+        .filter(|n| n.runtime.as_deref() == Some(id.as_str()))
+        .map(|n| (n.id.clone(), n.label().to_string()))
+        .collect();
+    ui.label(if members.is_empty() {
+        "Nothing runs on it yet: choose it under Runs on in a node's properties.".to_string()
+    } else {
+        format!("Runs {}:", count(members.len(), "node", "nodes"))
+    });
+    for (nid, name) in members {
+        if ui.link(name).on_hover_text(format!("id: {nid}")).clicked() {
+            ctx.push(Command::Focus(vec![nid.clone()]));
+            ctx.push(Command::Select(Selection::Element(nid)));
+        }
+    }
+    if ui.button("Delete runtime").clicked() {
         ctx.push(Command::DeleteSelected);
     }
     element_findings(ctx, ui, &id);

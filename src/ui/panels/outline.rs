@@ -1,11 +1,12 @@
 //! The left panel: the palette (add a node into a chosen boundary, a boundary, a data asset;
 //! draw flows; lay out again) and the outline of the model (boundaries as a tree with their
-//! nodes, data assets), with a search that selects on Enter when one element matches.
+//! nodes, runtimes, data assets), with a search that selects on Enter when one element matches.
 
 use egui::{RichText, Ui};
 
 use super::Ctx;
-use crate::model::{Boundary, BoundaryKind, Classification, NodeKind};
+use crate::editor::Edit;
+use crate::model::{Boundary, BoundaryKind, Classification, NodeKind, RuntimeKind};
 use crate::ui::canvas::Tool;
 use crate::ui::command::{Command, HelpPage, Selection};
 
@@ -135,6 +136,17 @@ pub fn ui(
         if ui.button("+ Data asset").clicked() {
             push.push(Command::AddAsset(Classification::Confidential));
         }
+        ui.menu_button("+ Runtime…", |ui| {
+            ui.label(RichText::new("A host, VM, cluster or platform several nodes share").weak());
+            for kind in RuntimeKind::ALL {
+                if ui.button(kind.label()).clicked() {
+                    push.push(Command::Edit(Edit::AddRuntime { kind: *kind }));
+                    ui.close();
+                }
+            }
+        })
+        .response
+        .on_hover_text("Add a shared runtime; put nodes on it under Runs on in their properties");
     });
     ui.horizontal_wrapped(|ui| {
         let connect = *tool == Tool::Connect;
@@ -349,6 +361,31 @@ pub fn ui(
                         }
                     }
                 });
+            if !model.runtimes.is_empty() {
+                egui::CollapsingHeader::new(format!("Runtimes ({})", model.runtimes.len()))
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        for r in model.runtimes.iter().filter(|r| matches(&r.id, &r.name)) {
+                            let on = model
+                                .nodes()
+                                .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
+                                .count();
+                            let label = format!(
+                                "{} · {} · {}",
+                                r.label(),
+                                r.kind.key(),
+                                crate::ui::panels::count(on, "node", "nodes")
+                            );
+                            if ui
+                                .selectable_label(selected.as_deref() == Some(r.id.as_str()), label)
+                                .on_hover_text(format!("id: {}", r.id))
+                                .clicked()
+                            {
+                                clicked = Some(r.id.clone());
+                            }
+                        }
+                    });
+            }
             egui::CollapsingHeader::new(format!("Data assets ({})", model.assets.len()))
                 .default_open(true)
                 .show(ui, |ui| {
