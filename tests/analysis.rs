@@ -860,10 +860,16 @@ fn a_well_built_system_gives_no_medium_or_worse_finding() {
     use rampart::analysis::Severity;
     assert_eq!(
         findings_of("tests/data/fortress.ron"),
-        [(
-            "incomplete-model@gateway-to-idp".to_string(),
-            Severity::Info
-        )]
+        [
+            (
+                "missing-build-infrastructure@shop".to_string(),
+                Severity::Info
+            ),
+            (
+                "incomplete-model@gateway-to-idp".to_string(),
+                Severity::Info
+            )
+        ]
     );
 }
 
@@ -883,6 +889,10 @@ fn a_confused_deputy_behind_a_gateway_is_found() {
                 "missing-identity-propagation@orders@records-db".to_string(),
                 Severity::High
             ),
+            (
+                "missing-build-infrastructure@admin".to_string(),
+                Severity::Info
+            ),
         ]
     );
     // Fixed the way the finding says (the service authorizes per end user): nothing left.
@@ -891,7 +901,12 @@ fn a_confused_deputy_behind_a_gateway_is_found() {
         .replace("authorization: technical_user", "authorization: end_user")
         .replace("users: no_mfa", "users: mfa");
     let m = model::parse(&text, "fixed.ron").unwrap().model;
-    assert!(analysis::analyze(&m).findings.is_empty());
+    let left: Vec<String> = analysis::analyze(&m)
+        .findings
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    assert_eq!(left, ["missing-build-infrastructure@admin"]);
 }
 
 /// Severity follows the data: integrity critical is high, high is medium; availability the
@@ -988,4 +1003,90 @@ fn severity_follows_the_data_ratings_and_schema_2_controls_count() {
         ),
         None
     );
+}
+
+/// A CI/CD estate: a repository written over the internet with a password, a privileged runner
+/// beside the registry, a push into the production zone. Exactly what a reviewer expects, and
+/// the build-chain findings go once the chain is fixed (VPN and two-factor for pushes, an
+/// unprivileged runner, a pull deployment).
+#[test]
+fn a_cicd_estate_shows_its_build_chain_risks() {
+    use rampart::analysis::Severity;
+    let want = [
+        ("code-backdooring@repo", Severity::Critical),
+        ("runtime-escape-reach@ci@build-vm", Severity::High),
+        (
+            "push-deployment-into-trusted-zone@ci@billing",
+            Severity::High,
+        ),
+        ("pci-scope-leak@ci-to-billing", Severity::High),
+        (
+            "weak-authentication-over-internet@developer-to-repo",
+            Severity::Medium,
+        ),
+        (
+            "attack-path-to-sensitive-data@developer@repo",
+            Severity::Medium,
+        ),
+        (
+            "missing-network-segmentation@developer-to-repo",
+            Severity::Medium,
+        ),
+        ("privileged-runtime@ci", Severity::Medium),
+    ];
+    let want: Vec<(String, Severity)> = want.iter().map(|(i, s)| ((*i).to_string(), *s)).collect();
+    assert_eq!(findings_of("tests/data/cicd-estate.ron"), want);
+    let text = std::fs::read_to_string("tests/data/cicd-estate.ron")
+        .unwrap()
+        .replace(
+            "authentication: basic, access: write, data: [\"source\"]",
+            "authentication: two_factor, access: write, data: [\"source\"], controls: [vpn]",
+        )
+        .replace("privileged: true, ", "")
+        .replace("(target: \"billing\")", "(target: \"billing\", mode: pull)");
+    let m = model::parse(&text, "fixed.ron").unwrap().model;
+    let left: Vec<String> = analysis::analyze(&m)
+        .findings
+        .iter()
+        .map(|f| f.id.clone())
+        .filter(|id| {
+            [
+                "code-backdooring",
+                "runtime-escape-reach",
+                "push-deployment",
+            ]
+            .iter()
+            .any(|r| id.starts_with(r))
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A vault on the same runtime as an internet-facing workload is not isolated, whatever the
+/// boundaries say; on a runtime of its own it is.
+#[test]
+fn vault_isolation_looks_at_shared_runtimes() {
+    let text =
+        std::fs::read_to_string("tests/fixtures/rules/missing-vault-isolation.quiet.ron").unwrap();
+    let fires = |t: &str| {
+        let m = model::parse(t, "x.ron").unwrap().model;
+        analysis::analyze(&m)
+            .findings
+            .iter()
+            .any(|f| f.rule.id == "missing-vault-isolation")
+    };
+    assert!(!fires(&text));
+    let shared = text
+        .replacen(
+            "rampart: 1,",
+            "rampart: 2,\n  runtimes: [(id: \"host\", kind: host)],",
+            1,
+        )
+        .replace("kind: gateway,", "kind: gateway, runtime: \"host\",")
+        .replace(
+            "kind: secret_store,",
+            "kind: secret_store, runtime: \"host\",",
+        );
+    assert!(shared.contains("runtime: \"host\""), "{shared}");
+    assert!(fires(&shared), "{shared}");
 }

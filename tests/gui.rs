@@ -32,7 +32,7 @@ fn edit_a_model_end_to_end() {
     // The built-in example is open, with its findings listed.
     assert!(
         harness
-            .query_by_label_contains("23 nodes · 35 flows")
+            .query_by_label_contains("26 nodes · 37 flows")
             .is_some()
     );
     assert!(finding_listed(
@@ -741,8 +741,13 @@ fn importing_threagile_and_exporting_otm_from_the_gui() {
         notes
             .1
             .iter()
-            .any(|n| n.contains("App Cluster: shared runtime")),
+            .any(|n| n.contains("Shop Load Balancer: machine virtual")),
         "{notes:?}"
+    );
+    assert_eq!(
+        state.session.model().runtimes.len(),
+        1,
+        "the shared runtime"
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("webshop.otm");

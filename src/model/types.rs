@@ -527,7 +527,7 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Data assets it reads or changes without keeping them (beside `stores`). Once a node
-    /// lists what it stores or processes, data it carries beyond that is unnecessary.
+    /// lists what it processes, data it carries beyond that and `stores` is unnecessary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<String>,
     /// For a pipeline: the nodes it deploys, and how.
@@ -579,11 +579,16 @@ impl Node {
         }
     }
 
-    /// Whether the node says what data it handles (stores or processes): then data it carries
-    /// beyond that is data it does not need.
+    /// Whether the node says what data it handles: a store what it stores, anything else what
+    /// it processes (`processes`; what a service stores alone does not say all it handles).
+    /// Then data it carries beyond that is data it does not need.
     #[must_use]
     pub fn declares_data(&self) -> bool {
-        !self.stores.is_empty() || !self.processes.is_empty()
+        if self.kind.is_store() {
+            !self.stores.is_empty()
+        } else {
+            !self.processes.is_empty()
+        }
     }
 
     /// The principal this node acts as.

@@ -41,13 +41,28 @@ fn status(s: Status) -> &'static str {
     }
 }
 
-/// The threats of one element: every finding whose first element it is.
+/// The element a finding is drawn on: its first element, or for a runtime (which Threat Dragon
+/// cannot draw) the first node running on it.
+fn home<'a>(input: &'a Input<'_>, f: &'a crate::analysis::Finding) -> Option<&'a str> {
+    let first = f.elements.first()?.as_str();
+    if input.model.runtime(first).is_none() {
+        return Some(first);
+    }
+    input
+        .model
+        .nodes()
+        .filter(|n| n.runtime.as_deref() == Some(first))
+        .map(|n| n.id.as_str())
+        .min()
+}
+
+/// The threats of one element: every finding drawn on it (see [`home`]).
 fn threats(input: &Input<'_>, id: &str, number: &mut u64) -> Vec<Value> {
     input
         .analysis
         .findings
         .iter()
-        .filter(|f| f.elements.first().map(String::as_str) == Some(id))
+        .filter(|f| home(input, f) == Some(id))
         .map(|f| {
             *number += 1;
             json!({

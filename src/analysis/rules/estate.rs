@@ -9,7 +9,7 @@ use petgraph::stable_graph::NodeIndex;
 use super::scaled;
 use crate::analysis::context::DataSet;
 use crate::analysis::{Ctx, Family, Rule, Severity, Stride};
-use crate::model::{Access, AuthKind, DeployMode, HumanUsers, Node, NodeKind, Runtime};
+use crate::model::{Access, AuthKind, DeployMode, HumanUsers, Node, NodeKind, Rating, Runtime};
 
 /// The in-scope, non-external nodes on each runtime, by runtime id (runtimes in id order).
 fn members<'c>(ctx: &'c Ctx<'_>) -> BTreeMap<&'c str, Vec<NodeIndex>> {
@@ -95,7 +95,7 @@ pub static MIXED_TARGETS_ON_SHARED_RUNTIME: Rule = Rule {
                 .collect();
             if low == high && !facing.is_empty() && !holding.is_empty() {
                 reasons.push(format!(
-                    "internet-facing {} shares it with {}, which handle sensitive data",
+                    "{}, reached from the internet or an untrusted zone, shares it with {}, which handle sensitive data",
                     names(ctx, &facing),
                     names(ctx, &holding)
                 ));
@@ -122,6 +122,15 @@ pub static MIXED_TARGETS_ON_SHARED_RUNTIME: Rule = Rule {
     },
 };
 
+/// The highest integrity rating of the data the nodes store.
+fn most_integrity(ctx: &Ctx<'_>, nodes: &[NodeIndex]) -> Option<Rating> {
+    nodes
+        .iter()
+        .flat_map(|i| ctx.node(*i).stores.iter())
+        .filter_map(|a| ctx.model.asset(a).and_then(|a| a.integrity))
+        .max()
+}
+
 /// Workloads on a runtime that can reach its host: all of them on a privileged runtime, else
 /// the nodes that run privileged.
 fn escapers(runtime: &Runtime, ctx: &Ctx<'_>, list: &[NodeIndex]) -> Vec<NodeIndex> {
@@ -142,7 +151,8 @@ pub static RUNTIME_ESCAPE_REACH: Rule = Rule {
         with other nodes. Whoever compromises it breaks out to the host and from there reads \
         and changes every co-tenant: their memory, their volumes, their credentials. Severity \
         follows what the co-tenants hold: high for restricted data (critical when the privileged \
-        workload also faces the internet), low when they handle nothing confidential.",
+        workload also faces the internet), low when they handle nothing confidential; data they \
+        store rated integrity critical makes it at least high (high integrity: medium).",
     mitigation: "Drop the privileges (no privileged containers or host mounts, a non-root user, \
         a read-only root file system, seccomp/AppArmor), or move the privileged workload to a \
         runtime of its own.",
@@ -160,7 +170,13 @@ pub static RUNTIME_ESCAPE_REACH: Rule = Rule {
                 for i in others {
                     data.add(ctx.info(*i).handled);
                 }
-                let base = scaled(Severity::Medium, data);
+                // Tampering with what co-tenants keep counts too (release images, ledgers).
+                let integrity = match most_integrity(ctx, others) {
+                    Some(Rating::Critical) => Severity::High,
+                    Some(Rating::High) => Severity::Medium,
+                    _ => Severity::Info,
+                };
+                let base = scaled(Severity::Medium, data).max(integrity);
                 if base == Severity::High && from.iter().any(|i| exposed(ctx, *i)) {
                     Severity::Critical
                 } else {

@@ -485,8 +485,8 @@ fn node_inspector(
             .show(ui, |ui| {
                 ui.label(
                     RichText::new(
-                        "Once a node says what it stores or processes, data it carries beyond \
-                         that is reported as unnecessary.",
+                        "Once a node says what it processes, data it carries beyond that \
+                         (and what it stores) is reported as unnecessary.",
                     )
                     .weak(),
                 );

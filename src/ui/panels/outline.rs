@@ -85,12 +85,12 @@ pub fn ui(
     });
     let mut push = Vec::new();
     ui.horizontal_wrapped(|ui| {
-        for kind in NodeKind::ALL {
-            let into = target
-                .as_deref()
-                .map_or("outside every boundary".to_string(), |b| {
-                    format!("into {}", ctx.name(b))
-                });
+        let into = target
+            .as_deref()
+            .map_or("outside every boundary".to_string(), |b| {
+                format!("into {}", ctx.name(b))
+            });
+        for kind in NodeKind::ALL.iter().filter(|k| !k.is_build()) {
             if ui
                 .button(format!("+ {}", kind.label()))
                 .on_hover_text(format!("Add a {} {into}", kind.label().to_lowercase()))
@@ -103,6 +103,21 @@ pub fn ui(
                 });
             }
         }
+        ui.menu_button("+ Build chain…", |ui| {
+            ui.label(RichText::new(format!("What builds and ships the code, {into}")).weak());
+            for kind in NodeKind::ALL.iter().filter(|k| k.is_build()) {
+                if ui.button(kind.label()).clicked() {
+                    push.push(Command::AddNode {
+                        kind: *kind,
+                        boundary: target.clone(),
+                        near: if target.is_none() { view_centre } else { None },
+                    });
+                    ui.close();
+                }
+            }
+        })
+        .response
+        .on_hover_text("Add a source repository, CI/CD pipeline or artifact registry");
         ui.menu_button("+ Boundary…", |ui| {
             // Nested only inside a selected boundary (a selected node's boundary is where new
             // nodes go, not new boundaries).
