@@ -69,6 +69,10 @@ pub struct Declared {
     pub element: String,
     pub endpoint: Endpoint,
     pub expect: Expectation,
+    /// What the link speaks (the flow's `protocol`; for a node, its inbound flows' common
+    /// protocol or its technology): a database or mail protocol makes the TLS check run its
+    /// in-band upgrade when the endpoint is a bare HOST:PORT.
+    pub protocol: String,
 }
 
 /// The model's analysis with the drift findings of a verification merged in, for the endpoints
@@ -96,6 +100,7 @@ pub fn declared(model: &Model) -> Vec<Declared> {
             out.push(Declared {
                 element: f.id.clone(),
                 endpoint: e.clone(),
+                protocol: f.protocol.clone(),
                 expect: Expectation {
                     encryption: f.encryption,
                     tls_min: f.effective_tls_min(),
@@ -121,9 +126,20 @@ pub fn declared(model: &Model) -> Vec<Declared> {
             } else {
                 inbound.iter().filter_map(|f| f.effective_tls_min()).min()
             };
+            let mut protocols: Vec<&str> = inbound
+                .iter()
+                .map(|f| f.protocol.as_str())
+                .filter(|p| !p.is_empty())
+                .collect();
+            protocols.sort_unstable();
+            protocols.dedup();
             out.push(Declared {
                 element: n.id.clone(),
                 endpoint: e.clone(),
+                protocol: match protocols.as_slice() {
+                    [one] => (*one).to_string(),
+                    _ => n.technology.clone(),
+                },
                 expect: Expectation {
                     encryption,
                     tls_min,
@@ -418,6 +434,11 @@ fn probe_endpoint(run: &mut Run<'_>, base: Option<&Path>, options: &Options) -> 
             timeout: options.timeout,
             cancel: options.cancel.clone(),
             quick: true,
+            starttls: if scheme.is_none() {
+                probe::starttls::Preamble::for_protocol(&d.protocol)
+            } else {
+                None
+            },
         };
         let t = tls::probe(url, &options, &mut |_| {}).map_err(|e| e.to_string())?;
         compare_tls(run, &t, wants_tls);
@@ -443,10 +464,10 @@ fn probe_endpoint(run: &mut Run<'_>, base: Option<&Path>, options: &Options) -> 
             run.r
                 .notes
                 .push("authentication not checked: the https endpoint does not speak TLS".into());
-        } else if scheme.is_none() {
-            run.r.notes.push(
-                "authentication not checked: the endpoint is HOST:PORT, not an http(s) URL".into(),
-            );
+        } else if !matches!(scheme, Some("http" | "https")) {
+            run.r
+                .notes
+                .push("authentication not checked: the endpoint is not an http(s) URL".into());
         } else {
             check_auth(run, ca_pem, options);
         }

@@ -46,7 +46,7 @@ fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
     let leaf = pki.leaf(&["127.0.0.1", "localhost"], -1, 200, false);
     let port = rustls_server(server_config(&leaf, None), HSTS);
     let r = run(port, &options(&pki));
-    assert_findings(&r, &[]);
+    assert_findings(&r, &["tls.no-ocsp-stapling"]);
     assert_eq!(r.grade, "A+");
     assert!(r.protocols["TLSv1.2"] && r.protocols["TLSv1.3"]);
     assert!(!r.protocols["TLSv1.0"] && !r.protocols["TLSv1.1"] && !r.protocols["SSLv3"]);
@@ -102,7 +102,7 @@ fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
     let mut bare = options(&pki);
     bare.ca_pem = None;
     let r = run(port, &bare);
-    assert_findings(&r, &["tls.cert-untrusted"]);
+    assert_findings(&r, &["tls.cert-untrusted", "tls.no-ocsp-stapling"]);
     assert_eq!(r.grade, "F");
 }
 
@@ -112,27 +112,33 @@ fn certificate_problems_are_named_exactly() {
     let expired = pki.leaf(&["127.0.0.1"], -400, -10, false);
     let port = rustls_server(server_config(&expired, None), HSTS);
     let r = run(port, &options(&pki));
-    assert_findings(&r, &["tls.cert-expired"]);
+    assert_findings(&r, &["tls.cert-expired", "tls.no-ocsp-stapling"]);
     assert_eq!(r.grade, "F");
 
     let soon = pki.leaf(&["127.0.0.1"], -10, 12, false);
     let port = rustls_server(server_config(&soon, None), HSTS);
-    assert_findings(&run(port, &options(&pki)), &["tls.cert-expiring-soon"]);
+    assert_findings(
+        &run(port, &options(&pki)),
+        &["tls.cert-expiring-soon", "tls.no-ocsp-stapling"],
+    );
 
     let future = pki.leaf(&["127.0.0.1"], 5, 100, false);
     let port = rustls_server(server_config(&future, None), HSTS);
-    assert_findings(&run(port, &options(&pki)), &["tls.cert-not-yet-valid"]);
+    assert_findings(
+        &run(port, &options(&pki)),
+        &["tls.cert-not-yet-valid", "tls.no-ocsp-stapling"],
+    );
 
     let own = pki.self_signed(&["127.0.0.1"]);
     let port = rustls_server(server_config(&own, None), HSTS);
     let r = run(port, &options(&pki));
-    assert_findings(&r, &["tls.cert-self-signed"]);
+    assert_findings(&r, &["tls.cert-self-signed", "tls.no-ocsp-stapling"]);
     assert!(r.certificate.unwrap().self_signed);
 
     let wrong = pki.leaf(&["orders.internal"], -1, 100, false);
     let port = rustls_server(server_config(&wrong, None), HSTS);
     let r = run(port, &options(&pki));
-    assert_findings(&r, &["tls.cert-hostname-mismatch"]);
+    assert_findings(&r, &["tls.cert-hostname-mismatch", "tls.no-ocsp-stapling"]);
     assert!(r.findings[0].evidence.contains("orders.internal"));
 }
 
@@ -144,7 +150,7 @@ fn client_certificates_required_requested_and_accepted() {
     let required = rustls_server(server_config(&leaf, Some((&pki, true))), HSTS);
     let r = run(required, &options(&pki));
     assert_eq!(r.client_cert, "required");
-    assert_findings(&r, &[]);
+    assert_findings(&r, &["tls.no-ocsp-stapling"]);
     let mut with_cert = options(&pki);
     with_cert.client_cert = Some((
         client.cert_pem.clone().into_bytes(),
@@ -174,7 +180,15 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         &["-tls1_1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
     );
     let r = run(s.port, &options(&pki));
-    assert_findings(&r, &["tls.legacy-protocol", "tls.no-aead"]);
+    assert_findings(
+        &r,
+        &[
+            "tls.legacy-protocol",
+            "tls.lucky13",
+            "tls.no-aead",
+            "tls.no-ocsp-stapling",
+        ],
+    );
     assert!(r.protocols["TLSv1.1"] && !r.protocols["TLSv1.2"]);
     assert_eq!(r.cipher_suites.len(), 1);
     assert_eq!(
@@ -191,7 +205,17 @@ fn legacy_protocols_and_ciphers_from_openssl() {
     );
     let r = run(s.port, &options(&pki));
     assert!(r.protocols["TLSv1.0"] && !r.protocols["TLSv1.1"]);
-    assert_findings(&r, &["tls.legacy-protocol", "tls.no-aead"]);
+    // CBC in TLS 1.0 is what BEAST needs.
+    assert_findings(
+        &r,
+        &[
+            "tls.beast",
+            "tls.legacy-protocol",
+            "tls.lucky13",
+            "tls.no-aead",
+            "tls.no-ocsp-stapling",
+        ],
+    );
     drop(s);
 
     // Static RSA key exchange only (TLS 1.2, AEAD): no forward secrecy at all.
@@ -201,7 +225,15 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         &["-tls1_2", "-cipher", "AES128-GCM-SHA256:AES256-GCM-SHA384"],
     );
     let r = run(s.port, &options(&pki));
-    assert_findings(&r, &["tls.no-forward-secrecy"]);
+    // Several suites short of AEAD with forward secrecy, chosen in the client's order.
+    assert_findings(
+        &r,
+        &[
+            "tls.no-forward-secrecy",
+            "tls.no-ocsp-stapling",
+            "tls.no-server-cipher-order",
+        ],
+    );
     assert!(
         r.cipher_suites
             .iter()
@@ -221,7 +253,15 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         ],
     );
     let r = run(s.port, &options(&pki));
-    assert_findings(&r, &["tls.no-aead"]);
+    assert_findings(
+        &r,
+        &[
+            "tls.lucky13",
+            "tls.no-aead",
+            "tls.no-ocsp-stapling",
+            "tls.no-server-cipher-order",
+        ],
+    );
     assert_eq!(r.cipher_suites.len(), 2);
     drop(s);
 
@@ -234,7 +274,12 @@ fn legacy_protocols_and_ciphers_from_openssl() {
     let r = run(s.port, &options(&pki));
     assert_findings(
         &r,
-        &["tls.no-aead", "tls.no-forward-secrecy", "tls.weak-cipher"],
+        &[
+            "tls.no-aead",
+            "tls.no-forward-secrecy",
+            "tls.no-ocsp-stapling",
+            "tls.weak-cipher",
+        ],
     );
     assert!(r.cipher_suites[0].classes.contains(&"NULL"));
     assert_eq!(r.grade, "F");
@@ -271,7 +316,15 @@ fn weak_keys_and_signatures_from_openssl() {
     let r = run(s.port, &options(&pki));
     assert_eq!(r.certificate.as_ref().unwrap().key, "RSA 1024");
     // rustls refuses the 1024-bit key's signature, so no HTTP exchange (and no HSTS check).
-    assert_findings(&r, &["tls.weak-key"]);
+    // OpenSSL 3.0 has no ML-KEM: TLS 1.3 without a post-quantum group.
+    assert_findings(
+        &r,
+        &[
+            "tls.no-ocsp-stapling",
+            "tls.no-post-quantum",
+            "tls.weak-key",
+        ],
+    );
     drop(s);
     let (cert, key) = pki.openssl_leaf("sha1", 2048, "sha1");
     let s = openssl_server(
@@ -285,7 +338,13 @@ fn weak_keys_and_signatures_from_openssl() {
     // SHA-1 chains are not trusted by modern verifiers either.
     assert_findings(
         &r,
-        &["tls.cert-untrusted", "tls.no-hsts", "tls.weak-signature"],
+        &[
+            "tls.cert-untrusted",
+            "tls.no-hsts",
+            "tls.no-ocsp-stapling",
+            "tls.no-post-quantum",
+            "tls.weak-signature",
+        ],
     );
 }
 
@@ -466,7 +525,7 @@ fn a_chain_strict_clients_refuse_is_reported_as_openssl_x509_strict_decides() {
     assert!(openssl_strict_accepts(&good, &leaf));
     let port = rustls_server(server_config(&leaf, None), HSTS);
     let r = run(port, &options(&good));
-    assert_findings(&r, &[]);
+    assert_findings(&r, &["tls.no-ocsp-stapling"]);
     assert!(r.certificate.unwrap().strict_problems.is_empty());
 
     // A CA without keyUsage whose leaf has no authorityKeyIdentifier: webpki (and browsers)
@@ -476,7 +535,10 @@ fn a_chain_strict_clients_refuse_is_reported_as_openssl_x509_strict_decides() {
     assert!(!openssl_strict_accepts(&bad, &leaf));
     let port = rustls_server(server_config(&leaf, None), HSTS);
     let r = run(port, &options(&bad));
-    assert_findings(&r, &["tls.cert-chain-nonconformant"]);
+    assert_findings(
+        &r,
+        &["tls.cert-chain-nonconformant", "tls.no-ocsp-stapling"],
+    );
     assert_eq!(r.findings[0].severity, rampart::analysis::Severity::Low);
     assert_eq!(r.grade, "A+");
     let cert = r.certificate.unwrap();
@@ -488,4 +550,157 @@ fn a_chain_strict_clients_refuse_is_reported_as_openssl_x509_strict_decides() {
             "CA `CN=Rampart test CA` has no keyUsage extension",
         ]
     );
+}
+
+#[test]
+fn configuration_checks_against_openssl() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("config", 2048, "sha256");
+    // OpenSSL's defaults: RFC 5746, EMS, tickets and a session cache, TLS_FALLBACK_SCSV;
+    // no stapling, no early data, and (3.0) no ML-KEM.
+    let s = openssl_server(&cert, &key, &[]);
+    let r = run(s.port, &options(&pki));
+    let f = &r.features;
+    assert_eq!(f.secure_renegotiation, Some(true), "{r:#?}");
+    assert_eq!(f.extended_master_secret, Some(true));
+    assert_eq!(f.compression, Some(false));
+    assert_eq!(f.session_tickets, Some(true));
+    assert_eq!(f.resumption, Some(true), "{:#?}", r.checks);
+    assert_eq!(f.fallback_scsv, Some(true), "{:#?}", r.checks);
+    assert_eq!(f.ocsp_stapling, Some(false));
+    assert_eq!(f.early_data, Some(false));
+    assert_eq!(f.post_quantum, Some(false));
+    // Its default suites include CBC and static RSA ones, taken in the client's order.
+    assert_findings(
+        &r,
+        &[
+            "tls.lucky13",
+            "tls.no-forward-secrecy",
+            "tls.no-hsts",
+            "tls.no-ocsp-stapling",
+            "tls.no-post-quantum",
+            "tls.no-server-cipher-order",
+        ],
+    );
+    drop(s);
+
+    // A stapled OCSP response, TLS 1.2 (CertificateStatus) and TLS 1.3 (in the Certificate).
+    let response = pki.ocsp_response(&cert);
+    for version in ["-tls1_2", "-tls1_3"] {
+        let s = openssl_server(
+            &cert,
+            &key,
+            &[version, "-status_file", response.to_str().unwrap()],
+        );
+        let r = run(s.port, &options(&pki));
+        assert_eq!(r.features.ocsp_stapling, Some(true), "{version}: {r:#?}");
+        assert!(!ids(&r).contains(&"tls.no-ocsp-stapling"), "{version}");
+    }
+
+    // (0-RTT is tested with rustls: s_server will not take -early_data with -www.)
+
+    // No tickets: the session-id cache still resumes.
+    let s = openssl_server(&cert, &key, &["-tls1_2", "-no_ticket"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.session_tickets, Some(false));
+    assert_eq!(r.features.session_ids, Some(true));
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+    drop(s);
+
+    // No resumption at all, and the server's own cipher order with weak suites on offer.
+    let suites = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:AES128-SHA";
+    let s = openssl_server(
+        &cert,
+        &key,
+        &[
+            "-tls1_2",
+            "-no_ticket",
+            "-no_cache",
+            "-serverpref",
+            "-cipher",
+            suites,
+        ],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.resumption, Some(false), "{:#?}", r.checks);
+    assert_eq!(r.server_preference.get("TLSv1.2"), Some(&true));
+    assert!(!ids(&r).contains(&"tls.no-server-cipher-order"), "{r:#?}");
+    drop(s);
+    let s = openssl_server(&cert, &key, &["-tls1_2", "-cipher", suites]);
+    let r = run(s.port, &options(&pki));
+    assert!(ids(&r).contains(&"tls.no-server-cipher-order"), "{r:#?}");
+
+    // TLS 1.2 and 1.1: the fallback hello at 1.1 is refused with inappropriate_fallback.
+    drop(s);
+    let s = openssl_server(
+        &cert,
+        &key,
+        &[
+            "-no_tls1_3",
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:@SECLEVEL=0",
+        ],
+    );
+    let r = run(s.port, &options(&pki));
+    assert!(r.protocols["TLSv1.1"] && r.protocols["TLSv1.2"]);
+    assert_eq!(r.features.fallback_scsv, Some(true), "{:#?}", r.checks);
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.check == "TLSv1.1 ClientHello with TLS_FALLBACK_SCSV"
+                && c.outcome.contains("inappropriate_fallback")),
+        "{:#?}",
+        r.checks
+    );
+}
+
+#[test]
+fn post_quantum_key_exchange_from_rustls() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    // rustls with aws-lc-rs offers X25519MLKEM768 by default.
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert!(
+        r.groups.contains(&"X25519MLKEM768".to_string()),
+        "{:?}",
+        r.groups
+    );
+    assert_eq!(r.features.post_quantum, Some(true));
+    assert!(!ids(&r).contains(&"tls.no-post-quantum"));
+    // The same server with classical groups only.
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.kx_groups = vec![rustls::crypto::aws_lc_rs::kx_group::X25519];
+    let mut config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.cert_der.clone()], leaf.key_der.clone_key())
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let port = rustls_server(config, HSTS);
+    let r = run(port, &options(&pki));
+    assert_eq!(r.groups, ["x25519"]);
+    assert_eq!(r.features.post_quantum, Some(false));
+    assert_findings(&r, &["tls.no-ocsp-stapling", "tls.no-post-quantum"]);
+    // Informational findings do not lower the grade.
+    assert_eq!(r.grade, "A+");
+}
+
+#[test]
+fn early_data_accepted_is_reported() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    let mut config = server_config(&leaf, None);
+    config.max_early_data_size = 16 * 1024;
+    let port = rustls_server(config, HSTS);
+    let r = run(port, &options(&pki));
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+    assert_eq!(r.features.early_data, Some(true), "{:#?}", r.checks);
+    assert_findings(&r, &["tls.early-data", "tls.no-ocsp-stapling"]);
+    // Without it (rustls's default), the resumed connection's early data is refused.
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_eq!(r.features.resumption, Some(true));
+    assert_eq!(r.features.early_data, Some(false));
 }

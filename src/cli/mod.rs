@@ -234,13 +234,20 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ProbeCommand {
     /// TLS: protocol versions (SSLv3 to TLS 1.3), cipher suites, certificate, client
-    /// certificates, ALPN, HSTS and a grade.
+    /// certificates, ALPN, HSTS and a grade. Databases, mail and directories too:
+    /// postgres://, mysql://, smtp://, imap://, pop3://, ldap:// upgrade in-band first.
     Tls {
-        /// HOST:PORT or https://host[:port]/path
+        /// HOST:PORT, https://host[:port]/path, or postgres:// mysql:// smtp:// submission://
+        /// imap:// pop3:// ldap:// (in-band upgrade) or smtps:// imaps:// pop3s:// ldaps://
+        /// rediss:// redis:// amqps:// amqp:// (TLS from the first byte)
         target: String,
         /// Server name to send, when it differs from the host.
         #[arg(long)]
         sni: Option<String>,
+        /// Run this protocol's upgrade to TLS first (for a bare HOST:PORT): postgres, mysql,
+        /// smtp, imap, pop3 or ldap.
+        #[arg(long, value_parser = parse_preamble)]
+        starttls: Option<crate::probe::starttls::Preamble>,
         #[command(flatten)]
         trust: Trust,
         /// PEM client certificate to offer (with --client-key).
@@ -354,6 +361,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Probe(ProbeCommand::Tls {
             target,
             sni,
+            starttls,
             trust,
             client_cert,
             client_key,
@@ -372,6 +380,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 timeout: timeout.duration(),
                 cancel: crate::probe::Cancel::new(),
                 quick: false,
+                starttls,
             };
             print_probe(
                 &target,
@@ -1044,4 +1053,18 @@ fn pdf_report(
         pdf.len() / 1024
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--starttls NAME`.
+fn parse_preamble(name: &str) -> Result<crate::probe::starttls::Preamble, String> {
+    crate::probe::starttls::Preamble::named(name).ok_or_else(|| {
+        format!(
+            "unknown protocol `{name}`: use one of {}",
+            crate::probe::starttls::PREAMBLES
+                .iter()
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }

@@ -3,15 +3,42 @@
 
 /// A target that is neither `HOST:PORT` nor an http(s) URL.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid target `{0}`: use HOST:PORT or a URL such as https://host:8443/")]
+#[error(
+    "invalid target `{0}`: use HOST:PORT or a URL such as https://host:8443/ or postgres://host:5432"
+)]
 pub struct InvalidTarget(pub String);
+
+/// URL schemes a target may have, with their default ports: the web, and the database, mail,
+/// directory and queue protocols whose TLS the probe checks (in-band upgrades such as
+/// PostgreSQL's SSLRequest or SMTP's STARTTLS are the probe's business).
+pub const SCHEMES: [(&str, u16); 18] = [
+    ("https", 443),
+    ("http", 80),
+    ("postgres", 5432),
+    ("postgresql", 5432),
+    ("mysql", 3306),
+    ("smtp", 25),
+    ("submission", 587),
+    ("smtps", 465),
+    ("imap", 143),
+    ("imaps", 993),
+    ("pop3", 110),
+    ("pop3s", 995),
+    ("ldap", 389),
+    ("ldaps", 636),
+    ("redis", 6379),
+    ("rediss", 6379),
+    ("amqp", 5672),
+    ("amqps", 5671),
+];
 
 /// Where to connect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     pub host: String,
     pub port: u16,
-    /// `https://` or `http://` URL given (for HSTS, JWT requests).
+    /// The URL's scheme, lower case: `https`/`http` (for HSTS, JWT requests), or a database,
+    /// mail or directory protocol from [`SCHEMES`].
     pub scheme: Option<String>,
     /// Path of a URL target, `/` otherwise.
     pub path: String,
@@ -34,9 +61,13 @@ impl Target {
             None => (rest, "/".to_string()),
         };
         let default_port = match scheme.as_deref() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            Some(_) => return Err(bad()),
+            Some(s) => Some(
+                SCHEMES
+                    .iter()
+                    .find(|(name, _)| *name == s)
+                    .map(|(_, port)| *port)
+                    .ok_or_else(bad)?,
+            ),
             None => None,
         };
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
@@ -93,12 +124,16 @@ mod tests {
         let t = Target::parse("http://[::1]:8080/x").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
         assert_eq!(t.authority(), "[::1]:8080");
+        let t = Target::parse("postgres://127.0.0.1").unwrap();
+        assert_eq!((t.port, t.scheme.as_deref()), (5432, Some("postgres")));
+        assert_eq!(Target::parse("SMTP://[::1]").unwrap().port, 25);
         for bad in [
             "",
             "nohost",
             "host:",
             "host:99999",
             "ftp://x",
+            "gopher://x:70",
             "[::1",
             ":443",
         ] {

@@ -78,6 +78,28 @@ checks! {
         "The certificate is signed with SHA-1 or MD5.";
     "tls.no-hsts", Low, "HTTPS without HSTS", None,
         "An HTTPS endpoint sends no Strict-Transport-Security header.";
+    "tls.insecure-renegotiation", High, "Secure renegotiation (RFC 5746) not supported", None,
+        "The ServerHello carries no renegotiation_info: a renegotiation can prefix an attacker's request to the victim's session. Caps the grade at C.";
+    "tls.compression", High, "TLS compression enabled (CRIME)", None,
+        "Offered DEFLATE, the server compresses: secrets such as cookies leak through record sizes. Caps the grade at C.";
+    "tls.no-extended-master-secret", Low, "No extended master secret (RFC 7627)", None,
+        "The server does not bind the master secret to the handshake, leaving triple-handshake attacks open.";
+    "tls.no-fallback-scsv", Medium, "TLS_FALLBACK_SCSV not honoured", None,
+        "A fallback hello below the server's best version is accepted, so a forced downgrade goes unnoticed. Caps the grade at A-.";
+    "tls.no-ocsp-stapling", High, "No OCSP stapling", None,
+        "The server sends no OCSP response with its certificate (info; high when the certificate says must-staple).";
+    "tls.early-data", Medium, "TLS 1.3 0-RTT early data accepted", None,
+        "Early data can be replayed by an attacker: only idempotent requests may travel in it.";
+    "tls.no-server-cipher-order", Low, "The server follows the client's cipher order", None,
+        "The suite chosen is the client's first choice, so clients that prefer weak suites get them.";
+    "tls.no-post-quantum", Info, "No post-quantum key exchange", None,
+        "A TLS 1.3 server accepting no hybrid ML-KEM group (X25519MLKEM768): recorded traffic is exposed to future quantum decryption.";
+    "tls.beast", Low, "CBC suites in TLS 1.0 or SSLv3 (BEAST)", None,
+        "Predictable CBC IVs in SSLv3/TLS 1.0 let an attacker who injects traffic decrypt cookies.";
+    "tls.lucky13", Low, "CBC suites (Lucky Thirteen)", None,
+        "MAC-then-encrypt CBC suites are open to padding-timing attacks where the implementation is not constant-time.";
+    "tls.sweet32", Medium, "64-bit block ciphers (SWEET32)", None,
+        "3DES, DES, IDEA or RC2 suites: block collisions in long sessions reveal plaintext.";
     "jwt.alg-none", Critical, "The token is unsigned (alg none)", None,
         "The given token's header says alg none.";
     "jwt.invalid-time-claim", Medium, "A time claim is not a valid time", None,

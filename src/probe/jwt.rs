@@ -575,7 +575,7 @@ pub fn probe(
 ) -> Result<JwtReport, ProbeError> {
     let started = Instant::now();
     let target = Target::parse(url)?;
-    if target.scheme.is_none() {
+    if !matches!(target.scheme.as_deref(), Some("http" | "https")) {
         return Err(ProbeError::Target(InvalidTarget(url.to_string())));
     }
     let deadline = Deadline::after(options.timeout);

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod jwt;
+pub mod starttls;
 pub mod tls;
 
 use std::io::{self, Read, Write};
@@ -170,6 +171,24 @@ pub struct Stream {
 impl Stream {
     pub fn set_read_limit(&mut self, limit: usize) {
         self.read_limit = limit;
+    }
+
+    /// Brings the deadline forward to at most `d` from now (a short wait for optional data).
+    pub fn shorten(&mut self, d: Duration) {
+        self.deadline = self.deadline.within(d);
+    }
+
+    /// Starts counting bytes against the limit afresh (after a protocol preamble).
+    pub fn reset_read_count(&mut self) {
+        self.read = 0;
+    }
+
+    /// The local end of the connection.
+    ///
+    /// # Errors
+    /// The socket is gone.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
     }
 
     fn arm(&self) -> io::Result<()> {

@@ -20,7 +20,8 @@ use tls_parser::{
     TlsPlaintext, TlsRecordHeader, TlsRecordType,
 };
 
-use super::{Cancel, Deadline, ProbeError, ProbeFinding, Target, connect, describe_io};
+use super::starttls::{self, Preamble};
+use super::{Cancel, Deadline, ProbeError, ProbeFinding, Stream, Target, connect, describe_io};
 use crate::vocab::Severity;
 
 /// Protocol versions, oldest first, with their wire values and report keys.
@@ -47,6 +48,9 @@ pub struct TlsOptions {
     /// Protocol versions, certificate and client certificates only: no cipher-suite, group or
     /// DH enumeration and no grade. What verification needs, in a fraction of the requests.
     pub quick: bool,
+    /// The in-band upgrade to run before every handshake (`--starttls`); by default the one
+    /// the target's scheme implies (`postgres://` → PostgreSQL's SSLRequest).
+    pub starttls: Option<Preamble>,
 }
 
 impl Default for TlsOptions {
@@ -58,6 +62,7 @@ impl Default for TlsOptions {
             timeout: Duration::from_secs(10),
             cancel: Cancel::new(),
             quick: false,
+            starttls: None,
         }
     }
 }
@@ -129,8 +134,40 @@ pub struct CertReport {
     pub trust_error: Option<String>,
     pub hostname_matches: bool,
     pub chain_length: usize,
+    /// The certificate demands a stapled OCSP response (TLS Feature status_request,
+    /// "OCSP must-staple").
+    pub must_staple: bool,
     /// RFC 5280 rules the chain breaks that strict verifiers enforce (see `strict_problems`).
     pub strict_problems: Vec<String>,
+}
+
+/// How the server is configured beyond versions and suites, as sslyze and testssl.sh report
+/// it. `None` where it could not be observed (a TLS 1.3-only server has no renegotiation, a
+/// quick probe does not look).
+#[derive(Clone, Debug, Serialize, Default, PartialEq, Eq)]
+pub struct Features {
+    /// RFC 5746 secure renegotiation: the ServerHello answers `renegotiation_info`.
+    pub secure_renegotiation: Option<bool>,
+    /// RFC 7627 extended master secret.
+    pub extended_master_secret: Option<bool>,
+    /// TLS-level compression chosen when offered (CRIME).
+    pub compression: Option<bool>,
+    /// The heartbeat extension is answered (what Heartbleed needs).
+    pub heartbeat: Option<bool>,
+    /// The ServerHello gives a session id to resume with.
+    pub session_ids: Option<bool>,
+    /// The server issues session tickets (RFC 5077).
+    pub session_tickets: Option<bool>,
+    /// A second connection resumed the first one's session (id, ticket or TLS 1.3 PSK).
+    pub resumption: Option<bool>,
+    /// The server staples an OCSP response to its certificate.
+    pub ocsp_stapling: Option<bool>,
+    /// TLS 1.3 0-RTT early data was accepted on a resumed connection.
+    pub early_data: Option<bool>,
+    /// A hello below the best version, with TLS_FALLBACK_SCSV, is refused (RFC 7507).
+    pub fallback_scsv: Option<bool>,
+    /// A hybrid post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768) is accepted.
+    pub post_quantum: Option<bool>,
 }
 
 /// The HTTP answer after the handshake (for HSTS).
@@ -164,7 +201,11 @@ pub struct TlsReport {
     pub groups: Vec<String>,
     /// Size of the server's finite-field Diffie-Hellman group, when it offers DHE.
     pub dh_bits: Option<u32>,
+    pub features: Features,
     pub certificate: Option<CertReport>,
+    /// The in-band upgrade run before each handshake (`postgres`, `smtp`, ...), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<&'static str>,
     /// `required`, `requested`, `none`, or `unknown`.
     pub client_cert: &'static str,
     /// With a client certificate offered: whether the server accepted it.
@@ -215,7 +256,7 @@ fn legacy_suites() -> &'static [u16] {
 const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 
 /// Named groups offered, most common first.
-const GROUPS: [(u16, &str); 8] = [
+const GROUPS: [(u16, &str); 9] = [
     (0x001d, "x25519"),
     (0x0017, "secp256r1"),
     (0x0018, "secp384r1"),
@@ -224,6 +265,7 @@ const GROUPS: [(u16, &str); 8] = [
     (0x0100, "ffdhe2048"),
     (0x0101, "ffdhe3072"),
     (0x11ec, "X25519MLKEM768"),
+    (0x11eb, "SecP256r1MLKEM768"),
 ];
 
 const SIGNATURE_SCHEMES: [u16; 11] = [
@@ -292,6 +334,14 @@ fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
     if spec.version >= 0x0303 {
         exts.extend(ext(0x000d, &u16_list(&SIGNATURE_SCHEMES, 2)));
     }
+    if spec.version >= 0x0301 && !spec.tls13 {
+        // What the ServerHello echoes tells the configuration (see `Extras`): extended
+        // master secret, session tickets, OCSP stapling, heartbeat (peer may send).
+        exts.extend(ext(EXT_EMS, &[]));
+        exts.extend(ext(EXT_SESSION_TICKET, &[]));
+        exts.extend(ext(EXT_STATUS_REQUEST, &[1, 0, 0, 0, 0]));
+        exts.extend(ext(EXT_HEARTBEAT, &[1]));
+    }
     if spec.tls13 {
         exts.extend(ext(0x002b, &u16_list(&[0x0304], 1)));
         exts.extend(ext(0x002d, &[1, 1]));
@@ -315,7 +365,12 @@ fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
         random: &random,
         session_id: Some(&session),
         ciphers: spec.suites.iter().map(|s| TlsCipherSuiteID(*s)).collect(),
-        comp: vec![TlsCompressionID(0)],
+        // DEFLATE first where the protocol allows it: a server that picks it compresses.
+        comp: if spec.tls13 {
+            vec![TlsCompressionID(0)]
+        } else {
+            vec![TlsCompressionID(1), TlsCompressionID(0)]
+        },
         ext: Some(&exts),
     };
     let record = TlsPlaintext {
@@ -329,6 +384,28 @@ fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
         ))],
     };
     record.serialize().unwrap_or_default()
+}
+
+const EXT_STATUS_REQUEST: u16 = 0x0005;
+const EXT_HEARTBEAT: u16 = 0x000f;
+const EXT_EMS: u16 = 0x0017;
+const EXT_SESSION_TICKET: u16 = 0x0023;
+const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+/// TLS_FALLBACK_SCSV (RFC 7507).
+const FALLBACK_SCSV: u16 = 0x5600;
+/// The alert a server sends a fallback hello below its best version.
+const INAPPROPRIATE_FALLBACK: u8 = 86;
+
+/// What else a ServerHello says: the extensions it echoed, the compression method it chose
+/// and whether it gave a session id to resume with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Extras {
+    extensions: Vec<u16>,
+    compression: u8,
+    session_id: bool,
+    /// The random ends in RFC 8446's downgrade sentinel: a TLS 1.3 server answering an older
+    /// hello says so, and TLS 1.3 clients refuse the downgrade.
+    downgrade_sentinel: bool,
 }
 
 /// Handshake messages (type, body) of a server's first flight.
@@ -353,6 +430,7 @@ enum Answer {
         retry: bool,
         /// Why reading stopped before the flight was complete.
         cut: Option<String>,
+        extras: Extras,
     },
     Alert(u8),
     /// Bytes that are not TLS (the first few, for the report).
@@ -404,12 +482,30 @@ fn record_version_ok(v: u16) -> bool {
     (0x0300..=0x0304).contains(&v)
 }
 
+/// A connection ready for a ClientHello: connected, and through the protocol's preamble
+/// when the target needs one.
+fn open(target: &Target, deadline: Deadline, preamble: Option<Preamble>) -> Result<Stream, String> {
+    let mut stream =
+        connect(target, deadline).map_err(|e| format!("cannot connect: {}", describe_io(&e)))?;
+    if let Some(p) = preamble {
+        starttls::upgrade(&mut stream, p)
+            .map_err(|r| format!("{} upgrade failed: {}", p.name(), r.text()))?;
+    }
+    Ok(stream)
+}
+
 /// Sends a hello and reads the answer (the ServerHello, or with `whole_flight` every handshake
 /// message up to ServerHelloDone).
-fn exchange(target: &Target, deadline: Deadline, hello: &[u8], whole_flight: bool) -> Answer {
-    let mut stream = match connect(target, deadline) {
+fn exchange(
+    target: &Target,
+    deadline: Deadline,
+    preamble: Option<Preamble>,
+    hello: &[u8],
+    whole_flight: bool,
+) -> Answer {
+    let mut stream = match open(target, deadline, preamble) {
         Ok(s) => s,
-        Err(e) => return Answer::Failed(format!("cannot connect: {}", describe_io(&e))),
+        Err(e) => return Answer::Failed(e),
     };
     stream.set_read_limit(MAX_FLIGHT);
     if let Err(e) = stream.write_all(hello) {
@@ -576,6 +672,7 @@ struct ServerHelloFacts {
     suite: u16,
     group: Option<u16>,
     retry: bool,
+    extras: Extras,
 }
 
 /// The facts of a ServerHello body, parsed with tls-parser.
@@ -607,11 +704,26 @@ fn parse_server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
             }
         }
     }
+    let mut extensions = Vec::new();
+    let mut rest = hello.ext.unwrap_or_default();
+    while rest.len() >= 4 {
+        extensions.push(u16::from_be_bytes([rest[0], rest[1]]));
+        let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+        rest = rest.get(4 + len..).unwrap_or_default();
+    }
     Some(ServerHelloFacts {
         version,
         suite: hello.cipher.0,
         group,
         retry: hello.random == RETRY_RANDOM,
+        extras: Extras {
+            extensions,
+            compression: hello.compression.0,
+            session_id: hello.session_id.is_some_and(|id| !id.is_empty()),
+            downgrade_sentinel: hello.random.len() == 32
+                && hello.random[24..31] == *b"DOWNGRD"
+                && hello.random[31] <= 1,
+        },
     })
 }
 
@@ -626,6 +738,7 @@ fn hello_answer(messages: &[(u8, Vec<u8>)], complete: bool, cut: Option<String>)
                 complete,
                 retry: h.retry,
                 cut,
+                extras: h.extras,
             },
             None => Answer::Failed("unparseable ServerHello".into()),
         },
@@ -821,6 +934,9 @@ pub fn probe(
         checks: Vec::new(),
         cancel: options.cancel.clone(),
         stalled: None,
+        preamble: options
+            .starttls
+            .or_else(|| target.scheme.as_deref().and_then(Preamble::for_scheme)),
     };
     let mut report = TlsReport {
         target: target.authority(),
@@ -831,7 +947,9 @@ pub fn probe(
         server_preference: BTreeMap::new(),
         groups: Vec::new(),
         dh_bits: None,
+        features: Features::default(),
         certificate: None,
+        starttls: None,
         client_cert: "unknown",
         client_cert_accepted: None,
         alpn: None,
@@ -843,21 +961,69 @@ pub fn probe(
         duration_ms: 0,
     };
 
+    // 0. Behind a preamble: does the server agree to upgrade at all?
+    if let Some(pre) = p.preamble {
+        report.starttls = Some(pre.name());
+        progress("starttls");
+        let started = Instant::now();
+        let check = format!("{} upgrade", pre.name());
+        let outcome = match connect(&target, p.deadline.within(p.per_connection)) {
+            Err(e) => Err((true, starttls::Refusal::Failed(describe_io(&e)))),
+            Ok(mut stream) => starttls::upgrade(&mut stream, pre).map_err(|r| (false, r)),
+        };
+        p.log(
+            &check,
+            match &outcome {
+                Ok(()) => "the server agreed to start TLS".into(),
+                Err((_, r)) => r.text().to_string(),
+            },
+            started,
+        );
+        match outcome {
+            Ok(()) => report.reachable = true,
+            Err((true, r)) => {
+                report.findings.push(ProbeFinding::of(
+                    "tls.unreachable",
+                    Severity::High,
+                    format!("cannot connect: {}", r.text()),
+                ));
+            }
+            Err((false, starttls::Refusal::Declined(why))) => {
+                report.reachable = true;
+                report
+                    .findings
+                    .push(ProbeFinding::of("tls.no-tls", Severity::High, why));
+            }
+            Err((false, starttls::Refusal::Failed(why))) => {
+                report.reachable = true;
+                report.findings.push(handshake_failed(format!(
+                    "the {} upgrade to TLS failed: {why}",
+                    pre.name()
+                )));
+            }
+        }
+    }
     // 1. Does it speak TLS at all? A TLS 1.2 hello with every suite, read to ServerHelloDone.
-    progress("protocols");
-    let first = p.hello(
-        "TLSv1.2 ClientHello",
-        HelloSpec {
-            version: 0x0303,
-            tls13: false,
-            suites: legacy_suites(),
-            groups: &group_ids(),
-            key_share: false,
-        },
-        true,
-    );
-    report.reachable = !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect"));
+    let first = if report.findings.is_empty() {
+        progress("protocols");
+        p.hello(
+            "TLSv1.2 ClientHello",
+            HelloSpec {
+                version: 0x0303,
+                tls13: false,
+                suites: legacy_suites(),
+                groups: &group_ids(),
+                key_share: false,
+            },
+            true,
+        )
+    } else {
+        Answer::Failed("skipped".into())
+    };
+    report.reachable = report.reachable
+        || !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect") || e == "skipped");
     match &first {
+        _ if !report.findings.is_empty() => {}
         Answer::NotTls(bytes) => {
             report.findings.push(ProbeFinding::of(
                 "tls.no-tls",
@@ -897,6 +1063,10 @@ pub fn probe(
             &mut evidence,
         );
         report.speaks_tls = report.protocols.values().any(|v| *v);
+        if report.speaks_tls && !options.quick {
+            progress("resumption");
+            resumption(&mut p, &mut report);
+        }
         if !report.speaks_tls {
             report
                 .findings
@@ -1021,6 +1191,8 @@ struct Prober<'a> {
     cancel: Cancel,
     /// Set when the server stopped answering: later checks are skipped, not waited for.
     stalled: Option<String>,
+    /// The in-band upgrade every connection runs first (STARTTLS, SSLRequest).
+    preamble: Option<Preamble>,
 }
 
 impl Prober<'_> {
@@ -1063,6 +1235,7 @@ impl Prober<'_> {
         let answer = exchange(
             self.target,
             self.deadline.within(self.per_connection),
+            self.preamble,
             &bytes,
             whole_flight,
         );
@@ -1103,6 +1276,52 @@ impl Prober<'_> {
     }
 }
 
+/// TLS_FALLBACK_SCSV: a hello one version below the best, saying it is a fallback, must be
+/// refused with `inappropriate_fallback` (RFC 7507). Only testable when the server accepts a
+/// lower version too.
+fn fallback_scsv(
+    p: &mut Prober<'_>,
+    report: &mut TlsReport,
+    evidence: &Evidence,
+    best_legacy: Option<u16>,
+) {
+    let accepted: Vec<u16> = VERSIONS
+        .iter()
+        .filter(|(_, k)| report.protocols.get(k).copied().unwrap_or(false))
+        .map(|(v, _)| *v)
+        .collect();
+    let best = if evidence.tls13_offered {
+        Some(0x0304)
+    } else {
+        best_legacy
+    };
+    let Some(best) = best else { return };
+    let Some(&below) = accepted.iter().rev().find(|v| **v < best && **v >= 0x0301) else {
+        return;
+    };
+    let mut suites = legacy_suites().to_vec();
+    suites.push(FALLBACK_SCSV);
+    let groups = group_ids();
+    let answer = p.hello(
+        &format!("{} ClientHello with TLS_FALLBACK_SCSV", version_name(below)),
+        HelloSpec {
+            version: below,
+            tls13: false,
+            suites: &suites,
+            groups: &groups,
+            key_share: false,
+        },
+        false,
+    );
+    // A TLS 1.3 server that marks the downgrade in its random (RFC 8446, 4.1.3) is
+    // protected without the SCSV: TLS 1.3 clients refuse the ServerHello.
+    report.features.fallback_scsv = match answer {
+        Answer::Alert(INAPPROPRIATE_FALLBACK) => Some(true),
+        Answer::Hello { extras, .. } => Some(extras.downgrade_sentinel),
+        _ => None,
+    };
+}
+
 /// Protocol versions, then the suites of each, then TLS 1.3 groups and the DH size. A version
 /// counts as accepted only on evidence (see [`Answer::proves`]); TLS 1.3 is settled by the
 /// handshakes that follow when the hand-built hello could not prove it.
@@ -1114,6 +1333,7 @@ fn protocols_and_suites(
 ) -> Evidence {
     let groups = group_ids();
     let mut evidence = Evidence::default();
+    let mut best_legacy: Option<(u16, Extras)> = None;
     for &(version, key) in &VERSIONS[..4] {
         let answer = if version == 0x0303 {
             first.clone()
@@ -1133,8 +1353,11 @@ fn protocols_and_suites(
         let accepted = answer.proves(version);
         report.protocols.insert(key, accepted);
         if accepted {
-            if let Answer::Hello { flight, .. } = &answer {
+            if let Answer::Hello { flight, extras, .. } = &answer {
                 evidence.flights.push((version, flight.clone()));
+                if version >= 0x0301 {
+                    best_legacy = Some((version, extras.clone()));
+                }
             }
             if !quick {
                 enumerate(p, report, version, key, legacy_suites());
@@ -1160,6 +1383,16 @@ fn protocols_and_suites(
         }
     );
     report.protocols.insert("TLSv1.3", answer.proves(0x0304));
+    if let Some((_, extras)) = &best_legacy {
+        let has = |e: u16| Some(extras.extensions.contains(&e));
+        let f = &mut report.features;
+        f.secure_renegotiation = has(EXT_RENEGOTIATION_INFO);
+        f.extended_master_secret = has(EXT_EMS);
+        f.heartbeat = has(EXT_HEARTBEAT);
+        f.session_tickets = has(EXT_SESSION_TICKET);
+        f.session_ids = Some(extras.session_id);
+        f.compression = Some(extras.compression != 0);
+    }
     if quick {
         return evidence;
     }
@@ -1185,6 +1418,10 @@ fn protocols_and_suites(
             }
         }
     }
+    if evidence.tls13_offered {
+        report.features.post_quantum = Some(report.groups.iter().any(|g| g.contains("MLKEM")));
+    }
+    fallback_scsv(p, report, &evidence, best_legacy.as_ref().map(|(v, _)| *v));
     // The finite-field DH size, from the ServerKeyExchange of a DHE suite.
     let dhe: Vec<u16> = report
         .cipher_suites
@@ -1334,6 +1571,8 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 #[derive(Debug)]
 struct Recorder {
     chain: Mutex<Vec<CertificateDer<'static>>>,
+    /// The server stapled an OCSP response to its certificate.
+    stapled: std::sync::atomic::AtomicBool,
     /// The server signed the handshake with the certificate's key (TLS 1.2 ServerKeyExchange
     /// or TLS 1.3 CertificateVerify), and the signature verified.
     proved: std::sync::atomic::AtomicBool,
@@ -1341,6 +1580,15 @@ struct Recorder {
 }
 
 impl Recorder {
+    fn new(provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
+        Recorder {
+            chain: Mutex::new(Vec::new()),
+            stapled: std::sync::atomic::AtomicBool::new(false),
+            proved: std::sync::atomic::AtomicBool::new(false),
+            provider,
+        }
+    }
+
     fn note(
         &self,
         result: Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>,
@@ -1359,9 +1607,11 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _: &ServerName<'_>,
-        _: &[u8],
+        ocsp: &[u8],
         _: UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.stapled
+            .store(!ocsp.is_empty(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut chain) = self.chain.lock() {
             chain.clear();
             chain.push(end_entity.clone().into_owned());
@@ -1434,6 +1684,8 @@ struct Handshake {
     chain: Vec<CertificateDer<'static>>,
     /// The server proved it holds the certificate's key (see [`Recorder`]).
     proved: bool,
+    /// An OCSP response came with the certificate.
+    stapled: bool,
     /// The version negotiated, once the ServerHello was read.
     version: Option<&'static str>,
     asked_for_cert: bool,
@@ -1455,11 +1707,7 @@ fn rustls_handshake(
     }
     let started = Instant::now();
     let provider = provider();
-    let recorder = Arc::new(Recorder {
-        chain: Mutex::new(Vec::new()),
-        proved: std::sync::atomic::AtomicBool::new(false),
-        provider: provider.clone(),
-    });
+    let recorder = Arc::new(Recorder::new(provider.clone()));
     let key = identity.and_then(|(certs, key)| {
         let signing = provider
             .key_provider
@@ -1485,7 +1733,10 @@ fn rustls_handshake(
         p.log(check, "cannot configure rustls".into(), started);
         return None;
     };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = match p.preamble {
+        None => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        Some(pre) => pre.alpn().map(|a| vec![a.to_vec()]).unwrap_or_default(),
+    };
     let name = p
         .sni
         .clone()
@@ -1496,14 +1747,10 @@ fn rustls_handshake(
         p.log(check, "cannot start a TLS client".into(), started);
         return None;
     };
-    let stream = match connect(p.target, p.deadline.within(p.per_connection)) {
+    let stream = match open(p.target, p.deadline.within(p.per_connection), p.preamble) {
         Ok(s) => s,
         Err(e) => {
-            p.log(
-                check,
-                format!("cannot connect: {}", describe_io(&e)),
-                started,
-            );
+            p.log(check, e, started);
             return None;
         }
     };
@@ -1511,6 +1758,7 @@ fn rustls_handshake(
     let mut result = Handshake {
         chain: Vec::new(),
         proved: false,
+        stapled: false,
         version: None,
         asked_for_cert: false,
         refused: None,
@@ -1528,6 +1776,7 @@ fn rustls_handshake(
     }
     result.chain = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
     result.proved = recorder.proved.load(std::sync::atomic::Ordering::Relaxed);
+    result.stapled = recorder.stapled.load(std::sync::atomic::Ordering::Relaxed);
     result.version = match tls.conn.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => Some("TLSv1.3"),
         Some(rustls::ProtocolVersion::TLSv1_2) => Some("TLSv1.2"),
@@ -1546,7 +1795,13 @@ fn rustls_handshake(
         );
         let mut response = Vec::new();
         let mut buf = [0u8; 4096];
-        let write = if result.alpn.as_deref() == Some("h2") {
+        // Behind a preamble the server speaks its own protocol, not HTTP: no request (a
+        // TLS 1.3 client-certificate demand has come with the server's flight anyway).
+        let write = if p.preamble.is_some() {
+            tls.conn.send_close_notify();
+            let _ = tls.conn.complete_io(&mut tls.sock);
+            Ok(())
+        } else if result.alpn.as_deref() == Some("h2") {
             Ok(())
         } else {
             tls.write_all(request.as_bytes())
@@ -1604,6 +1859,113 @@ fn rustls_handshake(
     let _ = tls.conn.complete_io(&mut tls.sock);
     p.log(check, outcome, started);
     Some(result)
+}
+
+/// Session resumption and 0-RTT, the way a browser meets them: two connections with one rustls
+/// client whose session store keeps what the first was given (a TLS 1.2 session id or ticket,
+/// TLS 1.3 tickets); the second offers it, and on TLS 1.3 sends early data when the ticket
+/// allows it. Behind a preamble no early data is sent (the server's protocol is not HTTP).
+fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
+    const CHECK: &str = "session resumption and 0-RTT";
+    if !p.may(CHECK) {
+        return;
+    }
+    let started = Instant::now();
+    let provider = provider();
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(Arc::new(Recorder::new(provider)))
+                .with_no_client_auth()
+        });
+    let Ok(mut config) = config else {
+        p.log(CHECK, "cannot configure rustls".into(), started);
+        return;
+    };
+    config.enable_early_data = p.preamble.is_none();
+    config.alpn_protocols = match p.preamble {
+        None => vec![b"http/1.1".to_vec()],
+        Some(pre) => pre.alpn().map(|a| vec![a.to_vec()]).unwrap_or_default(),
+    };
+    let config = Arc::new(config);
+    let name = p
+        .sni
+        .clone()
+        .and_then(|s| ServerName::try_from(s).ok())
+        .or_else(|| ServerName::try_from(p.target.host.clone()).ok())
+        .unwrap_or_else(|| ServerName::try_from("localhost").expect("valid name"));
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n",
+        p.target.path,
+        p.target.authority()
+    );
+    let mut outcomes = Vec::new();
+    let mut resumed = None;
+    let mut early = None;
+    for round in 0..2 {
+        let stream = match open(p.target, p.deadline.within(p.per_connection), p.preamble) {
+            Ok(s) => s,
+            Err(e) => {
+                outcomes.push(e);
+                break;
+            }
+        };
+        let Ok(mut conn) = rustls::ClientConnection::new(config.clone(), name.clone()) else {
+            break;
+        };
+        let mut sent_early = false;
+        if round == 1
+            && p.preamble.is_none()
+            && let Some(mut e) = conn.early_data()
+        {
+            sent_early = e.write_all(request.as_bytes()).is_ok();
+        }
+        let mut tls = rustls::StreamOwned::new(conn, stream);
+        let mut failed = None;
+        while tls.conn.is_handshaking() {
+            if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
+                failed = Some(describe_rustls(&e));
+                break;
+            }
+        }
+        if let Some(why) = failed {
+            outcomes.push(format!("handshake {} failed: {why}", round + 1));
+            break;
+        }
+        if round == 0 {
+            // TLS 1.3 tickets come after the handshake: ask for something and read the
+            // answer so they arrive (behind a preamble, a short read).
+            if p.preamble.is_none() {
+                let _ = tls.write_all(request.as_bytes());
+            }
+            tls.sock.shorten(Duration::from_millis(200));
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = tls.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+            }
+        } else {
+            resumed = Some(tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed));
+            if sent_early {
+                early = Some(tls.conn.is_early_data_accepted());
+            } else if tls.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {
+                early = Some(false);
+            }
+        }
+        tls.conn.send_close_notify();
+        let _ = tls.conn.complete_io(&mut tls.sock);
+    }
+    report.features.resumption = resumed;
+    report.features.early_data = early;
+    outcomes.push(match (resumed, early) {
+        (Some(true), Some(true)) => "resumed; 0-RTT early data accepted".into(),
+        (Some(true), _) => "resumed".into(),
+        (Some(false), _) => "not resumed: the second connection had a full handshake".into(),
+        (None, _) => "not tested".into(),
+    });
+    p.log(CHECK, outcomes.join("; "), started);
 }
 
 fn describe_rustls(e: &std::io::Error) -> String {
@@ -1673,6 +2035,7 @@ fn handshakes(
                     trust,
                     p.sni.as_deref().unwrap_or(&target.host),
                 ));
+                report.features.ocsp_stapling = Some(h.stapled);
             }
         }
         if let Some(identity) = client
@@ -1726,6 +2089,8 @@ fn raw_certificate(
             p.sni.as_deref().unwrap_or(&target.host),
         ));
     }
+    // CertificateStatus follows the Certificate when the server staples.
+    report.features.ocsp_stapling = Some(flight.iter().any(|(t, _)| *t == 22));
     let requested = flight.iter().any(|(t, _)| *t == 13);
     if report.client_cert == "unknown" || requested {
         report.client_cert = if requested { "requested" } else { "none" };
@@ -1790,6 +2155,10 @@ fn certificate(chain: &[CertificateDer<'static>], trust: &Trust, host: &str) -> 
     };
     report.subject = cert.subject().to_string();
     report.issuer = cert.issuer().to_string();
+    report.must_staple = cert
+        .extensions()
+        .iter()
+        .any(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.24");
     let validity = cert.validity();
     report.not_before = validity.not_before.to_string();
     report.not_after = validity.not_after.to_string();
@@ -2019,7 +2388,29 @@ fn findings(report: &mut TlsReport, target: &Target) {
             } else {
                 Severity::High
             },
-            format!("accepted: {}", names.join(", ")),
+            format!("accepted: {}{}", names.join(", "), {
+                let mut attacks = Vec::new();
+                let any = |class: &str| weak.iter().any(|s| s.classes.contains(&class));
+                if any("RC4") {
+                    attacks.push("RC4's biased keystream (RFC 7465 prohibits it)");
+                }
+                if any("EXPORT") {
+                    attacks.push("EXPORT keys that FREAK and Logjam break in hours");
+                }
+                if any("anonymous") {
+                    attacks.push(
+                        "anonymous key exchange (no server authentication: any man in the middle)",
+                    );
+                }
+                if any("NULL") {
+                    attacks.push("NULL encryption (plaintext)");
+                }
+                if attacks.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", attacks.join("; "))
+                }
+            }),
         ));
     }
     let static_rsa: Vec<&SuiteInfo> = report
@@ -2175,6 +2566,152 @@ fn findings(report: &mut TlsReport, target: &Target) {
             ),
         ));
     }
+    let more = configuration_findings(report);
+    report.findings.extend(more);
+}
+
+/// The findings of the configuration checks ([`Features`]) and the attacks the accepted suites
+/// are known for, from the observations alone.
+fn configuration_findings(report: &TlsReport) -> Vec<ProbeFinding> {
+    let f = &report.features;
+    let mut out = Vec::new();
+    let accepts = |k: &str| report.protocols.get(k).copied().unwrap_or(false);
+    let legacy_versions: Vec<&str> = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]
+        .into_iter()
+        .filter(|k| accepts(k))
+        .collect();
+    let best_legacy = legacy_versions.last().copied().unwrap_or("TLS 1.2");
+    if f.secure_renegotiation == Some(false) {
+        out.push(ProbeFinding::of(
+            "tls.insecure-renegotiation",
+            Severity::High,
+            format!(
+                "the {best_legacy} ServerHello carries no renegotiation_info extension: RFC 5746 secure renegotiation is not supported, so a renegotiation can splice an attacker's prefix into the session"
+            ),
+        ));
+    }
+    if f.compression == Some(true) {
+        out.push(ProbeFinding::of(
+            "tls.compression",
+            Severity::High,
+            format!("offered DEFLATE and null, the server chose DEFLATE ({best_legacy}): TLS compression leaks secrets through sizes (CRIME)"),
+        ));
+    }
+    if f.extended_master_secret == Some(false) && !legacy_versions.is_empty() {
+        out.push(ProbeFinding::of(
+            "tls.no-extended-master-secret",
+            Severity::Low,
+            format!("the {best_legacy} ServerHello does not answer extended_master_secret (RFC 7627): sessions are open to triple-handshake attacks"),
+        ));
+    }
+    if f.fallback_scsv == Some(false) {
+        out.push(ProbeFinding::of(
+            "tls.no-fallback-scsv",
+            Severity::Medium,
+            "a ClientHello below the server's best version carrying TLS_FALLBACK_SCSV was answered with a ServerHello (no inappropriate_fallback alert, no RFC 8446 downgrade sentinel): a forced downgrade goes unnoticed",
+        ));
+    }
+    if f.ocsp_stapling == Some(false) {
+        let must = report.certificate.as_ref().is_some_and(|c| c.must_staple);
+        out.push(ProbeFinding::new(
+            "tls.no-ocsp-stapling",
+            if must { Severity::High } else { Severity::Info },
+            if must {
+                "The certificate demands OCSP stapling (must-staple) and the server sends none"
+            } else {
+                "No OCSP stapling"
+            },
+            if must {
+                "asked with status_request, the server sent no OCSP response; the certificate's TLS Feature extension says it must, so strict clients refuse the connection"
+            } else {
+                "asked with status_request, the server sent no OCSP response: each client must ask the CA itself (slower, and revocation is often not checked)"
+            },
+        ));
+    }
+    if f.early_data == Some(true) {
+        out.push(ProbeFinding::of(
+            "tls.early-data",
+            Severity::Medium,
+            "a resumed TLS 1.3 connection's 0-RTT request was accepted: early data can be replayed, so it must only carry idempotent requests",
+        ));
+    }
+    let client_order: Vec<&str> = report
+        .server_preference
+        .iter()
+        .filter(|(k, pref)| !**pref && **k != "TLSv1.3")
+        .map(|(k, _)| *k)
+        // With only strong suites the client's choice is as good as the server's (Mozilla's
+        // guidelines turn server order off then); it matters when weaker ones are accepted.
+        .filter(|k| {
+            report
+                .cipher_suites
+                .iter()
+                .any(|s| s.protocol == *k && s.rating() != SuiteRating::Good)
+        })
+        .collect();
+    if !client_order.is_empty() {
+        out.push(ProbeFinding::of(
+            "tls.no-server-cipher-order",
+            Severity::Low,
+            format!(
+                "{}: the suite chosen follows the client's order, so a client preferring weak suites gets them",
+                client_order.join(", ")
+            ),
+        ));
+    }
+    if f.post_quantum == Some(false) && accepts("TLSv1.3") {
+        out.push(ProbeFinding::of(
+            "tls.no-post-quantum",
+            Severity::Info,
+            format!(
+                "TLS 1.3 groups accepted: {}; none is a hybrid post-quantum group (X25519MLKEM768, SecP256r1MLKEM768), so recorded traffic can be decrypted once quantum computers break ECDH",
+                report.groups.join(", ")
+            ),
+        ));
+    }
+    let named = |test: &dyn Fn(&SuiteInfo) -> bool| -> Vec<String> {
+        let mut names: Vec<String> = report
+            .cipher_suites
+            .iter()
+            .filter(|s| test(s))
+            .map(|s| format!("{} ({})", s.name, s.protocol))
+            .collect();
+        names.dedup();
+        names
+    };
+    let cbc = |s: &SuiteInfo| s.classes.contains(&"CBC");
+    let beast = named(&|s| cbc(s) && matches!(s.protocol, "SSLv3" | "TLSv1.0"));
+    if !beast.is_empty() {
+        out.push(ProbeFinding::of(
+            "tls.beast",
+            Severity::Low,
+            format!(
+                "CBC suites in SSLv3/TLS 1.0, whose predictable IVs BEAST exploits: {}",
+                capped(&beast, 4, ", ")
+            ),
+        ));
+    }
+    let lucky = named(&|s| cbc(s) && s.protocol != "TLSv1.3");
+    if !lucky.is_empty() {
+        out.push(ProbeFinding::of(
+            "tls.lucky13",
+            Severity::Low,
+            format!("CBC suites with MAC-then-encrypt, open to padding-timing attacks (Lucky Thirteen) where the implementation is not constant-time: {}", capped(&lucky, 4, ", ")),
+        ));
+    }
+    let sweet = named(&|s| {
+        s.classes.iter().any(|c| matches!(*c, "3DES" | "DES"))
+            || s.name.contains("IDEA")
+            || s.name.contains("RC2")
+    });
+    if !sweet.is_empty() {
+        out.push(ProbeFinding::of(
+            "tls.sweet32",
+            Severity::Medium,
+            format!("64-bit block ciphers, whose collisions after a few hundred GB reveal plaintext (SWEET32): {}", capped(&sweet, 4, ", ")),
+        ));
+    }
+    out
 }
 
 /// The grade, modelled on SSL Labs' caps (documented in the README):
@@ -2182,15 +2719,23 @@ fn findings(report: &mut TlsReport, target: &Target) {
 /// problem (expired, not yet valid, self-signed, untrusted, wrong host);
 /// C: RC4, DES or 3DES suites, or a DH group under 1024 bits... capped at C, 1024 to 2047 at B;
 /// B: TLS 1.0 or 1.1, no forward secrecy, no AEAD suite, an RSA key under 2048 bits, a SHA-1
-/// signature; A: none of those; A+: A with HSTS of at least six months.
+/// signature; A-: TLS_FALLBACK_SCSV not honoured; A: none of those; A+: A with HSTS of at
+/// least six months. Insecure renegotiation and TLS compression cap at C.
 fn grade(report: &mut TlsReport) {
-    let mut cap = 'A';
+    // Best first; a cap only ever lowers the grade.
+    const SCALE: [&str; 5] = ["A", "A-", "B", "C", "F"];
+    let mut cap = 0usize;
     let mut reasons: Vec<String> = Vec::new();
     let mut lower = |grade: char, reason: &str, reasons: &mut Vec<String>| {
-        reasons.push(format!("{grade}: {reason}"));
-        if grade > cap {
-            cap = grade;
-        }
+        let rank = match grade {
+            'A' => 0,
+            '-' => 1,
+            'B' => 2,
+            'C' => 3,
+            _ => 4,
+        };
+        reasons.push(format!("{}: {reason}", SCALE[rank]));
+        cap = cap.max(rank);
     };
     if !report.speaks_tls {
         report.grade = "F".into();
@@ -2303,11 +2848,28 @@ fn grade(report: &mut TlsReport) {
                     .then(|| val.trim().trim_matches('"').parse::<u64>().ok())?
             })
         });
-    report.grade = if cap == 'A' && hsts_age.is_some_and(|a| a >= 15_768_000) {
+    for (id, grade, why) in [
+        (
+            "tls.insecure-renegotiation",
+            'C',
+            "secure renegotiation (RFC 5746) is not supported",
+        ),
+        ("tls.compression", 'C', "TLS compression is on (CRIME)"),
+        (
+            "tls.no-fallback-scsv",
+            '-',
+            "TLS_FALLBACK_SCSV is not honoured",
+        ),
+    ] {
+        if has(id, report) {
+            lower(grade, why, &mut reasons);
+        }
+    }
+    report.grade = if cap == 0 && hsts_age.is_some_and(|a| a >= 15_768_000) {
         reasons.push("A+: HSTS with a max-age of at least six months".into());
         "A+".into()
     } else {
-        cap.to_string()
+        SCALE[cap].to_string()
     };
     report.grade_reasons = reasons;
 }

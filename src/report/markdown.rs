@@ -62,6 +62,8 @@ pub fn render(input: &Input<'_>) -> String {
         out.push('\n');
     }
 
+    estate(&mut out, m);
+
     let _ = writeln!(out, "## Findings\n");
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<_> = a
@@ -156,4 +158,65 @@ pub fn render(input: &Input<'_>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The shared runtimes and the pipelines' deployments, when the model has them: the relations
+/// the estate rules judge, for the reader to check against the real platform.
+fn estate(out: &mut String, m: &crate::model::Model) {
+    if !m.runtimes.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Runtimes\n\n| Runtime | Kind | Properties | Runs |\n|---|---|---|---|"
+        );
+        for r in &m.runtimes {
+            let mut props = Vec::new();
+            if r.privileged {
+                props.push("privileged workloads");
+            }
+            if r.multi_tenant {
+                props.push("multi-tenant");
+            }
+            let mut members: Vec<&str> = m
+                .nodes()
+                .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
+                .map(crate::model::Node::label)
+                .collect();
+            members.sort_unstable();
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {} | {} | {} |",
+                cell(r.label()),
+                r.id,
+                r.kind.label(),
+                if props.is_empty() {
+                    "–".to_string()
+                } else {
+                    props.join(", ")
+                },
+                cell(&members.join(", "))
+            );
+        }
+        out.push('\n');
+    }
+    let mut pipelines: Vec<_> = m.nodes().filter(|n| !n.deploys.is_empty()).collect();
+    pipelines.sort_by(|a, b| a.id.cmp(&b.id));
+    if pipelines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Deployments\n\n| Pipeline | Deploys to | How |\n|---|---|---|"
+    );
+    for p in pipelines {
+        for d in &p.deploys {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(p.label()),
+                cell(m.element_name(&d.target).unwrap_or(&d.target)),
+                d.mode.label()
+            );
+        }
+    }
+    out.push('\n');
 }

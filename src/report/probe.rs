@@ -72,6 +72,12 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {}", if *v { "yes" } else { "no" }))
         .collect();
+    if let Some(pre) = r.starttls {
+        let _ = writeln!(
+            out,
+            "  Upgrade      {pre} (in-band, before every handshake)"
+        );
+    }
     let _ = writeln!(out, "  Protocols    {}", protocols.join(" · "));
     let mut by_protocol: Vec<&str> = r.cipher_suites.iter().map(|s| s.protocol).collect();
     by_protocol.dedup();

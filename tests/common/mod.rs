@@ -196,6 +196,44 @@ impl Pki {
         (cert, key)
     }
 
+    /// A DER OCSP response for `cert`, signed by the CA as its own responder (status
+    /// "unknown": the responder's index is empty), for `openssl s_server -status_file`.
+    pub fn ocsp_response(&self, cert: &Path) -> PathBuf {
+        let request = self.path("ocsp-req.der");
+        let response = self.path("ocsp-resp.der");
+        let index = self.write("ocsp-index.txt", "");
+        let ca = self.path("ca.pem");
+        let ca = ca.to_str().unwrap();
+        run_openssl(&[
+            "ocsp",
+            "-issuer",
+            ca,
+            "-cert",
+            cert.to_str().unwrap(),
+            "-no_nonce",
+            "-reqout",
+            request.to_str().unwrap(),
+        ]);
+        run_openssl(&[
+            "ocsp",
+            "-index",
+            index.to_str().unwrap(),
+            "-rsigner",
+            ca,
+            "-rkey",
+            self.path("ca.key").to_str().unwrap(),
+            "-CA",
+            ca,
+            "-reqin",
+            request.to_str().unwrap(),
+            "-respout",
+            response.to_str().unwrap(),
+            "-ndays",
+            "1",
+        ]);
+        response
+    }
+
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let p = self.path(name);
         std::fs::write(&p, text).unwrap();

@@ -903,6 +903,91 @@ pub(super) fn verification(w: &mut Writer, input: &Input<'_>, options: &Options)
     );
 }
 
+/// The runtimes several nodes share and what each pipeline deploys: the two relations the
+/// estate rules read, listed so a reviewer can check them against the real platform.
+fn runtimes_and_deployments(w: &mut Writer, input: &Input<'_>) {
+    let m = input.model;
+    if !m.runtimes.is_empty() {
+        w.heading(2, "Runtimes");
+        let rows: Vec<Vec<Cell>> = m
+            .runtimes
+            .iter()
+            .map(|r| {
+                let mut props = Vec::new();
+                if r.privileged {
+                    props.push("privileged workloads");
+                }
+                if r.multi_tenant {
+                    props.push("multi-tenant");
+                }
+                let mut members: Vec<&str> = m
+                    .nodes()
+                    .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
+                    .map(crate::model::Node::label)
+                    .collect();
+                members.sort_unstable();
+                vec![
+                    cell(format!("{}\n{}", r.label(), r.id)),
+                    cell(r.kind.label()),
+                    cell(if props.is_empty() {
+                        "–".to_string()
+                    } else {
+                        props.join(", ")
+                    }),
+                    or_dash(&members.join(", ")),
+                ]
+            })
+            .collect();
+        w.table(
+            &[
+                ("Runtime", 2.0),
+                ("Kind", 1.4),
+                ("Properties", 1.6),
+                ("Runs", 4.0),
+            ],
+            &rows,
+            7.5,
+        );
+    }
+    let mut pipelines: Vec<_> = m.nodes().filter(|n| !n.deploys.is_empty()).collect();
+    pipelines.sort_by(|a, b| a.id.cmp(&b.id));
+    if pipelines.is_empty() {
+        return;
+    }
+    w.heading(2, "Deployments");
+    let zone = |id: &str| {
+        m.node(id).and_then(|n| n.boundary.as_deref()).map_or_else(
+            || "–".to_string(),
+            |b| m.element_name(b).unwrap_or(b).to_string(),
+        )
+    };
+    let rows: Vec<Vec<Cell>> = pipelines
+        .iter()
+        .flat_map(|p| {
+            p.deploys.iter().map(move |d| {
+                vec![
+                    cell(format!("{}\n{}", p.label(), zone(&p.id))),
+                    cell(format!(
+                        "{}\n{}",
+                        m.element_name(&d.target).unwrap_or(&d.target),
+                        zone(&d.target)
+                    )),
+                    cell(d.mode.label()),
+                ]
+            })
+        })
+        .collect();
+    w.table(
+        &[
+            ("Pipeline, zone", 2.6),
+            ("Deploys to, zone", 2.6),
+            ("How", 2.4),
+        ],
+        &rows,
+        7.5,
+    );
+}
+
 pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
     let m = input.model;
     w.heading(1, "Appendix: inventories and rules");
@@ -934,21 +1019,39 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
             if n.privileged {
                 controls.push("privileged runtime");
             }
+            if n.waf {
+                controls.push("WAF");
+            }
+            let mut kind = format!(
+                "{}\n{}",
+                n.kind.label(),
+                if n.technology.is_empty() {
+                    "–"
+                } else {
+                    n.technology.as_str()
+                }
+            );
+            if let Some(role) = n.role {
+                kind.push_str(&format!("\n{}", role.label()));
+            }
+            let mut place = n.boundary.as_ref().map_or_else(
+                || "–".to_string(),
+                |b| m.element_name(b).unwrap_or(b).to_string(),
+            );
+            if let Some(r) = &n.runtime {
+                place.push_str(&format!("\non {}", m.element_name(r).unwrap_or(r)));
+            }
+            let mut name = format!("{}\n{}", n.label(), n.id);
+            if !n.stores.is_empty() {
+                name.push_str(&format!("\nstores {}", n.stores.join(", ")));
+            }
+            if !n.processes.is_empty() {
+                name.push_str(&format!("\nprocesses {}", n.processes.join(", ")));
+            }
             vec![
-                cell(format!("{}\n{}", n.label(), n.id)),
-                cell(format!(
-                    "{}\n{}",
-                    n.kind.label(),
-                    if n.technology.is_empty() {
-                        "–"
-                    } else {
-                        n.technology.as_str()
-                    }
-                )),
-                cell(n.boundary.as_ref().map_or_else(
-                    || "–".to_string(),
-                    |b| m.element_name(b).unwrap_or(b).to_string(),
-                )),
+                cell(name),
+                cell(kind),
+                cell(place),
                 cell(if n.internet_facing {
                     "internet-facing"
                 } else if n
@@ -977,7 +1080,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         &[
             ("Node", 2.0),
             ("Kind, technology", 1.7),
-            ("Boundary", 1.4),
+            ("Boundary, runtime", 1.4),
             ("Exposure", 1.2),
             ("Authentication, authorization", 2.0),
             ("Secrets", 1.1),
@@ -986,6 +1089,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         &rows,
         7.0,
     );
+    runtimes_and_deployments(w, input);
     w.heading(2, "Data flows");
     let mut flows: Vec<_> = m.flows().collect();
     flows.sort_by(|a, b| a.id.cmp(&b.id));
@@ -995,18 +1099,30 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
             vec![
                 cell(format!("{}\n{} → {}", f.id, f.from, f.to)),
                 or_dash(&f.protocol),
-                cell(match (f.effective_tls_min(), f.tls_min) {
-                    (Some(v), Some(_)) => format!("{} ({}+)", f.encryption.label(), v.label()),
-                    (Some(v), None) => {
-                        format!(
+                cell({
+                    let mut text = match (f.effective_tls_min(), f.tls_min) {
+                        (Some(v), Some(_)) => {
+                            format!("{} ({}+)", f.encryption.label(), v.label())
+                        }
+                        (Some(v), None) => format!(
                             "{} ({}+ assumed: not declared)",
                             f.encryption.label(),
                             v.label()
-                        )
+                        ),
+                        (None, _) => f.encryption.label().to_string(),
+                    };
+                    if f.transport == crate::model::Transport::Local {
+                        text.push_str("\nlocal: no network");
                     }
-                    (None, _) => f.encryption.label().to_string(),
+                    for c in &f.controls {
+                        text.push_str(&format!("\n{}", c.label()));
+                    }
+                    text
                 }),
-                cell(f.authentication.label()),
+                cell(match f.authorization {
+                    Some(z) => format!("{}\n{}", f.authentication.label(), z.label()),
+                    None => f.authentication.label().to_string(),
+                }),
                 cell(f.access.label()),
                 or_dash(&f.data.join(", ")),
             ]
@@ -1017,7 +1133,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
             ("Flow", 3.0),
             ("Protocol", 1.1),
             ("Encryption", 1.5),
-            ("Authentication", 1.4),
+            ("Authentication, authorization", 1.4),
             ("Access", 0.8),
             ("Data", 2.2),
         ],
@@ -1076,6 +1192,8 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
                 cell(a.id.clone()),
                 or_dash(&a.name),
                 cell(a.classification.label()),
+                cell(a.integrity.map_or("–", |r| r.label())),
+                cell(a.availability.map_or("–", |r| r.label())),
                 cell(
                     a.tags
                         .iter()
@@ -1091,6 +1209,8 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
             ("Id", 2.0),
             ("Name", 3.0),
             ("Classification", 1.4),
+            ("Integrity", 0.9),
+            ("Availability", 0.9),
             ("Tags", 1.6),
         ],
         &rows,
