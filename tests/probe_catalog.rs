@@ -44,7 +44,9 @@ fn every_probe_check_is_catalogued_once() {
     }
     let mut used = BTreeSet::new();
     for file in [
-        "src/probe/tls.rs",
+        "src/probe/tls/mod.rs",
+        "src/probe/tls/vulns.rs",
+        "src/probe/starttls.rs",
         "src/probe/jwt.rs",
         "src/probe/mod.rs",
         "src/verify.rs",

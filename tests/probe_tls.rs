@@ -704,3 +704,179 @@ fn early_data_accepted_is_reported() {
     assert_eq!(r.features.resumption, Some(true));
     assert_eq!(r.features.early_data, Some(false));
 }
+
+/// How a simulated TLS 1.2 server (hand-built first flight, no real key exchange) treats the
+/// records that Heartbleed and CCS injection are detected with.
+#[derive(Clone, Copy)]
+struct Simulated {
+    /// Echo a heartbeat's claimed length, reading past the request (vulnerable OpenSSL 1.0.1).
+    heartbleed: bool,
+    /// Take an early ChangeCipherSpec and fail the next record's MAC (OpenSSL before 1.0.1h).
+    ccs: bool,
+}
+
+fn handshake_message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len()).unwrap().to_be_bytes();
+    let mut out = vec![kind, len[1], len[2], len[3]];
+    out.extend_from_slice(body);
+    out
+}
+
+fn simulated_server(cert_der: Vec<u8>, how: Simulated) -> u16 {
+    raw_server(move |mut s| {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut header = [0u8; 5];
+        if s.read_exact(&mut header).is_err() || header[0] != 22 {
+            return;
+        }
+        let mut hello = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
+        if s.read_exact(&mut hello).is_err() {
+            return;
+        }
+        // ServerHello: TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256, renegotiation_info and heartbeat.
+        let mut sh = vec![3, 3];
+        sh.extend_from_slice(&[7u8; 32]);
+        sh.push(0);
+        sh.extend_from_slice(&[0xc0, 0x2f, 0]);
+        let exts = [0xff, 0x01, 0, 1, 0, 0x00, 0x0f, 0, 1, 1];
+        sh.extend_from_slice(&u16::try_from(exts.len()).unwrap().to_be_bytes());
+        sh.extend_from_slice(&exts);
+        let mut list = Vec::new();
+        let n = u32::try_from(cert_der.len()).unwrap().to_be_bytes();
+        list.extend_from_slice(&n[1..]);
+        list.extend_from_slice(&cert_der);
+        let mut certs = u32::try_from(list.len()).unwrap().to_be_bytes()[1..].to_vec();
+        certs.extend_from_slice(&list);
+        let mut flight = handshake_message(2, &sh);
+        flight.extend(handshake_message(11, &certs));
+        flight.extend(handshake_message(14, &[]));
+        let mut record = vec![22, 3, 3];
+        record.extend_from_slice(&u16::try_from(flight.len()).unwrap().to_be_bytes());
+        record.extend_from_slice(&flight);
+        if s.write_all(&record).is_err() {
+            return;
+        }
+        let mut changes = 0;
+        loop {
+            let mut header = [0u8; 5];
+            if s.read_exact(&mut header).is_err() {
+                return;
+            }
+            let mut body = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
+            if s.read_exact(&mut body).is_err() {
+                return;
+            }
+            match header[0] {
+                24 if how.heartbleed && body.len() >= 3 => {
+                    // Echo what the request claims, whatever it carries.
+                    let claimed = usize::from(u16::from_be_bytes([body[1], body[2]]));
+                    let mut answer = vec![2];
+                    answer.extend_from_slice(&body[1..3]);
+                    let mut memory = body[3..].to_vec();
+                    memory.resize(claimed, 0x5a);
+                    answer.extend_from_slice(&memory);
+                    answer.extend_from_slice(&[0u8; 16]);
+                    let mut out = vec![24, 3, 3];
+                    out.extend_from_slice(&u16::try_from(answer.len()).unwrap().to_be_bytes());
+                    out.extend_from_slice(&answer);
+                    let _ = s.write_all(&out);
+                }
+                24 => {} // RFC 6520: drop it silently.
+                20 if how.ccs => {
+                    changes += 1;
+                    if changes == 2 {
+                        let _ = s.write_all(&[21, 3, 3, 0, 2, 2, 20]); // bad_record_mac
+                        return;
+                    }
+                }
+                20 => {
+                    let _ = s.write_all(&[21, 3, 3, 0, 2, 2, 10]); // unexpected_message
+                    return;
+                }
+                _ => return,
+            }
+        }
+    })
+}
+
+#[test]
+fn heartbleed_and_ccs_injection_are_detected_on_simulated_servers() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    let der = leaf.cert_der.to_vec();
+    let run_on = |how: Simulated| {
+        let port = simulated_server(der.clone(), how);
+        run(port, &options(&pki))
+    };
+    let check = |r: &TlsReport, name: &str| {
+        r.checks
+            .iter()
+            .find(|c| c.check.starts_with(name))
+            .map_or_else(
+                || panic!("no {name} check: {:#?}", r.checks),
+                |c| c.outcome.clone(),
+            )
+    };
+
+    let r = run_on(Simulated {
+        heartbleed: true,
+        ccs: false,
+    });
+    assert_eq!(r.features.heartbeat, Some(true));
+    assert!(ids(&r).contains(&"tls.heartbleed"), "{r:#?}");
+    assert!(!ids(&r).contains(&"tls.ccs-injection"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "tls.heartbleed")
+        .unwrap();
+    assert_eq!(f.severity, rampart::analysis::Severity::Critical);
+    // 19 claimed + type and length + 16 padding.
+    assert!(
+        f.evidence.contains("claiming 19") && f.evidence.contains("38-byte"),
+        "{}",
+        f.evidence
+    );
+    assert_eq!(r.grade, "F");
+    assert!(
+        r.grade_reasons.iter().any(|g| g.contains("Heartbleed")),
+        "{:?}",
+        r.grade_reasons
+    );
+    assert!(check(&r, "CCS injection").starts_with("not vulnerable"));
+
+    let r = run_on(Simulated {
+        heartbleed: false,
+        ccs: true,
+    });
+    assert!(!ids(&r).contains(&"tls.heartbleed"), "{r:#?}");
+    assert!(
+        check(&r, "Heartbleed").starts_with("not vulnerable: the malformed heartbeat was dropped")
+    );
+    assert!(ids(&r).contains(&"tls.ccs-injection"), "{r:#?}");
+    assert_eq!(r.grade, "F");
+
+    let r = run_on(Simulated {
+        heartbleed: false,
+        ccs: false,
+    });
+    assert!(!ids(&r).contains(&"tls.heartbleed") && !ids(&r).contains(&"tls.ccs-injection"));
+    assert!(check(&r, "CCS injection").contains("unexpected_message"));
+}
+
+#[test]
+fn real_servers_are_not_vulnerable_to_heartbleed_or_ccs_injection() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("patched", 2048, "sha256");
+    let s = openssl_server(&cert, &key, &["-tls1_2"]);
+    let r = run(s.port, &options(&pki));
+    // OpenSSL 3 has no heartbeat at all, and refuses an early ChangeCipherSpec.
+    assert_eq!(r.features.heartbeat, Some(false));
+    let ccs = r
+        .checks
+        .iter()
+        .find(|c| c.check.starts_with("CCS injection"))
+        .unwrap();
+    assert!(ccs.outcome.starts_with("not vulnerable"), "{ccs:?}");
+    assert!(!ids(&r).contains(&"tls.ccs-injection"));
+}

@@ -78,6 +78,10 @@ checks! {
         "The certificate is signed with SHA-1 or MD5.";
     "tls.no-hsts", Low, "HTTPS without HSTS", None,
         "An HTTPS endpoint sends no Strict-Transport-Security header.";
+    "tls.heartbleed", Critical, "Vulnerable to Heartbleed (CVE-2014-0160)", None,
+        "A heartbeat claiming more bytes than it carries is answered with the claimed length: the server leaks its memory (keys, passwords). Caps the grade at F.";
+    "tls.ccs-injection", High, "Vulnerable to CCS injection (CVE-2014-0224)", None,
+        "An early ChangeCipherSpec is accepted, so a man in the middle can force weak session keys. Caps the grade at F.";
     "tls.insecure-renegotiation", High, "Secure renegotiation (RFC 5746) not supported", None,
         "The ServerHello carries no renegotiation_info: a renegotiation can prefix an attacker's request to the victim's session. Caps the grade at C.";
     "tls.compression", High, "TLS compression enabled (CRIME)", None,

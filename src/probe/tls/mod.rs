@@ -20,6 +20,8 @@ use tls_parser::{
     TlsPlaintext, TlsRecordHeader, TlsRecordType,
 };
 
+mod vulns;
+
 use super::starttls::{self, Preamble};
 use super::{Cancel, Deadline, ProbeError, ProbeFinding, Stream, Target, connect, describe_io};
 use crate::vocab::Severity;
@@ -1422,6 +1424,9 @@ fn protocols_and_suites(
         report.features.post_quantum = Some(report.groups.iter().any(|g| g.contains("MLKEM")));
     }
     fallback_scsv(p, report, &evidence, best_legacy.as_ref().map(|(v, _)| *v));
+    if let Some((version, _)) = &best_legacy {
+        vulns::check(p, report, *version);
+    }
     // The finite-field DH size, from the ServerKeyExchange of a DHE suite.
     let dhe: Vec<u16> = report
         .cipher_suites
@@ -2720,7 +2725,8 @@ fn configuration_findings(report: &TlsReport) -> Vec<ProbeFinding> {
 /// C: RC4, DES or 3DES suites, or a DH group under 1024 bits... capped at C, 1024 to 2047 at B;
 /// B: TLS 1.0 or 1.1, no forward secrecy, no AEAD suite, an RSA key under 2048 bits, a SHA-1
 /// signature; A-: TLS_FALLBACK_SCSV not honoured; A: none of those; A+: A with HSTS of at
-/// least six months. Insecure renegotiation and TLS compression cap at C.
+/// least six months. Heartbleed and CCS injection cap at F, insecure renegotiation and TLS
+/// compression at C.
 fn grade(report: &mut TlsReport) {
     // Best first; a cap only ever lowers the grade.
     const SCALE: [&str; 5] = ["A", "A-", "B", "C", "F"];
@@ -2849,6 +2855,16 @@ fn grade(report: &mut TlsReport) {
             })
         });
     for (id, grade, why) in [
+        (
+            "tls.heartbleed",
+            'F',
+            "vulnerable to Heartbleed (CVE-2014-0160)",
+        ),
+        (
+            "tls.ccs-injection",
+            'F',
+            "vulnerable to CCS injection (CVE-2014-0224)",
+        ),
         (
             "tls.insecure-renegotiation",
             'C',
