@@ -217,7 +217,7 @@ fn reference_errors_are_all_reported_with_positions() {
         "refs.ron:12:21: flow `a-to-elsewhere` to unknown node `elsewhere`",
         "refs.ron:13:10: invalid flow id `bad id`: use letters, digits, `-`, `_` or `.`, starting with a letter or digit",
         "refs.ron:13:35: flow `bad id` goes from `a` to itself",
-        "refs.ron:14:55: endpoint of `probe`: invalid target `db:port`: use HOST:PORT or a URL such as https://host:8443/",
+        "refs.ron:14:55: endpoint of `probe`: invalid target `db:port`: use HOST:PORT or a URL such as https://host:8443/ or postgres://host:5432",
         "refs.ron:16:52: invalid date `2026-13-01`: use YYYY-MM-DD, e.g. 2026-01-31",
         "refs.ron:17:22: layout places unknown node `phantom`",
     ];

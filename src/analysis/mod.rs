@@ -275,21 +275,28 @@ pub fn run_rule(rule: &'static Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 #[must_use]
 pub fn analyze(model: &Model) -> Analysis {
     let ctx = Ctx::new(model);
-    // Two threads: a helper computes effective privileges (the costliest graph search) and
-    // then runs the missing-authentication rules, the family that needs them; this thread
-    // runs the others. Each rule's findings carry its catalog rank, so the merged result is
+    // Two threads share the catalog: each takes the next rule not yet taken, so neither waits
+    // while the other has work. The helper first computes effective privileges (the costliest
+    // graph search), which the missing-authentication rules read; they come last, so nobody
+    // blocks on it. Each rule's findings carry its catalog rank, so the merged result is
     // sorted exactly as if one thread had run the catalog in order.
+    let mut order: Vec<usize> = (0..RULES.len()).collect();
+    order.sort_by_key(|&i| RULES[i].family == Family::MissingAuthentication);
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let run = |on_helper: bool| {
         let mut findings = Vec::new();
         let mut rank = Vec::new();
         if on_helper {
             let _ = ctx.privileges();
         }
-        for (i, rule) in RULES.iter().enumerate() {
-            if (rule.family == Family::MissingAuthentication) != on_helper {
-                continue;
-            }
-            run_rule(rule, &ctx, &mut findings);
+        while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            let start = findings.len();
+            run_rule(RULES[i], &ctx, &mut findings);
+            // Each rule's findings in their final order here, on both threads, so the merge
+            // below compares integers only.
+            findings[start..].sort_by(|a: &Finding, b: &Finding| {
+                b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id))
+            });
             rank.resize(findings.len(), i);
         }
         (findings, rank)
@@ -304,16 +311,10 @@ pub fn analyze(model: &Model) -> Analysis {
     });
     findings.extend(helper_findings);
     rank.extend(helper_rank);
-    // Sort a permutation rather than the (large) findings themselves.
+    // Sort a permutation rather than the (large) findings themselves: by severity, then
+    // catalog rank; the stable sort keeps each rule's own (severity, id) order.
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    // Ids are unique within a rule, so this order is total and the unstable sort deterministic.
-    order.sort_unstable_by(|&a, &b| {
-        findings[b]
-            .severity
-            .cmp(&findings[a].severity)
-            .then_with(|| rank[a].cmp(&rank[b]))
-            .then_with(|| findings[a].id.cmp(&findings[b].id))
-    });
+    order.sort_by_key(|&i| (std::cmp::Reverse(findings[i].severity), rank[i]));
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
     let mut findings: Vec<Finding> = order.iter().filter_map(|&i| slots[i].take()).collect();
     findings.dedup_by(|a, b| a.id == b.id);

@@ -612,11 +612,15 @@ fn analyze(
         file: Some(&file),
         source: source.as_ref(),
     };
-    let text = report::render(format, &input, use_color());
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to standard output")?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if format == report::Format::Json {
+        report::json::write_with(&mut out, &input, None)
+    } else {
+        out.write_all(report::render(format, &input, use_color()).as_bytes())
+    }
+    .and_then(|()| out.flush())
+    .context("writing to standard output")?;
     Ok(exit_for(&analysis, fail_on))
 }
 

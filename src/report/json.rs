@@ -115,7 +115,7 @@ struct Report<'a> {
     model: ModelInfo<'a>,
     summary: Summary,
     /// Open findings grouped by the change that clears them, worst first.
-    fix_first: Vec<super::view::FixGroup>,
+    fix_first: &'a [super::view::FixGroup],
     findings: Vec<FindingJson<'a>>,
     attack_paths: &'a [AttackPath],
     effective_privileges: Vec<PrivilegeJson<'a>>,
@@ -215,6 +215,21 @@ pub fn render_with(
     input: &Input<'_>,
     verification: Option<&crate::verify::Verification>,
 ) -> String {
+    let mut out = Vec::new();
+    write_with(&mut out, input, verification).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// The analysis as pretty JSON, written as it is produced (a 10,000-node model's report is
+/// about 100 MB: no copy of it is held in memory).
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn write_with(
+    out: &mut impl std::io::Write,
+    input: &Input<'_>,
+    verification: Option<&crate::verify::Verification>,
+) -> std::io::Result<()> {
     let a = input.analysis;
     let view = super::view::View::new(input);
     let count = |s: Severity| view.open_count(s);
@@ -242,7 +257,7 @@ pub fn render_with(
             low: count(Severity::Low),
             info: count(Severity::Info),
         },
-        fix_first: view.fix_first.clone(),
+        fix_first: &view.fix_first,
         findings: a.findings.iter().map(FindingJson::new).collect(),
         attack_paths: &a.attack_paths,
         effective_privileges: a
@@ -264,7 +279,6 @@ pub fn render_with(
             .collect(),
         verification,
     };
-    let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }

@@ -54,14 +54,29 @@ pub struct View<'a> {
     pub fix_first: Vec<FixGroup>,
     /// Weakly defended attack paths: worst severity first, then weakest.
     pub paths: Vec<&'a AttackPath>,
+    path_findings: PathFindings<'a>,
 }
 
-/// The finding that reports a weak path: its severity is the path's, and its status (a
-/// decision may have resolved it) says whether the path counts as open.
-fn path_finding<'f>(findings: &'f [Finding], p: &AttackPath) -> Option<&'f Finding> {
-    findings
-        .iter()
-        .find(|f| f.rule.id == "attack-path-to-sensitive-data" && f.path == p.nodes)
+/// The findings that report weak paths, by the path's nodes: a finding's severity is its
+/// path's, and its status (a decision may have resolved it) says whether the path counts as
+/// open. Built once: a model with thousands of paths and findings would otherwise scan every
+/// finding for every path.
+struct PathFindings<'f>(HashMap<&'f [String], &'f Finding>);
+
+impl<'f> PathFindings<'f> {
+    fn new(findings: &'f [Finding]) -> Self {
+        PathFindings(
+            findings
+                .iter()
+                .filter(|f| f.rule.id == "attack-path-to-sensitive-data")
+                .map(|f| (f.path.as_slice(), f))
+                .collect(),
+        )
+    }
+
+    fn of(&self, p: &AttackPath) -> Option<&'f Finding> {
+        self.0.get(p.nodes.as_slice()).copied()
+    }
 }
 
 /// What a change does to a group of elements, for people.
@@ -98,22 +113,27 @@ impl<'a> View<'a> {
             .collect();
         let open_total = open.iter().map(|(_, n)| n).sum();
         let fix_first = fix_first(m, &a.findings);
-        let mut paths: Vec<&AttackPath> = a.attack_paths.iter().filter(|p| p.weak).collect();
+        let path_findings = PathFindings::new(&a.findings);
         let rank = |p: &AttackPath| {
-            path_finding(&a.findings, p).map_or((1, Severity::Info), |f| {
+            path_findings.of(p).map_or((1, Severity::Info), |f| {
                 (u8::from(!f.is_open()), f.severity)
             })
         };
-        paths.sort_by(|x, y| {
-            let (ox, sx) = rank(x);
-            let (oy, sy) = rank(y);
-            ox.cmp(&oy)
-                .then(sy.cmp(&sx))
+        let mut paths: Vec<(&AttackPath, (u8, Severity))> = a
+            .attack_paths
+            .iter()
+            .filter(|p| p.weak)
+            .map(|p| (p, rank(p)))
+            .collect();
+        paths.sort_by(|(x, (ox, sx)), (y, (oy, sy))| {
+            ox.cmp(oy)
+                .then(sy.cmp(sx))
                 .then(x.average().total_cmp(&y.average()))
                 .then_with(|| x.target.cmp(&y.target))
                 .then_with(|| x.entry.cmp(&y.entry))
         });
-        let posture = posture(m, &a.findings, &open, &paths, &fix_first);
+        let paths: Vec<&AttackPath> = paths.into_iter().map(|(p, _)| p).collect();
+        let posture = posture(m, &a.findings, &path_findings, &open, &paths, &fix_first);
         View {
             model: m,
             open,
@@ -122,17 +142,14 @@ impl<'a> View<'a> {
             posture,
             fix_first,
             paths,
+            path_findings,
         }
     }
 
     /// The severity and openness of a weak path's finding.
     #[must_use]
-    pub fn path_severity(
-        &self,
-        findings: &[Finding],
-        p: &AttackPath,
-    ) -> Option<(Severity, Status)> {
-        path_finding(findings, p).map(|f| (f.severity, f.status))
+    pub fn path_severity(&self, p: &AttackPath) -> Option<(Severity, Status)> {
+        self.path_findings.of(p).map(|f| (f.severity, f.status))
     }
 
     /// How many open findings have this severity.
@@ -171,6 +188,7 @@ fn open_phrase(open: &[(Severity, usize)]) -> String {
 fn posture(
     m: &Model,
     findings: &[Finding],
+    path_findings: &PathFindings<'_>,
     open: &[(Severity, usize)],
     paths: &[&AttackPath],
     fix_first: &[FixGroup],
@@ -186,7 +204,7 @@ fn posture(
     let mut out = open_phrase(open);
     let open_paths: Vec<&&AttackPath> = paths
         .iter()
-        .filter(|p| path_finding(findings, p).is_none_or(Finding::is_open))
+        .filter(|p| path_findings.of(p).is_none_or(Finding::is_open))
         .collect();
     if !open_paths.is_empty() {
         let mut targets: Vec<&str> = open_paths
@@ -230,8 +248,12 @@ fn posture(
 /// every finding it is the fix for. Findings with no single-property fix stand alone. Ordered
 /// by worst severity, then by how many findings the change clears.
 fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, (Option<Change>, String, Vec<usize>)> = HashMap::new();
+    // The change a group shares: its description and the node or flow it is made on. A
+    // finding with no single-property fix is a group of its own (no key).
+    #[derive(Hash, PartialEq, Eq)]
+    struct Key<'f>(String, &'f str);
+    let mut groups: Vec<(Option<&Change>, &str, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<Key<'_>, usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         if !f.is_open() {
             continue;
@@ -242,29 +264,33 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
                 | Change::FlowTlsMin { flow, .. }
                 | Change::FlowAuthentication { flow, .. }),
             ) => {
-                let to = m.flow(flow).map_or(flow.clone(), |x| x.to.clone());
-                (format!("{}|{to}", c.describe()), to)
+                let to = m.flow(flow).map_or(flow.as_str(), |x| x.to.as_str());
+                (Some(Key(c.describe(), to)), to)
             }
-            Some(c) => (format!("{}|{}", c.describe(), c.element()), String::new()),
-            None => (format!("finding|{}", f.id), String::new()),
+            Some(c) => (Some(Key(c.describe(), c.element())), ""),
+            None => (None, ""),
         };
-        let entry = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key.clone());
-            (f.change.clone(), target, Vec::new())
-        });
-        entry.2.push(i);
+        match key {
+            None => groups.push((None, "", vec![i])),
+            Some(key) => {
+                let at = *index.entry(key).or_insert_with(|| {
+                    groups.push((f.change.as_ref(), target, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[at].2.push(i);
+            }
+        }
     }
-    let mut out: Vec<FixGroup> = order
+    let mut out: Vec<FixGroup> = groups
         .into_iter()
-        .filter_map(|k| groups.remove(&k))
         .map(|(change, target, mut idx)| {
             idx.sort_by(|a, b| findings[*b].severity.cmp(&findings[*a].severity));
             let first = &findings[idx[0]];
-            let mut touched: Vec<String> = Vec::new();
+            let mut touched: Vec<&str> = Vec::new();
             for i in &idx {
                 let e = match &findings[*i].change {
-                    Some(c) => Some(c.element().to_string()),
-                    None => findings[*i].elements.first().cloned(),
+                    Some(c) => Some(c.element()),
+                    None => findings[*i].elements.first().map(String::as_str),
                 };
                 if let Some(e) = e
                     && !touched.contains(&e)
@@ -272,8 +298,8 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
                     touched.push(e);
                 }
             }
-            let action = match &change {
-                Some(c) => action(c, m, touched.len(), &target),
+            let action = match change {
+                Some(c) => action(c, m, touched.len(), target),
                 None => crate::text::plain(&first.fix),
             };
             let mut owners: Vec<String> = idx

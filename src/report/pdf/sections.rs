@@ -301,7 +301,6 @@ pub(super) fn scope(w: &mut Writer, input: &Input<'_>) {
 }
 
 pub(super) fn attack_paths(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
-    let a = input.analysis;
     let m = input.model;
     w.heading(1, "Attack paths");
     w.para(
@@ -325,7 +324,7 @@ pub(super) fn attack_paths(w: &mut Writer, input: &Input<'_>, view: &View<'_>) {
     let name = |id: &str| m.element_name(id).unwrap_or(id).to_string();
     for p in view.paths.iter().take(10) {
         let (sev, status) = view
-            .path_severity(&a.findings, p)
+            .path_severity(p)
             .unwrap_or((Severity::Medium, Status::Open));
         w.heading_with(
             2,
