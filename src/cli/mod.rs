@@ -621,7 +621,12 @@ fn analyze(
     }
     .and_then(|()| out.flush())
     .context("writing to standard output")?;
-    Ok(exit_for(&analysis, fail_on))
+    let code = exit_for(&analysis, fail_on);
+    // The process ends here: freeing a large model and its analysis piece by piece (tens of
+    // thousands of strings) would only delay the exit the OS does at once.
+    std::mem::forget(analysis);
+    std::mem::forget(loaded);
+    Ok(code)
 }
 
 fn verify(

@@ -128,6 +128,34 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
     if !r.groups.is_empty() {
         let _ = writeln!(out, "  Groups       {}", r.groups.join(", "));
     }
+    let f = &r.features;
+    let config: Vec<String> = [
+        ("secure renegotiation", f.secure_renegotiation),
+        ("extended master secret", f.extended_master_secret),
+        ("compression", f.compression),
+        ("heartbeat", f.heartbeat),
+        ("session tickets", f.session_tickets),
+        ("resumption", f.resumption),
+        ("OCSP stapling", f.ocsp_stapling),
+        ("0-RTT", f.early_data),
+        ("downgrade protection", f.fallback_scsv),
+        ("post-quantum", f.post_quantum),
+    ]
+    .iter()
+    .filter_map(|(name, v)| v.map(|v| format!("{name} {}", if v { "yes" } else { "no" })))
+    .collect();
+    for (i, line) in config.chunks(4).enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            if i == 0 {
+                "Config       "
+            } else {
+                "             "
+            },
+            line.join(" · ")
+        );
+    }
     if let Some(bits) = r.dh_bits {
         let _ = writeln!(out, "  DH group     {bits} bits");
     }

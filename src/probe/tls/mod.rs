@@ -2946,3 +2946,169 @@ mod tests {
         assert!(hostname_matches(&names, "127.0.0.1"));
     }
 }
+
+#[cfg(test)]
+mod verdicts {
+    //! The findings and the grade are pure functions of the observations: each configuration
+    //! fact gives its finding and cap, and nothing else does.
+    use super::*;
+
+    fn report() -> TlsReport {
+        TlsReport {
+            target: "127.0.0.1:443".into(),
+            reachable: true,
+            speaks_tls: true,
+            protocols: VERSIONS
+                .iter()
+                .map(|(_, k)| (*k, matches!(*k, "TLSv1.2" | "TLSv1.3")))
+                .collect(),
+            cipher_suites: vec![classify(0xc02f, "TLSv1.2"), classify(0x1301, "TLSv1.3")],
+            server_preference: BTreeMap::new(),
+            groups: vec!["x25519".into(), "X25519MLKEM768".into()],
+            dh_bits: None,
+            features: Features {
+                secure_renegotiation: Some(true),
+                extended_master_secret: Some(true),
+                compression: Some(false),
+                heartbeat: Some(false),
+                session_ids: Some(true),
+                session_tickets: Some(true),
+                resumption: Some(true),
+                ocsp_stapling: Some(true),
+                early_data: Some(false),
+                fallback_scsv: Some(true),
+                post_quantum: Some(true),
+            },
+            certificate: None,
+            starttls: None,
+            client_cert: "none",
+            client_cert_accepted: None,
+            alpn: None,
+            http: None,
+            grade: String::new(),
+            grade_reasons: Vec::new(),
+            findings: Vec::new(),
+            checks: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
+    fn ids(r: &TlsReport) -> Vec<&str> {
+        configuration_findings(r)
+            .iter()
+            .map(|f| catalog_id(&f.id))
+            .collect()
+    }
+
+    fn catalog_id(id: &str) -> &'static str {
+        crate::probe::catalog::check(id).map_or("?", |c| c.id)
+    }
+
+    fn graded(mut r: TlsReport) -> (String, Vec<String>) {
+        r.findings = configuration_findings(&r);
+        grade(&mut r);
+        (r.grade, r.grade_reasons)
+    }
+
+    #[test]
+    fn a_clean_configuration_has_no_finding_and_grades_a() {
+        let r = report();
+        assert!(ids(&r).is_empty());
+        assert_eq!(graded(r).0, "A");
+    }
+
+    #[test]
+    fn each_fact_gives_its_finding_and_cap() {
+        type Set = fn(&mut TlsReport);
+        let cases: [(Set, &str, &str); 7] = [
+            (
+                |r| r.features.secure_renegotiation = Some(false),
+                "tls.insecure-renegotiation",
+                "C",
+            ),
+            (
+                |r| r.features.compression = Some(true),
+                "tls.compression",
+                "C",
+            ),
+            (
+                |r| r.features.fallback_scsv = Some(false),
+                "tls.no-fallback-scsv",
+                "A-",
+            ),
+            (
+                |r| r.features.extended_master_secret = Some(false),
+                "tls.no-extended-master-secret",
+                "A",
+            ),
+            (
+                |r| r.features.early_data = Some(true),
+                "tls.early-data",
+                "A",
+            ),
+            (
+                |r| r.features.ocsp_stapling = Some(false),
+                "tls.no-ocsp-stapling",
+                "A",
+            ),
+            (
+                |r| {
+                    r.features.post_quantum = Some(false);
+                    r.groups.pop();
+                },
+                "tls.no-post-quantum",
+                "A",
+            ),
+        ];
+        for (set, id, cap) in cases {
+            let mut r = report();
+            set(&mut r);
+            assert_eq!(ids(&r), [id]);
+            assert_eq!(graded(r).0, cap, "{id}");
+        }
+    }
+
+    #[test]
+    fn must_staple_makes_missing_stapling_high() {
+        let mut r = report();
+        r.features.ocsp_stapling = Some(false);
+        r.certificate = Some(CertReport {
+            must_staple: true,
+            ..CertReport::default()
+        });
+        let f = configuration_findings(&r);
+        assert_eq!(f[0].severity, Severity::High);
+        r.certificate = None;
+        assert_eq!(configuration_findings(&r)[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn suites_name_their_attacks() {
+        let mut r = report();
+        r.protocols.insert("TLSv1.0", true);
+        r.cipher_suites = vec![
+            classify(0xc013, "TLSv1.0"), // ECDHE-RSA-AES128-SHA
+            classify(0x000a, "TLSv1.2"), // DES-CBC3-SHA
+        ];
+        let found = ids(&r);
+        for id in ["tls.beast", "tls.lucky13", "tls.sweet32"] {
+            assert!(found.contains(&id), "{id}: {found:?}");
+        }
+        // Client order only matters once weaker suites are on offer.
+        r.server_preference.insert("TLSv1.2", false);
+        assert!(ids(&r).contains(&"tls.no-server-cipher-order"));
+        let mut strong = report();
+        strong.server_preference.insert("TLSv1.2", false);
+        assert!(ids(&strong).is_empty());
+    }
+
+    #[test]
+    fn vulnerabilities_cap_at_f() {
+        for id in ["tls.heartbleed", "tls.ccs-injection"] {
+            let mut r = report();
+            r.findings = vec![ProbeFinding::of(id, Severity::Critical, "seen")];
+            grade(&mut r);
+            assert_eq!(r.grade, "F", "{id}");
+        }
+    }
+}
