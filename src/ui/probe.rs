@@ -359,6 +359,52 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     }
                 });
             }
+            let f = &r.features;
+            let facts: Vec<(&str, Option<bool>, Option<bool>)> = vec![
+                // (what, observed, the good answer where there is one)
+                (
+                    "Secure renegotiation (RFC 5746)",
+                    f.secure_renegotiation,
+                    Some(true),
+                ),
+                (
+                    "Extended master secret",
+                    f.extended_master_secret,
+                    Some(true),
+                ),
+                (
+                    "Downgrade protection (fallback SCSV)",
+                    f.fallback_scsv,
+                    Some(true),
+                ),
+                ("OCSP stapling", f.ocsp_stapling, Some(true)),
+                ("Session tickets", f.session_tickets, None),
+                ("Session resumption", f.resumption, None),
+                ("Post-quantum key exchange", f.post_quantum, Some(true)),
+                ("TLS compression", f.compression, Some(false)),
+                ("Heartbeat extension", f.heartbeat, None),
+                ("0-RTT early data", f.early_data, Some(false)),
+            ];
+            if facts.iter().any(|(_, v, _)| v.is_some()) {
+                ui.collapsing("Configuration", |ui| {
+                    egui::Grid::new("tls-config").striped(true).show(ui, |ui| {
+                        for (what, v, good) in facts {
+                            let Some(v) = v else { continue };
+                            ui.label(what);
+                            let text = if v { "yes" } else { "no" };
+                            ui.label(if good.is_none_or(|g| g == v) {
+                                RichText::new(text)
+                            } else {
+                                RichText::new(text).color(theme.severity(Severity::Medium))
+                            });
+                            ui.end_row();
+                        }
+                    });
+                });
+            }
+            if let Some(pre) = r.starttls {
+                ui.label(format!("Upgraded in-band first: {pre}"));
+            }
             ui.collapsing(format!("Cipher suites ({})", r.cipher_suites.len()), |ui| {
                 egui::Grid::new("suites").striped(true).show(ui, |ui| {
                     for s in &r.cipher_suites {
