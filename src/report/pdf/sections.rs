@@ -13,6 +13,10 @@ use crate::model::Status;
 use crate::report::view::View;
 use crate::text::plain;
 
+/// Room kept below a heading that a table follows: its header and a first two-line row, so
+/// the heading never ends a page alone.
+const TABLE_KEEP: f32 = 64.0;
+
 /// "1 finding", "2 findings".
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -907,7 +911,7 @@ pub(super) fn verification(w: &mut Writer, input: &Input<'_>, options: &Options)
 fn runtimes_and_deployments(w: &mut Writer, input: &Input<'_>) {
     let m = input.model;
     if !m.runtimes.is_empty() {
-        w.heading(2, "Runtimes");
+        w.heading_with(2, "Runtimes", TABLE_KEEP);
         let rows: Vec<Vec<Cell>> = m
             .runtimes
             .iter()
@@ -953,7 +957,7 @@ fn runtimes_and_deployments(w: &mut Writer, input: &Input<'_>) {
     if pipelines.is_empty() {
         return;
     }
-    w.heading(2, "Deployments");
+    w.heading_with(2, "Deployments", TABLE_KEEP);
     let zone = |id: &str| {
         m.node(id).and_then(|n| n.boundary.as_deref()).map_or_else(
             || "–".to_string(),
@@ -990,7 +994,7 @@ fn runtimes_and_deployments(w: &mut Writer, input: &Input<'_>) {
 pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
     let m = input.model;
     w.heading(1, "Appendix: inventories and rules");
-    w.heading(2, "Nodes");
+    w.heading_with(2, "Nodes", TABLE_KEEP);
     let mut nodes: Vec<_> = m.nodes().collect();
     nodes.sort_by(|a, b| a.id.cmp(&b.id));
     let rows: Vec<Vec<Cell>> = nodes
@@ -1089,7 +1093,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         7.0,
     );
     runtimes_and_deployments(w, input);
-    w.heading(2, "Data flows");
+    w.heading_with(2, "Data flows", TABLE_KEEP);
     let mut flows: Vec<_> = m.flows().collect();
     flows.sort_by(|a, b| a.id.cmp(&b.id));
     let rows: Vec<Vec<Cell>> = flows
@@ -1139,7 +1143,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         &rows,
         7.5,
     );
-    w.heading(2, "Trust boundaries");
+    w.heading_with(2, "Trust boundaries", TABLE_KEEP);
     let rows: Vec<Vec<Cell>> = m
         .boundaries
         .iter()
@@ -1182,7 +1186,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         &rows,
         7.5,
     );
-    w.heading(2, "Data assets");
+    w.heading_with(2, "Data assets", TABLE_KEEP);
     let rows: Vec<Vec<Cell>> = m
         .assets
         .iter()
@@ -1215,7 +1219,7 @@ pub(super) fn appendix(w: &mut Writer, input: &Input<'_>) {
         &rows,
         7.5,
     );
-    w.heading(2, "Rules checked");
+    w.heading_with(2, "Rules checked", TABLE_KEEP);
     let rows: Vec<Vec<Cell>> = RULES
         .iter()
         .map(|r| {
