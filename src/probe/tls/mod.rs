@@ -1198,6 +1198,15 @@ struct Prober<'a> {
 }
 
 impl Prober<'_> {
+    /// The name rustls verifies and sends: the SNI, else the host (a name or an IP address).
+    fn server_name(&self) -> ServerName<'static> {
+        self.sni
+            .clone()
+            .and_then(|s| ServerName::try_from(s).ok())
+            .or_else(|| ServerName::try_from(self.target.host.clone()).ok())
+            .unwrap_or_else(|| ServerName::try_from("localhost").expect("valid name"))
+    }
+
     fn log(&mut self, check: &str, outcome: String, started: Instant) {
         self.checks.push(Check {
             check: check.to_string(),
@@ -1742,12 +1751,7 @@ fn rustls_handshake(
         None => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
         Some(pre) => pre.alpn().map(|a| vec![a.to_vec()]).unwrap_or_default(),
     };
-    let name = p
-        .sni
-        .clone()
-        .and_then(|s| ServerName::try_from(s).ok())
-        .or_else(|| ServerName::try_from(p.target.host.clone()).ok())
-        .unwrap_or_else(|| ServerName::try_from("localhost").expect("valid name"));
+    let name = p.server_name();
     let Ok(conn) = rustls::ClientConnection::new(Arc::new(config), name) else {
         p.log(check, "cannot start a TLS client".into(), started);
         return None;
@@ -1894,12 +1898,7 @@ fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
         Some(pre) => pre.alpn().map(|a| vec![a.to_vec()]).unwrap_or_default(),
     };
     let config = Arc::new(config);
-    let name = p
-        .sni
-        .clone()
-        .and_then(|s| ServerName::try_from(s).ok())
-        .or_else(|| ServerName::try_from(p.target.host.clone()).ok())
-        .unwrap_or_else(|| ServerName::try_from("localhost").expect("valid name"));
+    let name = p.server_name();
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n",
         p.target.path,
