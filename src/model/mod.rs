@@ -364,6 +364,12 @@ impl Model {
         self.runtimes.iter().find(|r| r.id == id)
     }
 
+    /// The nodes that run on the runtime `id`, in graph order.
+    pub fn on_runtime<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.nodes()
+            .filter(move |n| n.runtime.as_deref() == Some(id))
+    }
+
     pub fn runtime_mut(&mut self, id: &str) -> Option<&mut Runtime> {
         self.runtimes.iter_mut().find(|r| r.id == id)
     }

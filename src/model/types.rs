@@ -422,6 +422,17 @@ impl Runtime {
             &self.name
         }
     }
+
+    /// Its properties for a reader: "privileged workloads, multi-tenant", or "–".
+    #[must_use]
+    pub fn traits(&self) -> String {
+        match (self.privileged, self.multi_tenant) {
+            (true, true) => "privileged workloads, multi-tenant".into(),
+            (true, false) => "privileged workloads".into(),
+            (false, true) => "multi-tenant".into(),
+            (false, false) => "–".into(),
+        }
+    }
 }
 
 /// A pipeline's delivery to one node.

@@ -169,18 +169,8 @@ fn estate(out: &mut String, m: &crate::model::Model) {
             "## Runtimes\n\n| Runtime | Kind | Properties | Runs |\n|---|---|---|---|"
         );
         for r in &m.runtimes {
-            let mut props = Vec::new();
-            if r.privileged {
-                props.push("privileged workloads");
-            }
-            if r.multi_tenant {
-                props.push("multi-tenant");
-            }
-            let mut members: Vec<&str> = m
-                .nodes()
-                .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
-                .map(crate::model::Node::label)
-                .collect();
+            let mut members: Vec<&str> =
+                m.on_runtime(&r.id).map(crate::model::Node::label).collect();
             members.sort_unstable();
             let _ = writeln!(
                 out,
@@ -188,11 +178,7 @@ fn estate(out: &mut String, m: &crate::model::Model) {
                 cell(r.label()),
                 r.id,
                 r.kind.label(),
-                if props.is_empty() {
-                    "–".to_string()
-                } else {
-                    props.join(", ")
-                },
+                r.traits(),
                 cell(&members.join(", "))
             );
         }

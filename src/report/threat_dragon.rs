@@ -48,12 +48,7 @@ fn home<'a>(input: &'a Input<'_>, f: &'a crate::analysis::Finding) -> Option<&'a
     if input.model.runtime(first).is_none() {
         return Some(first);
     }
-    input
-        .model
-        .nodes()
-        .filter(|n| n.runtime.as_deref() == Some(first))
-        .map(|n| n.id.as_str())
-        .min()
+    input.model.on_runtime(first).map(|n| n.id.as_str()).min()
 }
 
 /// The threats of one element: every finding drawn on it (see [`home`]).

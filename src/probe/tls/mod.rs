@@ -314,6 +314,19 @@ struct HelloSpec<'a> {
     key_share: bool,
 }
 
+impl<'a> HelloSpec<'a> {
+    /// A hello for SSLv3 to TLS 1.2 (no `supported_versions`, no key share).
+    fn legacy(version: u16, suites: &'a [u16], groups: &'a [u16]) -> Self {
+        HelloSpec {
+            version,
+            tls13: false,
+            suites,
+            groups,
+            key_share: false,
+        }
+    }
+}
+
 /// A ClientHello record, framed and serialized with tls-parser.
 fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
     let mut exts = Vec::new();
@@ -1010,13 +1023,7 @@ pub fn probe(
         progress("protocols");
         p.hello(
             "TLSv1.2 ClientHello",
-            HelloSpec {
-                version: 0x0303,
-                tls13: false,
-                suites: legacy_suites(),
-                groups: &group_ids(),
-                key_share: false,
-            },
+            HelloSpec::legacy(0x0303, legacy_suites(), &group_ids()),
             true,
         )
     } else {
@@ -1315,13 +1322,7 @@ fn fallback_scsv(
     let groups = group_ids();
     let answer = p.hello(
         &format!("{} ClientHello with TLS_FALLBACK_SCSV", version_name(below)),
-        HelloSpec {
-            version: below,
-            tls13: false,
-            suites: &suites,
-            groups: &groups,
-            key_share: false,
-        },
+        HelloSpec::legacy(below, &suites, &groups),
         false,
     );
     // A TLS 1.3 server that marks the downgrade in its random (RFC 8446, 4.1.3) is
@@ -1351,13 +1352,7 @@ fn protocols_and_suites(
         } else {
             p.hello(
                 &format!("{key} ClientHello"),
-                HelloSpec {
-                    version,
-                    tls13: false,
-                    suites: legacy_suites(),
-                    groups: &groups,
-                    key_share: false,
-                },
+                HelloSpec::legacy(version, legacy_suites(), &groups),
                 true,
             )
         };
@@ -1454,13 +1449,7 @@ fn protocols_and_suites(
     ) {
         let answer = p.hello(
             "DHE parameters",
-            HelloSpec {
-                version,
-                tls13: false,
-                suites: &[*first],
-                groups: &groups,
-                key_share: false,
-            },
+            HelloSpec::legacy(version, &[*first], &groups),
             true,
         );
         if let Answer::Hello { flight, .. } = answer

@@ -81,13 +81,7 @@ fn run(
     let started = Instant::now();
     let groups = group_ids();
     let hello = client_hello(
-        HelloSpec {
-            version,
-            tls13: false,
-            suites: legacy_suites(),
-            groups: &groups,
-            key_share: false,
-        },
+        HelloSpec::legacy(version, legacy_suites(), &groups),
         p.sni.as_deref(),
     );
     let verdict = match open(p.target, p.deadline.within(p.per_connection), p.preamble) {

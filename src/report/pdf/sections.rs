@@ -916,27 +916,13 @@ fn runtimes_and_deployments(w: &mut Writer, input: &Input<'_>) {
             .runtimes
             .iter()
             .map(|r| {
-                let mut props = Vec::new();
-                if r.privileged {
-                    props.push("privileged workloads");
-                }
-                if r.multi_tenant {
-                    props.push("multi-tenant");
-                }
-                let mut members: Vec<&str> = m
-                    .nodes()
-                    .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
-                    .map(crate::model::Node::label)
-                    .collect();
+                let mut members: Vec<&str> =
+                    m.on_runtime(&r.id).map(crate::model::Node::label).collect();
                 members.sort_unstable();
                 vec![
                     cell(format!("{}\n{}", r.label(), r.id)),
                     cell(r.kind.label()),
-                    cell(if props.is_empty() {
-                        "–".to_string()
-                    } else {
-                        props.join(", ")
-                    }),
+                    cell(r.traits()),
                     or_dash(&members.join(", ")),
                 ]
             })

@@ -1081,8 +1081,7 @@ fn runtime_inspector(ctx: &mut Ctx<'_>, state: &mut InspectorState, ui: &mut Ui,
     }
     let members: Vec<(String, String)> = ctx
         .model()
-        .nodes()
-        .filter(|n| n.runtime.as_deref() == Some(id.as_str()))
+        .on_runtime(&id)
         .map(|n| (n.id.clone(), n.label().to_string()))
         .collect();
     ui.label(if members.is_empty() {

@@ -381,10 +381,7 @@ pub fn ui(
                     .default_open(true)
                     .show(ui, |ui| {
                         for r in model.runtimes.iter().filter(|r| matches(&r.id, &r.name)) {
-                            let on = model
-                                .nodes()
-                                .filter(|n| n.runtime.as_deref() == Some(r.id.as_str()))
-                                .count();
+                            let on = model.on_runtime(&r.id).count();
                             let label = format!(
                                 "{} · {} · {}",
                                 r.label(),
