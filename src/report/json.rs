@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::Input;
 use crate::analysis::compliance::{FrameworkResult, Verdict};
-use crate::analysis::paths::{AttackPath, BlastRadius, EffectivePrivilege};
+use crate::analysis::paths::EffectivePrivilege;
 use crate::analysis::{Finding, Rule, Severity};
 
 /// One finding as JSON shows it.
@@ -110,23 +110,6 @@ struct Summary {
 }
 
 #[derive(Serialize)]
-struct Report<'a> {
-    tool: Tool,
-    model: ModelInfo<'a>,
-    summary: Summary,
-    /// Open findings grouped by the change that clears them, worst first.
-    fix_first: &'a [super::view::FixGroup],
-    findings: Vec<FindingJson<'a>>,
-    attack_paths: &'a [AttackPath],
-    effective_privileges: Vec<PrivilegeJson<'a>>,
-    blast_radius: &'a [BlastRadius],
-    compliance: Vec<FrameworkJson<'a>>,
-    /// The verification merged into the findings (`rampart verify`), when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verification: Option<&'a crate::verify::Verification>,
-}
-
-#[derive(Serialize)]
 struct PrivilegeJson<'a> {
     actor: &'a str,
     store: &'a str,
@@ -220,8 +203,12 @@ pub fn render_with(
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// The analysis as pretty JSON, written as it is produced (a 10,000-node model's report is
-/// about 100 MB: no copy of it is held in memory).
+/// The analysis as pretty JSON, byte for byte what `serde_json::to_writer_pretty` writes for
+/// the whole report.
+///
+/// A 10,000-node model's report is about 100 MB: its sections are rendered on two threads (the
+/// findings and effective privileges, most of it, need nothing from the view, so they render
+/// while this thread builds it), then written in order.
 ///
 /// # Errors
 /// Writing to `out` failed.
@@ -231,22 +218,30 @@ pub fn write_with(
     verification: Option<&crate::verify::Verification>,
 ) -> std::io::Result<()> {
     let a = input.analysis;
-    let view = super::view::View::new(input);
-    let count = |s: Severity| view.open_count(s);
-    let report = Report {
-        tool: Tool {
-            name: "rampart",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        model: ModelInfo {
-            name: &input.model.name,
-            file: input.file,
-            nodes: input.model.node_count(),
-            flows: input.model.flow_count(),
-            boundaries: input.model.boundaries.len(),
-            assets: input.model.assets.len(),
-        },
-        summary: Summary {
+    let m = input.model;
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            Sections::default()
+                .add("findings", &Seq(|| a.findings.iter().map(FindingJson::new)))
+                .add("attack_paths", &a.attack_paths)
+                .add(
+                    "effective_privileges",
+                    &Seq(|| {
+                        a.privileges
+                            .iter()
+                            .map(|p: &EffectivePrivilege| PrivilegeJson {
+                                actor: p.actor_id(m),
+                                store: p.store_id(m),
+                                access: p.access,
+                                scoped: p.scoped,
+                                via: p.via_ids(m),
+                            })
+                    }),
+                )
+        });
+        let view = super::view::View::new(input);
+        let count = |s: Severity| view.open_count(s);
+        let summary = Summary {
             open: view.open_total,
             resolved: a.findings.len() - view.open_total,
             posture: view.posture.clone(),
@@ -256,29 +251,191 @@ pub fn write_with(
             medium: count(Severity::Medium),
             low: count(Severity::Low),
             info: count(Severity::Info),
-        },
-        fix_first: &view.fix_first,
-        findings: a.findings.iter().map(FindingJson::new).collect(),
-        attack_paths: &a.attack_paths,
-        effective_privileges: a
-            .privileges
-            .iter()
-            .map(|p: &EffectivePrivilege| PrivilegeJson {
-                actor: p.actor_id(input.model),
-                store: p.store_id(input.model),
-                access: p.access,
-                scoped: p.scoped,
-                via: p.via_ids(input.model),
-            })
-            .collect(),
-        blast_radius: &a.blast_radius,
-        compliance: a
-            .compliance
-            .iter()
-            .map(|fw| framework_json(fw, &a.findings))
-            .collect(),
-        verification,
-    };
-    serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+        };
+        let first = Sections::default()
+            .add(
+                "tool",
+                &Tool {
+                    name: "rampart",
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            )
+            .add(
+                "model",
+                &ModelInfo {
+                    name: &m.name,
+                    file: input.file,
+                    nodes: m.node_count(),
+                    flows: m.flow_count(),
+                    boundaries: m.boundaries.len(),
+                    assets: m.assets.len(),
+                },
+            )
+            .add("summary", &summary)
+            // Open findings grouped by the change that clears them, worst first.
+            .add("fix_first", &view.fix_first);
+        let last = Sections::default()
+            .add("blast_radius", &a.blast_radius)
+            .add(
+                "compliance",
+                &Seq(|| {
+                    a.compliance
+                        .iter()
+                        .map(|fw| framework_json(fw, &a.findings))
+                }),
+            );
+        // The verification merged into the findings (`rampart verify`), when there is one.
+        let last = match verification {
+            Some(v) => last.add("verification", v),
+            None => last,
+        };
+        (first, (second.join(), last))
+    });
+    let (second, last) = second;
+    let second = second.map_err(|_| std::io::Error::other("rendering the findings failed"))?;
+    out.write_all(b"{")?;
+    let mut lead: &[u8] = b"\n";
+    for part in [first, second, last] {
+        if let Some(e) = part.error {
+            return Err(std::io::Error::other(e));
+        }
+        for chunk in part.chunks(&mut lead) {
+            out.write_all(chunk)?;
+        }
+    }
+    out.write_all(b"\n}\n")
+}
+
+/// A sequence serialized straight from an iterator (no vector of borrowed rows in between).
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// Top-level members of the report, each rendered as `to_writer_pretty` renders it one level
+/// deep, and the first error (none in practice: every type here serializes, into memory).
+#[derive(Default)]
+struct Sections {
+    parts: Vec<(&'static str, Vec<u8>)>,
+    error: Option<serde_json::Error>,
+}
+
+impl Sections {
+    fn add(mut self, key: &'static str, value: &impl Serialize) -> Self {
+        let mut body = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut body, Nested::default());
+        match value.serialize(&mut ser) {
+            Ok(()) => self.parts.push((key, body)),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// The bytes to write: `,\n  "key": value` for each member (`lead` says what comes before the
+    /// first: the object's opening newline, then a comma).
+    fn chunks<'s>(&'s self, lead: &mut &'static [u8]) -> Vec<&'s [u8]> {
+        let mut out = Vec::new();
+        for (key, body) in &self.parts {
+            out.extend([*lead, b"  \"", key.as_bytes(), b"\": ", body.as_slice()]);
+            *lead = b",\n";
+        }
+        out
+    }
+}
+
+/// serde_json's pretty format (two-space indent) for a value nested one level deep.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
+
+impl Default for Nested {
+    fn default() -> Self {
+        Nested {
+            level: 1,
+            has_value: false,
+        }
+    }
+}
+
+impl Nested {
+    fn open(
+        &mut self,
+        w: &mut (impl std::io::Write + ?Sized),
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close(
+        &mut self,
+        w: &mut (impl std::io::Write + ?Sized),
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w, b"\n")?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn newline(&self, w: &mut (impl std::io::Write + ?Sized), lead: &[u8]) -> std::io::Result<()> {
+        w.write_all(lead)?;
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, if first { b"\n" } else { b",\n" })
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, if first { b"\n" } else { b",\n" })
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
