@@ -207,8 +207,8 @@ pub fn render_with(
 /// the whole report.
 ///
 /// A 10,000-node model's report is about 100 MB: its sections are rendered on two threads (the
-/// findings and effective privileges, most of it, need nothing from the view, so they render
-/// while this thread builds it), then written in order.
+/// findings and attack paths, half of it, need nothing from the view, so they render while this
+/// thread builds the view and renders the rest), then written in order.
 ///
 /// # Errors
 /// Writing to `out` failed.
@@ -224,20 +224,6 @@ pub fn write_with(
             Sections::default()
                 .add("findings", &Seq(|| a.findings.iter().map(FindingJson::new)))
                 .add("attack_paths", &a.attack_paths)
-                .add(
-                    "effective_privileges",
-                    &Seq(|| {
-                        a.privileges
-                            .iter()
-                            .map(|p: &EffectivePrivilege| PrivilegeJson {
-                                actor: p.actor_id(m),
-                                store: p.store_id(m),
-                                access: p.access,
-                                scoped: p.scoped,
-                                via: p.via_ids(m),
-                            })
-                    }),
-                )
         });
         let view = super::view::View::new(input);
         let count = |s: Severity| view.open_count(s);
@@ -275,6 +261,20 @@ pub fn write_with(
             // Open findings grouped by the change that clears them, worst first.
             .add("fix_first", &view.fix_first);
         let last = Sections::default()
+            .add(
+                "effective_privileges",
+                &Seq(|| {
+                    a.privileges
+                        .iter()
+                        .map(|p: &EffectivePrivilege| PrivilegeJson {
+                            actor: p.actor_id(m),
+                            store: p.store_id(m),
+                            access: p.access,
+                            scoped: p.scoped,
+                            via: p.via_ids(m),
+                        })
+                }),
+            )
             .add("blast_radius", &a.blast_radius)
             .add(
                 "compliance",
@@ -392,9 +392,13 @@ impl Nested {
     }
 
     fn newline(&self, w: &mut (impl std::io::Write + ?Sized), lead: &[u8]) -> std::io::Result<()> {
+        const SPACES: &[u8] = b"                                ";
         w.write_all(lead)?;
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
+        let mut left = 2 * self.level;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            w.write_all(&SPACES[..n])?;
+            left -= n;
         }
         Ok(())
     }
