@@ -722,51 +722,55 @@ fn handshake_message(kind: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A TLS 1.2 record holding ServerHello (the given suite and extensions), Certificate and
+/// ServerHelloDone.
+fn first_flight(cert_der: &[u8], suite: [u8; 2], exts: &[u8]) -> Vec<u8> {
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&[7u8; 32]);
+    sh.push(0);
+    sh.extend_from_slice(&[suite[0], suite[1], 0]);
+    sh.extend_from_slice(&u16::try_from(exts.len()).unwrap().to_be_bytes());
+    sh.extend_from_slice(exts);
+    let mut list = Vec::new();
+    let n = u32::try_from(cert_der.len()).unwrap().to_be_bytes();
+    list.extend_from_slice(&n[1..]);
+    list.extend_from_slice(cert_der);
+    let mut certs = u32::try_from(list.len()).unwrap().to_be_bytes()[1..].to_vec();
+    certs.extend_from_slice(&list);
+    let mut flight = handshake_message(2, &sh);
+    flight.extend(handshake_message(11, &certs));
+    flight.extend(handshake_message(14, &[]));
+    let mut record = vec![22, 3, 3];
+    record.extend_from_slice(&u16::try_from(flight.len()).unwrap().to_be_bytes());
+    record.extend_from_slice(&flight);
+    record
+}
+
+/// One TLS record: its content type and body.
+fn read_record(s: &mut impl Read) -> Option<(u8, Vec<u8>)> {
+    let mut header = [0u8; 5];
+    s.read_exact(&mut header).ok()?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
+    s.read_exact(&mut body).ok()?;
+    Some((header[0], body))
+}
+
 fn simulated_server(cert_der: Vec<u8>, how: Simulated) -> u16 {
     raw_server(move |mut s| {
         let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-        let mut header = [0u8; 5];
-        if s.read_exact(&mut header).is_err() || header[0] != 22 {
+        if !matches!(read_record(&mut s), Some((22, _))) {
             return;
         }
-        let mut hello = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
-        if s.read_exact(&mut hello).is_err() {
-            return;
-        }
-        // ServerHello: TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256, renegotiation_info and heartbeat.
-        let mut sh = vec![3, 3];
-        sh.extend_from_slice(&[7u8; 32]);
-        sh.push(0);
-        sh.extend_from_slice(&[0xc0, 0x2f, 0]);
+        // TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256, renegotiation_info and heartbeat.
         let exts = [0xff, 0x01, 0, 1, 0, 0x00, 0x0f, 0, 1, 1];
-        sh.extend_from_slice(&u16::try_from(exts.len()).unwrap().to_be_bytes());
-        sh.extend_from_slice(&exts);
-        let mut list = Vec::new();
-        let n = u32::try_from(cert_der.len()).unwrap().to_be_bytes();
-        list.extend_from_slice(&n[1..]);
-        list.extend_from_slice(&cert_der);
-        let mut certs = u32::try_from(list.len()).unwrap().to_be_bytes()[1..].to_vec();
-        certs.extend_from_slice(&list);
-        let mut flight = handshake_message(2, &sh);
-        flight.extend(handshake_message(11, &certs));
-        flight.extend(handshake_message(14, &[]));
-        let mut record = vec![22, 3, 3];
-        record.extend_from_slice(&u16::try_from(flight.len()).unwrap().to_be_bytes());
-        record.extend_from_slice(&flight);
-        if s.write_all(&record).is_err() {
+        if s.write_all(&first_flight(&cert_der, [0xc0, 0x2f], &exts))
+            .is_err()
+        {
             return;
         }
         let mut changes = 0;
-        loop {
-            let mut header = [0u8; 5];
-            if s.read_exact(&mut header).is_err() {
-                return;
-            }
-            let mut body = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
-            if s.read_exact(&mut body).is_err() {
-                return;
-            }
-            match header[0] {
+        while let Some((kind, body)) = read_record(&mut s) {
+            match kind {
                 24 if how.heartbleed && body.len() >= 3 => {
                     // Echo what the request claims, whatever it carries.
                     let claimed = usize::from(u16::from_be_bytes([body[1], body[2]]));
@@ -862,6 +866,126 @@ fn heartbleed_and_ccs_injection_are_detected_on_simulated_servers() {
     });
     assert!(!ids(&r).contains(&"tls.heartbleed") && !ids(&r).contains(&"tls.ccs-injection"));
     assert!(check(&r, "CCS injection").contains("unexpected_message"));
+}
+
+/// A TLS 1.2 server with RSA key exchange (AES128-SHA) that really decrypts the client's
+/// premaster secret. The vulnerable one answers a bad PKCS#1 padding at once with
+/// decrypt_error and a good one, after the Finished, with bad_record_mac: the difference an
+/// attacker needs. The patched one always waits for the Finished and says bad_record_mac.
+fn robot_server(cert_der: Vec<u8>, key_pkcs8: &[u8], vulnerable: bool) -> u16 {
+    use aws_lc_rs::rsa::{Pkcs1PrivateDecryptingKey, PrivateDecryptingKey};
+    let key = std::sync::Arc::new(
+        Pkcs1PrivateDecryptingKey::new(PrivateDecryptingKey::from_pkcs8(key_pkcs8).unwrap())
+            .unwrap(),
+    );
+    raw_server(move |mut s| {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        if !matches!(read_record(&mut s), Some((22, _))) {
+            return;
+        }
+        if s.write_all(&first_flight(
+            &cert_der,
+            [0x00, 0x2f],
+            &[0xff, 0x01, 0, 1, 0],
+        ))
+        .is_err()
+        {
+            return;
+        }
+        while let Some((kind, body)) = read_record(&mut s) {
+            match (kind, body.first()) {
+                (22, Some(16)) => {
+                    // ClientKeyExchange: 4-byte header, 2-byte length, the encrypted premaster.
+                    let mut out = vec![0u8; key.min_output_size()];
+                    let padded = body
+                        .get(6..)
+                        .is_some_and(|c| key.decrypt(c, &mut out).is_ok());
+                    if vulnerable && !padded {
+                        let _ = s.write_all(&[21, 3, 3, 0, 2, 2, 51]); // decrypt_error
+                        return;
+                    }
+                }
+                (20, _) => {}
+                _ => {
+                    let _ = s.write_all(&[21, 3, 3, 0, 2, 2, 20]); // bad_record_mac
+                    return;
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn robot_oracle_is_detected_on_a_simulated_server() {
+    use rustls::pki_types::pem::PemObject;
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("oracle", 2048, "sha256");
+    let cert_der = rustls::pki_types::CertificateDer::from_pem_file(&cert)
+        .unwrap()
+        .to_vec();
+    let key_der = rustls::pki_types::PrivatePkcs8KeyDer::from_pem_file(&key)
+        .unwrap()
+        .secret_pkcs8_der()
+        .to_vec();
+    let robot = |r: &TlsReport| {
+        r.checks
+            .iter()
+            .find(|c| c.check.starts_with("ROBOT"))
+            .map_or_else(
+                || panic!("no ROBOT check: {:#?}", r.checks),
+                |c| c.outcome.clone(),
+            )
+    };
+
+    let r = run(
+        robot_server(cert_der.clone(), &key_der, true),
+        &options(&pki),
+    );
+    let outcome = robot(&r);
+    assert!(outcome.starts_with("VULNERABLE"), "{outcome}");
+    // The padding variants the simulated server rejects are named with its answer.
+    for expected in [
+        "well-formed: bad_record_mac",
+        "wrong first bytes: decrypt_error",
+        "no 0x00 separator: decrypt_error",
+    ] {
+        assert!(outcome.contains(expected), "{expected}: {outcome}");
+    }
+    let f = r.findings.iter().find(|f| f.id == "tls.robot").unwrap();
+    assert_eq!(f.severity, rampart::analysis::Severity::Critical);
+    assert_eq!(r.grade, "F");
+    assert!(
+        r.grade_reasons.iter().any(|g| g.contains("ROBOT")),
+        "{:?}",
+        r.grade_reasons
+    );
+
+    let r = run(robot_server(cert_der, &key_der, false), &options(&pki));
+    assert!(robot(&r).starts_with("not vulnerable"), "{}", robot(&r));
+    assert!(!ids(&r).contains(&"tls.robot"));
+}
+
+#[test]
+fn openssl_with_rsa_key_exchange_is_not_a_robot_oracle() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("robot", 2048, "sha256");
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert!(r.protocols["TLSv1.2"]);
+    let robot = r
+        .checks
+        .iter()
+        .find(|c| c.check.starts_with("ROBOT"))
+        .unwrap();
+    assert!(
+        robot.outcome.starts_with("not vulnerable: all five"),
+        "{robot:?}"
+    );
+    assert!(!ids(&r).contains(&"tls.robot"));
 }
 
 #[test]

@@ -82,6 +82,8 @@ checks! {
         "A heartbeat claiming more bytes than it carries is answered with the claimed length: the server leaks its memory (keys, passwords). Caps the grade at F.";
     "tls.ccs-injection", High, "Vulnerable to CCS injection (CVE-2014-0224)", None,
         "An early ChangeCipherSpec is accepted, so a man in the middle can force weak session keys. Caps the grade at F.";
+    "tls.robot", Critical, "Vulnerable to ROBOT (Bleichenbacher oracle, CVE-2017-13099)", None,
+        "Malformed PKCS#1 key exchanges get a different answer than a well-formed one: the server is a decryption oracle, so recorded RSA sessions can be decrypted and its key used to sign. Caps the grade at F.";
     "tls.insecure-renegotiation", High, "Secure renegotiation (RFC 5746) not supported", None,
         "The ServerHello carries no renegotiation_info: a renegotiation can prefix an attacker's request to the victim's session. Caps the grade at C.";
     "tls.compression", High, "TLS compression enabled (CRIME)", None,

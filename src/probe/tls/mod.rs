@@ -766,14 +766,31 @@ fn hello_answer(messages: &[(u8, Vec<u8>)], complete: bool, cut: Option<String>)
 
 fn alert_name(code: u8) -> String {
     match code {
+        0 => "close_notify".into(),
+        10 => "unexpected_message".into(),
+        20 => "bad_record_mac".into(),
+        21 => "decryption_failed".into(),
+        22 => "record_overflow".into(),
+        30 => "decompression_failure".into(),
         40 => "handshake_failure".into(),
         42 => "bad_certificate".into(),
         47 => "illegal_parameter".into(),
+        43 => "unsupported_certificate".into(),
+        44 => "certificate_revoked".into(),
+        45 => "certificate_expired".into(),
+        46 => "certificate_unknown".into(),
+        48 => "unknown_ca".into(),
+        49 => "access_denied".into(),
         50 => "decode_error".into(),
+        51 => "decrypt_error".into(),
         70 => "protocol_version".into(),
         71 => "insufficient_security".into(),
         80 => "internal_error".into(),
         86 => "inappropriate_fallback".into(),
+        90 => "user_canceled".into(),
+        100 => "no_renegotiation".into(),
+        109 => "missing_extension".into(),
+        110 => "unsupported_extension".into(),
         112 => "unrecognized_name".into(),
         116 => "certificate_required".into(),
         120 => "no_application_protocol".into(),
@@ -2854,6 +2871,11 @@ fn grade(report: &mut TlsReport) {
             "vulnerable to CCS injection (CVE-2014-0224)",
         ),
         (
+            "tls.robot",
+            'F',
+            "vulnerable to ROBOT (a Bleichenbacher oracle)",
+        ),
+        (
             "tls.insecure-renegotiation",
             'C',
             "secure renegotiation (RFC 5746) is not supported",
@@ -3092,7 +3114,7 @@ mod verdicts {
 
     #[test]
     fn vulnerabilities_cap_at_f() {
-        for id in ["tls.heartbleed", "tls.ccs-injection"] {
+        for id in ["tls.heartbleed", "tls.ccs-injection", "tls.robot"] {
             let mut r = report();
             r.findings = vec![ProbeFinding::of(id, Severity::Critical, "seen")];
             grade(&mut r);

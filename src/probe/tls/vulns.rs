@@ -329,7 +329,11 @@ fn robot(p: &mut Prober<'_>, version: u16) -> Option<Verdict> {
     let round = |p: &Prober<'_>| -> Vec<Sent> {
         let (target, deadline, preamble) =
             (p.target, p.deadline.within(p.per_connection), p.preamble);
-        let hello = client_hello(HelloSpec::legacy(version, &suites, &[]), p.sni.as_deref());
+        let groups = group_ids();
+        let hello = client_hello(
+            HelloSpec::legacy(version, &suites, &groups),
+            p.sni.as_deref(),
+        );
         std::thread::scope(|s| {
             let workers: Vec<_> = Pkcs1::ALL
                 .iter()
