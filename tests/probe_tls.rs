@@ -570,6 +570,8 @@ fn configuration_checks_against_openssl() {
     assert_eq!(f.ocsp_stapling, Some(false));
     assert_eq!(f.early_data, Some(false));
     assert_eq!(f.post_quantum, Some(false));
+    // OpenSSL 3 refuses renegotiations the client starts.
+    assert_eq!(f.client_renegotiation, Some(false), "{:#?}", r.checks);
     // Its default suites include CBC and static RSA ones, taken in the client's order.
     assert_findings(
         &r,
@@ -703,6 +705,73 @@ fn early_data_accepted_is_reported() {
     let r = run(port, &options(&pki));
     assert_eq!(r.features.resumption, Some(true));
     assert_eq!(r.features.early_data, Some(false));
+}
+
+fn renegotiation_check(r: &TlsReport) -> String {
+    r.checks
+        .iter()
+        .find(|c| c.check == "Client-initiated renegotiation")
+        .map_or_else(
+            || panic!("no renegotiation check: {:#?}", r.checks),
+            |c| c.outcome.clone(),
+        )
+}
+
+#[test]
+fn client_initiated_renegotiation_inside_a_real_session() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("reneg", 2048, "sha256");
+    // Allowed: the renegotiating hello, sent inside a verified TLS 1.2 session, gets a
+    // ServerHello.
+    let s = openssl_server(&cert, &key, &["-tls1_2", "-client_renegotiation"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(
+        r.features.client_renegotiation,
+        Some(true),
+        "{:#?}",
+        r.checks
+    );
+    let outcome = renegotiation_check(&r);
+    assert!(
+        outcome.starts_with("ACCEPTED") && outcome.contains("secure (RFC 5746)"),
+        "{outcome}"
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "tls.client-renegotiation")
+        .unwrap();
+    assert_eq!(f.severity, rampart::analysis::Severity::Medium);
+    assert!(
+        r.grade_reasons
+            .iter()
+            .any(|g| g == "A-: client-initiated renegotiation is accepted"),
+        "{:?}",
+        r.grade_reasons
+    );
+    drop(s);
+    // OpenSSL's default and -no_renegotiation answer with the no_renegotiation alert.
+    for args in [&["-tls1_2"][..], &["-tls1_2", "-no_renegotiation"]] {
+        let s = openssl_server(&cert, &key, args);
+        let r = run(s.port, &options(&pki));
+        assert_eq!(
+            renegotiation_check(&r),
+            "refused: the renegotiating ClientHello was answered with the alert no_renegotiation",
+            "{args:?}"
+        );
+        assert_eq!(r.features.client_renegotiation, Some(false));
+        assert!(!ids(&r).contains(&"tls.client-renegotiation"));
+    }
+    // rustls (ECDSA certificate, X25519) never renegotiates.
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert!(
+        renegotiation_check(&r).starts_with("refused"),
+        "{}",
+        renegotiation_check(&r)
+    );
+    assert_eq!(r.features.client_renegotiation, Some(false));
 }
 
 /// How a simulated TLS 1.2 server (hand-built first flight, no real key exchange) treats the

@@ -140,6 +140,7 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         ("0-RTT", f.early_data),
         ("downgrade protection", f.fallback_scsv),
         ("post-quantum", f.post_quantum),
+        ("client renegotiation", f.client_renegotiation),
     ]
     .iter()
     .filter_map(|(name, v)| v.map(|v| format!("{name} {}", if v { "yes" } else { "no" })))

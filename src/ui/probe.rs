@@ -384,6 +384,11 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ("TLS compression", f.compression, Some(false)),
                 ("Heartbeat extension", f.heartbeat, None),
                 ("0-RTT early data", f.early_data, Some(false)),
+                (
+                    "Client-initiated renegotiation",
+                    f.client_renegotiation,
+                    Some(false),
+                ),
             ];
             if facts.iter().any(|(_, v, _)| v.is_some()) {
                 ui.collapsing("Configuration", |ui| {

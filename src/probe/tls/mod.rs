@@ -20,6 +20,7 @@ use tls_parser::{
     TlsPlaintext, TlsRecordHeader, TlsRecordType,
 };
 
+mod renegotiation;
 mod vulns;
 
 use super::starttls::{self, Preamble};
@@ -170,6 +171,8 @@ pub struct Features {
     pub fallback_scsv: Option<bool>,
     /// A hybrid post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768) is accepted.
     pub post_quantum: Option<bool>,
+    /// A renegotiation the client starts inside a completed TLS 1.2 session is accepted.
+    pub client_renegotiation: Option<bool>,
 }
 
 /// The HTTP answer after the handshake (for HSTS).
@@ -329,6 +332,12 @@ impl<'a> HelloSpec<'a> {
 
 /// A ClientHello record, framed and serialized with tls-parser.
 fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
+    client_hello_with(spec, sni, &[])
+}
+
+/// A ClientHello whose `renegotiation_info` carries `verify_data`: empty on a first handshake,
+/// the client's last Finished when renegotiating (RFC 5746).
+fn client_hello_with(spec: HelloSpec<'_>, sni: Option<&str>, verify_data: &[u8]) -> Vec<u8> {
     let mut exts = Vec::new();
     if let Some(name) = sni {
         let mut entry = vec![0u8];
@@ -344,7 +353,9 @@ fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
     if spec.version >= 0x0301 {
         exts.extend(ext(0x000a, &u16_list(spec.groups, 2)));
         exts.extend(ext(0x000b, &[1, 0]));
-        exts.extend(ext(0xff01, &[0]));
+        let mut info = vec![u8::try_from(verify_data.len()).unwrap_or(0)];
+        info.extend_from_slice(verify_data);
+        exts.extend(ext(EXT_RENEGOTIATION_INFO, &info));
     }
     if spec.version >= 0x0303 {
         exts.extend(ext(0x000d, &u16_list(&SIGNATURE_SCHEMES, 2)));
@@ -435,6 +446,8 @@ enum Answer {
         version: u16,
         suite: u16,
         group: Option<u16>,
+        /// The ServerHello's body, as sent (for a transcript).
+        server_hello: Vec<u8>,
         /// The rest of the server's first flight (TLS 1.2 and older), when it was read.
         flight: Flight,
         /// The server went on as a real one does: its whole first flight up to
@@ -749,6 +762,7 @@ fn hello_answer(messages: &[(u8, Vec<u8>)], complete: bool, cut: Option<String>)
                 version: h.version,
                 suite: h.suite,
                 group: h.group,
+                server_hello: body.clone(),
                 flight: messages[1..].to_vec(),
                 complete,
                 retry: h.retry,
@@ -1092,6 +1106,12 @@ pub fn probe(
         if report.speaks_tls && !options.quick {
             progress("resumption");
             resumption(&mut p, &mut report);
+            // Last: a server that refuses may hold the connection a while (openssl s_server
+            // sleeps a second), which must not delay the other checks.
+            if report.protocols.get("TLSv1.2").copied().unwrap_or(false) {
+                progress("renegotiation");
+                renegotiation::check(&mut p, &mut report);
+            }
         }
         if !report.speaks_tls {
             report
@@ -1448,6 +1468,7 @@ fn protocols_and_suites(
     if let Some((version, _)) = &best_legacy {
         vulns::check(p, report, *version);
     }
+
     // The finite-field DH size, from the ServerKeyExchange of a DHE suite.
     let dhe: Vec<u16> = report
         .cipher_suites
@@ -2886,6 +2907,11 @@ fn grade(report: &mut TlsReport) {
             '-',
             "TLS_FALLBACK_SCSV is not honoured",
         ),
+        (
+            "tls.client-renegotiation",
+            '-',
+            "client-initiated renegotiation is accepted",
+        ),
     ] {
         if has(id, report) {
             lower(grade, why, &mut reasons);
@@ -2988,6 +3014,7 @@ mod verdicts {
                 early_data: Some(false),
                 fallback_scsv: Some(true),
                 post_quantum: Some(true),
+                client_renegotiation: Some(false),
             },
             certificate: None,
             starttls: None,
@@ -3110,6 +3137,18 @@ mod verdicts {
         let mut strong = report();
         strong.server_preference.insert("TLSv1.2", false);
         assert!(ids(&strong).is_empty());
+    }
+
+    #[test]
+    fn client_renegotiation_caps_at_a_minus() {
+        let mut r = report();
+        r.findings = vec![ProbeFinding::of(
+            "tls.client-renegotiation",
+            Severity::Medium,
+            "seen",
+        )];
+        grade(&mut r);
+        assert_eq!(r.grade, "A-");
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn run(
 }
 
 /// One record from the server: (content type, body), or why there is none.
-fn record(stream: &mut Stream) -> Result<(u8, Vec<u8>), String> {
+pub(super) fn record(stream: &mut Stream) -> Result<(u8, Vec<u8>), String> {
     let mut header = [0u8; 5];
     stream
         .read_exact(&mut header)
