@@ -82,6 +82,18 @@ impl<'a> HelloSpec<'a> {
             key_share: false,
         }
     }
+
+    /// A TLS 1.3 hello (`supported_versions` says 1.3 only), with a key share for the first
+    /// group when `key_share` is set.
+    pub(super) fn tls13(suites: &'a [u16], groups: &'a [u16], key_share: bool) -> Self {
+        HelloSpec {
+            version: 0x0303,
+            tls13: true,
+            suites,
+            groups,
+            key_share,
+        }
+    }
 }
 
 /// A ClientHello record, framed and serialized with tls-parser.
@@ -654,13 +666,7 @@ mod tests {
     #[test]
     fn hello_round_trips_through_tls_parser() {
         let bytes = client_hello(
-            HelloSpec {
-                version: 0x0303,
-                tls13: true,
-                suites: &[0x1301, 0xc02f],
-                groups: &[0x001d],
-                key_share: true,
-            },
+            HelloSpec::tls13(&[0x1301, 0xc02f], &[0x001d], true),
             Some("example.test"),
         );
         let (rest, record) = tls_parser::parse_tls_plaintext(&bytes).unwrap();

@@ -627,13 +627,7 @@ impl Prober<'_> {
         let groups = group_ids();
         let answer = self.hello(
             "TLSv1.3 ClientHello",
-            HelloSpec {
-                version: 0x0303,
-                tls13: true,
-                suites: &TLS13_SUITES,
-                groups: &groups,
-                key_share: true,
-            },
+            HelloSpec::tls13(&TLS13_SUITES, &groups, true),
             false,
         );
         matches!(

@@ -173,13 +173,7 @@ pub(super) fn protocols_and_suites(
     }
     let answer = p.hello(
         "TLSv1.3 ClientHello",
-        HelloSpec {
-            version: 0x0303,
-            tls13: true,
-            suites: &TLS13_SUITES,
-            groups: &groups,
-            key_share: true,
-        },
+        HelloSpec::tls13(&TLS13_SUITES, &groups, true),
         false,
     );
     evidence.tls13_offered = matches!(
@@ -210,13 +204,7 @@ pub(super) fn protocols_and_suites(
             // or refuses when it supports none of those offered.
             let answer = p.hello(
                 &format!("TLSv1.3 group {name}"),
-                HelloSpec {
-                    version: 0x0303,
-                    tls13: true,
-                    suites: &TLS13_SUITES,
-                    groups: &[group],
-                    key_share: false,
-                },
+                HelloSpec::tls13(&TLS13_SUITES, &[group], false),
                 false,
             );
             if matches!(answer, Answer::Hello { version: 0x0304, group: Some(g), .. } if g == group)
