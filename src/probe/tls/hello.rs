@@ -96,6 +96,14 @@ impl<'a> HelloSpec<'a> {
     }
 }
 
+/// A handshake message: type, 24-bit length, body.
+pub(super) fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let [_, a, b, c] = u32::try_from(body.len()).unwrap_or(0).to_be_bytes();
+    let mut out = vec![kind, a, b, c];
+    out.extend_from_slice(body);
+    out
+}
+
 /// A ClientHello record, framed and serialized with tls-parser.
 pub(super) fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
     client_hello_with(spec, sni, &[])

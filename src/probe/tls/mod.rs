@@ -35,8 +35,8 @@ use handshakes::{client_identity, handshakes, resumption, trust};
 pub use hello::describe_server_bytes;
 use hello::{
     Answer, EXT_EMS, EXT_RENEGOTIATION_INFO, Flight, GROUPS, HelloSpec, MAX_FLIGHT, alert_name,
-    client_hello, client_hello_with, describe_answer, exchange, not_tls_text, open, read_answer,
-    version_name,
+    client_hello, client_hello_with, describe_answer, exchange, message, not_tls_text, open,
+    read_answer, version_name,
 };
 use suites::{TLS13_SUITES, legacy_suites, protocols_and_suites};
 

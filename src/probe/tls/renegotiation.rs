@@ -22,7 +22,7 @@ use aws_lc_rs::tls_prf::{P_SHA256, Secret};
 use super::vulns::record;
 use super::{
     Answer, EXT_EMS, EXT_RENEGOTIATION_INFO, HelloSpec, MAX_FLIGHT, Prober, TlsReport, alert_name,
-    client_hello, client_hello_with, describe_answer, open, read_answer,
+    client_hello, client_hello_with, describe_answer, message, open, read_answer,
 };
 use crate::probe::{ProbeFinding, Stream};
 use crate::vocab::Severity;
@@ -138,14 +138,6 @@ impl Direction {
         self.seq += 1;
         Some(plain)
     }
-}
-
-/// A handshake message: type, 24-bit length, body.
-fn message(kind: u8, body: &[u8]) -> Vec<u8> {
-    let [_, a, b, c] = u32::try_from(body.len()).unwrap_or(0).to_be_bytes();
-    let mut out = vec![kind, a, b, c];
-    out.extend_from_slice(body);
-    out
 }
 
 /// The TLS 1.2 PRF with SHA-256 (aws-lc-rs), `len` bytes.

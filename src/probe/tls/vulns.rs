@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     Answer, HelloSpec, MAX_FLIGHT, Prober, TlsReport, alert_name, client_hello, group_ids,
-    legacy_suites, open, read_answer, version_name,
+    legacy_suites, message, open, read_answer, version_name,
 };
 use crate::probe::{ProbeFinding, Stream};
 use crate::vocab::Severity;
@@ -466,9 +466,7 @@ fn robot_connection(
         body.extend_from_slice(&len.to_be_bytes());
     }
     body.extend_from_slice(&encrypted);
-    let [_, b1, b2, b3] = u32::try_from(body.len()).unwrap_or(0).to_be_bytes();
-    let mut handshake = vec![16, b1, b2, b3];
-    handshake.extend_from_slice(&body);
+    let handshake = message(16, &body);
     let mut out = vec![22, hi, lo];
     out.extend_from_slice(&u16::try_from(handshake.len()).unwrap_or(0).to_be_bytes());
     out.extend_from_slice(&handshake);
