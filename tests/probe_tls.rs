@@ -774,6 +774,112 @@ fn client_initiated_renegotiation_inside_a_real_session() {
     assert_eq!(r.features.client_renegotiation, Some(false));
 }
 
+#[test]
+fn renegotiation_is_tested_with_every_key_exchange_and_record_type() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("suites", 2048, "sha256");
+    // Static RSA with CBC and HMAC-SHA1 (what sslyze tests and rustls cannot speak), DHE,
+    // SHA-384 CBC, ChaCha20 and AES-256-GCM: each completes a verified session and has its
+    // renegotiation answered.
+    for suite in [
+        "AES128-SHA",
+        "AES256-SHA256",
+        "AES128-GCM-SHA256",
+        "DHE-RSA-AES256-SHA",
+        "DHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-SHA384",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ] {
+        let s = openssl_server(
+            &cert,
+            &key,
+            &["-tls1_2", "-cipher", suite, "-client_renegotiation"],
+        );
+        let r = run(s.port, &options(&pki));
+        let outcome = renegotiation_check(&r);
+        assert!(outcome.starts_with("ACCEPTED"), "{suite}: {outcome}");
+        assert_eq!(r.features.client_renegotiation, Some(true), "{suite}");
+        drop(s);
+    }
+    // And the refusal is seen over CBC records too.
+    let s = openssl_server(&cert, &key, &["-tls1_2", "-cipher", "AES128-SHA"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(
+        renegotiation_check(&r),
+        "refused: the renegotiating ClientHello was answered with the alert no_renegotiation"
+    );
+    // rustls speaks none of these suites: its failure is explained, not read as a demand
+    // for a client certificate, and resumption is still tested (by hand).
+    let rustls = r
+        .checks
+        .iter()
+        .find(|c| c.check.starts_with("rustls handshake"))
+        .unwrap();
+    assert!(
+        rustls.outcome.contains("none of the suites rustls speaks"),
+        "{}",
+        rustls.outcome
+    );
+    // (The server's first flight has no CertificateRequest.)
+    assert_eq!(r.client_cert, "none");
+    assert_eq!(r.features.session_ids, Some(true), "{:#?}", r.checks);
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+}
+
+#[test]
+fn session_id_resumption_is_told_apart_from_tickets() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("resume", 2048, "sha256");
+    let check = |r: &TlsReport, name: &str| {
+        r.checks
+            .iter()
+            .find(|c| c.check == name)
+            .map_or_else(|| panic!("no {name}: {:#?}", r.checks), |c| c.outcome.clone())
+    };
+    // No session cache, tickets on: a session id is still handed out, but only the ticket
+    // resumes. A hello without the ticket extension shows it.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "AES128-SHA", "-no_cache"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.session_ids, Some(false), "{:#?}", r.checks);
+    assert_eq!(r.features.session_tickets, Some(true));
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+    assert!(
+        check(&r, "TLS 1.2 session-ticket resumption").starts_with("resumed"),
+        "{:#?}",
+        r.checks
+    );
+    drop(s);
+    // Neither: nothing resumes.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "AES128-SHA", "-no_cache", "-no_ticket"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.session_ids, Some(false), "{:#?}", r.checks);
+    assert_eq!(r.features.resumption, Some(false), "{:#?}", r.checks);
+    drop(s);
+    // A cache and no tickets: the id resumes.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_2", "-cipher", "AES128-SHA", "-no_ticket"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.session_ids, Some(true), "{:#?}", r.checks);
+    assert_eq!(r.features.resumption, Some(true));
+    assert!(
+        check(&r, "TLS 1.2 session-id resumption").starts_with("resumed"),
+        "{:#?}",
+        r.checks
+    );
+}
+
 /// How a simulated TLS 1.2 server (hand-built first flight, no real key exchange) treats the
 /// records that Heartbleed and CCS injection are detected with.
 #[derive(Clone, Copy)]

@@ -135,6 +135,7 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         ("compression", f.compression),
         ("heartbeat", f.heartbeat),
         ("session tickets", f.session_tickets),
+        ("session-id resumption", f.session_ids),
         ("resumption", f.resumption),
         ("OCSP stapling", f.ocsp_stapling),
         ("0-RTT", f.early_data),
@@ -143,7 +144,10 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         ("client renegotiation", f.client_renegotiation),
     ]
     .iter()
-    .filter_map(|(name, v)| v.map(|v| format!("{name} {}", if v { "yes" } else { "no" })))
+    .map(|(name, v)| match v {
+        Some(v) => format!("{name} {}", if *v { "yes" } else { "no" }),
+        None => format!("{name} not tested"),
+    })
     .collect();
     for (i, line) in config.chunks(4).enumerate() {
         let _ = writeln!(
@@ -210,6 +214,13 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
             "  HSTS         {}",
             h.hsts.as_deref().unwrap_or("none")
         );
+    } else if r.speaks_tls {
+        let why = if r.starttls.is_some() {
+            "the protocol is not HTTP"
+        } else {
+            "no HTTP answer after the handshake"
+        };
+        let _ = writeln!(out, "  HTTP/HSTS    not tested: {why}");
     }
     findings_text(&mut out, &r.findings, color);
     if !r.grade_reasons.is_empty() {

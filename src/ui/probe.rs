@@ -379,6 +379,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ),
                 ("OCSP stapling", f.ocsp_stapling, Some(true)),
                 ("Session tickets", f.session_tickets, None),
+                ("Session-id resumption", f.session_ids, None),
                 ("Session resumption", f.resumption, None),
                 ("Post-quantum key exchange", f.post_quantum, Some(true)),
                 ("TLS compression", f.compression, Some(false)),
@@ -394,8 +395,13 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ui.collapsing("Configuration", |ui| {
                     egui::Grid::new("tls-config").striped(true).show(ui, |ui| {
                         for (what, v, good) in facts {
-                            let Some(v) = v else { continue };
                             ui.label(what);
+                            let Some(v) = v else {
+                                ui.label(RichText::new("not tested").weak())
+                                    .on_hover_text("The check log below says why.");
+                                ui.end_row();
+                                continue;
+                            };
                             let text = if v { "yes" } else { "no" };
                             ui.label(if good.is_none_or(|g| g == v) {
                                 RichText::new(text)

@@ -355,7 +355,7 @@ pub(super) fn rustls_handshake(
 /// TLS 1.3 tickets); the second offers it, and on TLS 1.3 sends early data when the ticket
 /// allows it. Behind a preamble no early data is sent (the server's protocol is not HTTP).
 pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
-    const CHECK: &str = "session resumption and 0-RTT";
+    const CHECK: &str = "session resumption and 0-RTT (rustls)";
     if !p.may(CHECK) {
         return;
     }
@@ -450,6 +450,29 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
         (None, _) => "not tested".into(),
     });
     p.log(CHECK, outcomes.join("; "), started);
+    if resumed.is_none() {
+        explain_rustls_failure(p, report);
+    }
+}
+
+/// The suites rustls speaks in TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305.
+const RUSTLS_TLS12: [u16; 6] = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
+
+/// After a failed rustls handshake, says so when the reason is rustls's own limits (a server
+/// with none of the suites or versions it speaks) rather than the server's demands.
+fn explain_rustls_failure(p: &mut Prober<'_>, report: &TlsReport) {
+    let tls13 = report.protocols.get("TLSv1.3").copied().unwrap_or(false);
+    let common = report.cipher_suites.iter().any(|s| {
+        s.protocol == "TLSv1.2" && RUSTLS_TLS12.iter().any(|i| s.id == format!("0x{i:04X}"))
+    });
+    if !tls13
+        && !common
+        && let Some(last) = p.checks.last_mut()
+    {
+        last.outcome.push_str(
+            " (expected: the server has none of the suites rustls speaks, which are TLS 1.3 and TLS 1.2 ECDHE with AES-GCM or ChaCha20; the hand-made checks cover it)",
+        );
+    }
 }
 
 pub(super) fn describe_rustls(e: &std::io::Error) -> String {
@@ -488,11 +511,14 @@ pub(super) fn handshakes(
     if modern {
         if let Some(h) = rustls_handshake(
             p,
-            "handshake without a client certificate",
+            "rustls handshake (as a modern client, no client certificate)",
             None,
             &host_header,
             &target.path,
         ) {
+            if h.refused.is_some() {
+                explain_rustls_failure(p, report);
+            }
             if h.proved
                 && let Some(version) = h.version
             {
@@ -526,7 +552,7 @@ pub(super) fn handshakes(
             && report.client_cert != "none"
             && let Some(h) = rustls_handshake(
                 p,
-                "handshake with the client certificate",
+                "rustls handshake with the client certificate",
                 Some(identity),
                 &host_header,
                 &target.path,

@@ -69,6 +69,16 @@ pub(super) struct HelloSpec<'a> {
     /// Send a key share for the first group (TLS 1.3); without one the server answers with a
     /// HelloRetryRequest naming the group it wants.
     pub(super) key_share: bool,
+    /// The session id to offer (a session to resume by id); a fresh random one otherwise.
+    pub(super) session_id: Option<&'a [u8]>,
+    /// The `session_ticket` extension's content: empty to ask for a ticket, a ticket to resume
+    /// with; `None` leaves the extension out (so a server can only resume by session id).
+    pub(super) ticket: Option<&'a [u8]>,
+    /// Offer DEFLATE before null compression (a server that picks it compresses).
+    pub(super) compression: bool,
+    /// `renegotiation_info`: empty on a first handshake, the client's last Finished when
+    /// renegotiating (RFC 5746).
+    pub(super) renegotiation: &'a [u8],
 }
 
 impl<'a> HelloSpec<'a> {
@@ -80,6 +90,10 @@ impl<'a> HelloSpec<'a> {
             suites,
             groups,
             key_share: false,
+            session_id: None,
+            ticket: Some(&[]),
+            compression: true,
+            renegotiation: &[],
         }
     }
 
@@ -92,7 +106,31 @@ impl<'a> HelloSpec<'a> {
             suites,
             groups,
             key_share,
+            session_id: None,
+            ticket: Some(&[]),
+            compression: false,
+            renegotiation: &[],
         }
+    }
+
+    /// The same hello offering `session_id`, with `ticket` as the `session_ticket` extension
+    /// (`None`: without the extension), and null compression only.
+    pub(super) fn resuming(
+        mut self,
+        session_id: Option<&'a [u8]>,
+        ticket: Option<&'a [u8]>,
+    ) -> Self {
+        self.session_id = session_id;
+        self.ticket = ticket;
+        self.compression = false;
+        self
+    }
+
+    /// The same hello as a renegotiation inside a session whose client Finished was
+    /// `verify_data`.
+    pub(super) fn renegotiating(mut self, verify_data: &'a [u8]) -> Self {
+        self.renegotiation = verify_data;
+        self
     }
 }
 
@@ -106,16 +144,6 @@ pub(super) fn message(kind: u8, body: &[u8]) -> Vec<u8> {
 
 /// A ClientHello record, framed and serialized with tls-parser.
 pub(super) fn client_hello(spec: HelloSpec<'_>, sni: Option<&str>) -> Vec<u8> {
-    client_hello_with(spec, sni, &[])
-}
-
-/// A ClientHello whose `renegotiation_info` carries `verify_data`: empty on a first handshake,
-/// the client's last Finished when renegotiating (RFC 5746).
-pub(super) fn client_hello_with(
-    spec: HelloSpec<'_>,
-    sni: Option<&str>,
-    verify_data: &[u8],
-) -> Vec<u8> {
     let mut exts = Vec::new();
     if let Some(name) = sni {
         let mut entry = vec![0u8];
@@ -131,8 +159,8 @@ pub(super) fn client_hello_with(
     if spec.version >= 0x0301 {
         exts.extend(ext(0x000a, &u16_list(spec.groups, 2)));
         exts.extend(ext(0x000b, &[1, 0]));
-        let mut info = vec![u8::try_from(verify_data.len()).unwrap_or(0)];
-        info.extend_from_slice(verify_data);
+        let mut info = vec![u8::try_from(spec.renegotiation.len()).unwrap_or(0)];
+        info.extend_from_slice(spec.renegotiation);
         exts.extend(ext(EXT_RENEGOTIATION_INFO, &info));
     }
     if spec.version >= 0x0303 {
@@ -142,7 +170,9 @@ pub(super) fn client_hello_with(
         // What the ServerHello echoes tells the configuration (see `Extras`): extended
         // master secret, session tickets, OCSP stapling, heartbeat (peer may send).
         exts.extend(ext(EXT_EMS, &[]));
-        exts.extend(ext(EXT_SESSION_TICKET, &[]));
+        if let Some(ticket) = spec.ticket {
+            exts.extend(ext(EXT_SESSION_TICKET, ticket));
+        }
         exts.extend(ext(EXT_STATUS_REQUEST, &[1, 0, 0, 0, 0]));
         exts.extend(ext(EXT_HEARTBEAT, &[1]));
     }
@@ -163,17 +193,18 @@ pub(super) fn client_hello_with(
         exts.extend(ext(0x0033, &data));
     }
     let random = random_bytes::<32>();
-    let session = random_bytes::<32>();
+    let fresh = random_bytes::<32>();
+    let session = spec.session_id.unwrap_or(&fresh);
     let hello = TlsClientHelloContents {
         version: tls_parser::TlsVersion(spec.version),
         random: &random,
-        session_id: Some(&session),
+        session_id: Some(session),
         ciphers: spec.suites.iter().map(|s| TlsCipherSuiteID(*s)).collect(),
         // DEFLATE first where the protocol allows it: a server that picks it compresses.
-        comp: if spec.tls13 {
-            vec![TlsCompressionID(0)]
-        } else {
+        comp: if spec.compression {
             vec![TlsCompressionID(1), TlsCompressionID(0)]
+        } else {
+            vec![TlsCompressionID(0)]
         },
         ext: Some(&exts),
     };
@@ -313,15 +344,26 @@ pub(super) fn exchange(
     hello: &[u8],
     whole_flight: bool,
 ) -> Answer {
-    let mut stream = match open(target, deadline, preamble) {
-        Ok(s) => s,
-        Err(e) => return Answer::Failed(e),
-    };
+    start(target, deadline, preamble, hello, whole_flight).map_or_else(Answer::Failed, |(_, a)| a)
+}
+
+/// A connection with `hello` sent and the server's answer read (the ServerHello, or with
+/// `whole_flight` its first flight): how every hand-made exchange begins. The stream is kept
+/// for what the check sends next.
+pub(super) fn start(
+    target: &Target,
+    deadline: Deadline,
+    preamble: Option<Preamble>,
+    hello: &[u8],
+    whole_flight: bool,
+) -> Result<(Stream, Answer), String> {
+    let mut stream = open(target, deadline, preamble)?;
     stream.set_read_limit(MAX_FLIGHT);
-    if let Err(e) = stream.write_all(hello) {
-        return Answer::Failed(format!("cannot send the ClientHello: {}", describe_io(&e)));
-    }
-    read_answer(&mut stream, whole_flight)
+    stream
+        .write_all(hello)
+        .map_err(|e| format!("cannot send the ClientHello: {}", describe_io(&e)))?;
+    let answer = read_answer(&mut stream, whole_flight);
+    Ok((stream, answer))
 }
 
 pub(super) fn read_answer(stream: &mut impl Read, whole_flight: bool) -> Answer {

@@ -25,6 +25,7 @@ mod grade;
 mod handshakes;
 mod hello;
 mod renegotiation;
+mod session;
 mod suites;
 mod vulns;
 
@@ -34,9 +35,8 @@ use grade::grade;
 use handshakes::{client_identity, handshakes, resumption, trust};
 pub use hello::describe_server_bytes;
 use hello::{
-    Answer, EXT_EMS, EXT_RENEGOTIATION_INFO, Flight, GROUPS, HelloSpec, MAX_FLIGHT, alert_name,
-    client_hello, client_hello_with, describe_answer, exchange, message, not_tls_text, open,
-    read_answer, version_name,
+    Answer, Flight, GROUPS, HelloSpec, alert_name, client_hello, describe_answer, exchange,
+    message, not_tls_text, version_name,
 };
 use suites::{TLS13_SUITES, legacy_suites, protocols_and_suites};
 
@@ -421,6 +421,9 @@ pub fn probe(
         if report.speaks_tls && !options.quick {
             progress("resumption");
             resumption(&mut p, &mut report);
+            if report.protocols.get("TLSv1.2").copied().unwrap_or(false) {
+                session::resumption(&mut p, &mut report);
+            }
             // Last: a server that refuses may hold the connection a while (openssl s_server
             // sleeps a second), which must not delay the other checks.
             if report.protocols.get("TLSv1.2").copied().unwrap_or(false) {

@@ -191,7 +191,6 @@ pub(super) fn protocols_and_suites(
         f.extended_master_secret = has(EXT_EMS);
         f.heartbeat = has(EXT_HEARTBEAT);
         f.session_tickets = has(EXT_SESSION_TICKET);
-        f.session_ids = Some(extras.session_id);
         f.compression = Some(extras.compression != 0);
     }
     if quick {
@@ -270,12 +269,10 @@ pub(super) fn enumerate(
     while !remaining.is_empty() && accepted.len() < 64 {
         let answer = p.hello(
             &format!("{key} cipher suites ({} offered)", remaining.len()),
-            HelloSpec {
-                version: if tls13 { 0x0303 } else { version },
-                tls13,
-                suites: &remaining,
-                groups: &groups,
-                key_share: true,
+            if tls13 {
+                HelloSpec::tls13(&remaining, &groups, true)
+            } else {
+                HelloSpec::legacy(version, &remaining, &groups)
             },
             false,
         );
@@ -293,12 +290,10 @@ pub(super) fn enumerate(
         let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
         let answer = p.hello(
             &format!("{key} server preference"),
-            HelloSpec {
-                version: if tls13 { 0x0303 } else { version },
-                tls13,
-                suites: &reversed,
-                groups: &groups,
-                key_share: true,
+            if tls13 {
+                HelloSpec::tls13(&reversed, &groups, true)
+            } else {
+                HelloSpec::legacy(version, &reversed, &groups)
             },
             false,
         );

@@ -23,9 +23,10 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
+use super::hello::start;
 use super::{
-    Answer, HelloSpec, MAX_FLIGHT, Prober, TlsReport, alert_name, client_hello, group_ids,
-    legacy_suites, message, open, read_answer, version_name,
+    Answer, HelloSpec, Prober, TlsReport, alert_name, client_hello, group_ids, legacy_suites,
+    message, version_name,
 };
 use crate::probe::{ProbeFinding, Stream};
 use crate::vocab::Severity;
@@ -98,32 +99,31 @@ fn run(
         HelloSpec::legacy(version, legacy_suites(), &groups),
         p.sni.as_deref(),
     );
-    let verdict = match open(p.target, p.deadline.within(p.per_connection), p.preamble) {
+    let verdict = match start(
+        p.target,
+        p.deadline.within(p.per_connection),
+        p.preamble,
+        &hello,
+        true,
+    ) {
         Err(e) => Verdict::Inconclusive(e),
-        Ok(mut stream) => {
-            stream.set_read_limit(MAX_FLIGHT);
-            if let Err(e) = stream.write_all(&hello) {
-                Verdict::Inconclusive(format!("cannot send the ClientHello: {e}"))
-            } else {
-                match read_answer(&mut stream, true) {
-                    Answer::Hello {
-                        version: v,
-                        complete: true,
-                        ..
-                    } if v < 0x0304 => {
-                        stream.reset_read_count();
-                        stream.set_read_limit(64 * 1024);
-                        stream.shorten(QUIET);
-                        test(&mut stream, v)
-                    }
-                    other => Verdict::Inconclusive(format!(
-                        "no complete {} first flight ({})",
-                        version_name(version),
-                        super::describe_answer(&other)
-                    )),
-                }
+        Ok((mut stream, answer)) => match answer {
+            Answer::Hello {
+                version: v,
+                complete: true,
+                ..
+            } if v < 0x0304 => {
+                stream.reset_read_count();
+                stream.set_read_limit(64 * 1024);
+                stream.shorten(QUIET);
+                test(&mut stream, v)
             }
-        }
+            other => Verdict::Inconclusive(format!(
+                "no complete {} first flight ({})",
+                version_name(version),
+                super::describe_answer(&other)
+            )),
+        },
     };
     p.log(check, verdict.text(), started);
     Some(verdict)
@@ -271,7 +271,7 @@ impl Pkcs1 {
 }
 
 /// The server's RSA key (modulus, exponent) from a first flight's Certificate.
-fn rsa_key(flight: &[(u8, Vec<u8>)]) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(super) fn rsa_key(flight: &[(u8, Vec<u8>)]) -> Option<(Vec<u8>, Vec<u8>)> {
     let (_, body) = flight.iter().find(|(t, _)| *t == 11)?;
     let leaf = super::parse_certificate_list(body).into_iter().next()?;
     let (_, cert) = x509_parser::parse_x509_certificate(&leaf).ok()?;
@@ -285,6 +285,20 @@ fn rsa_key(flight: &[(u8, Vec<u8>)]) -> Option<(Vec<u8>, Vec<u8>)> {
         }
         _ => None,
     }
+}
+
+/// `block` (as long as the modulus) raised to the public exponent: the ciphertext, as long as
+/// the modulus.
+pub(super) fn rsa_encrypt(n: &[u8], e: &[u8], block: &[u8]) -> Vec<u8> {
+    let c = num_bigint::BigUint::from_bytes_be(block)
+        .modpow(
+            &num_bigint::BigUint::from_bytes_be(e),
+            &num_bigint::BigUint::from_bytes_be(n),
+        )
+        .to_bytes_be();
+    let mut out = vec![0u8; n.len() - c.len().min(n.len())];
+    out.extend_from_slice(&c);
+    out
 }
 
 /// The RSA key-exchange suites (static RSA), the only ones ROBOT concerns.
@@ -411,15 +425,11 @@ fn robot_connection(
     version: u16,
     filler: &[u8],
 ) -> Sent {
-    let mut stream = match open(target, deadline, preamble) {
+    let (mut stream, answer) = match start(target, deadline, preamble, hello, true) {
         Ok(s) => s,
         Err(e) => return Sent::Failed(e),
     };
-    stream.set_read_limit(MAX_FLIGHT);
-    if let Err(e) = stream.write_all(hello) {
-        return Sent::Failed(format!("cannot send the ClientHello: {e}"));
-    }
-    let (v, flight) = match read_answer(&mut stream, true) {
+    let (v, flight) = match answer {
         Answer::Hello {
             version: v,
             complete: true,
@@ -447,15 +457,7 @@ fn robot_connection(
     if !(64..=1024).contains(&k) {
         return Sent::NoRsa(format!("a {}-bit RSA key", k * 8));
     }
-    let m = num_bigint::BigUint::from_bytes_be(&kind.block(k, v, filler));
-    let c = m
-        .modpow(
-            &num_bigint::BigUint::from_bytes_be(&e),
-            &num_bigint::BigUint::from_bytes_be(&n),
-        )
-        .to_bytes_be();
-    let mut encrypted = vec![0u8; k - c.len().min(k)];
-    encrypted.extend_from_slice(&c);
+    let encrypted = rsa_encrypt(&n, &e, &kind.block(k, v, filler));
     let [hi, lo] = v.to_be_bytes();
     let Ok(len) = u16::try_from(encrypted.len()) else {
         return Sent::NoRsa("the key is too large".into());
