@@ -828,14 +828,50 @@ fn renegotiation_is_tested_with_every_key_exchange_and_record_type() {
 }
 
 #[test]
+fn groups_are_enumerated_for_tls12_only_servers_and_ffdhe_in_tls13() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("groups", 2048, "sha256");
+    // No TLS 1.3: the curves come from the ECDHE ServerKeyExchange, one offered at a time.
+    let s = openssl_server(&cert, &key, &["-tls1_2", "-groups", "P-384:P-256"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.groups, ["secp256r1", "secp384r1"], "{:#?}", r.checks);
+    assert_eq!(r.groups_protocol, Some("TLSv1.2"));
+    // What needs TLS 1.3 does not apply; what could not be tested says so.
+    let config = r.configuration();
+    let answer = |short: &str| config.iter().find(|c| c.short == short).unwrap().answer();
+    assert_eq!(answer("0-RTT"), "n/a");
+    assert_eq!(answer("post-quantum"), "n/a");
+    assert_eq!(answer("downgrade protection"), "n/a");
+    assert_eq!(answer("session-id resumption"), "yes");
+    let text = rampart::report::probe::tls_text(&r, false);
+    assert!(text.contains("0-RTT n/a"), "{text}");
+    assert!(text.contains("(TLSv1.2 key exchange)"), "{text}");
+    drop(s);
+    // TLS 1.3 with the RFC 7919 finite-field groups, the large ones included.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &["-tls1_3", "-groups", "ffdhe4096:X25519:ffdhe8192"],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(
+        r.groups,
+        ["x25519", "ffdhe4096", "ffdhe8192"],
+        "{:#?}",
+        r.checks
+    );
+    assert_eq!(r.groups_protocol, Some("TLSv1.3"));
+}
+
+#[test]
 fn session_id_resumption_is_told_apart_from_tickets() {
     let pki = Pki::new();
     let (cert, key) = pki.openssl_leaf("resume", 2048, "sha256");
     let check = |r: &TlsReport, name: &str| {
-        r.checks
-            .iter()
-            .find(|c| c.check == name)
-            .map_or_else(|| panic!("no {name}: {:#?}", r.checks), |c| c.outcome.clone())
+        r.checks.iter().find(|c| c.check == name).map_or_else(
+            || panic!("no {name}: {:#?}", r.checks),
+            |c| c.outcome.clone(),
+        )
     };
     // No session cache, tickets on: a session id is still handed out, but only the ticket
     // resumes. A hello without the ticket extension shows it.
@@ -858,7 +894,13 @@ fn session_id_resumption_is_told_apart_from_tickets() {
     let s = openssl_server(
         &cert,
         &key,
-        &["-tls1_2", "-cipher", "AES128-SHA", "-no_cache", "-no_ticket"],
+        &[
+            "-tls1_2",
+            "-cipher",
+            "AES128-SHA",
+            "-no_cache",
+            "-no_ticket",
+        ],
     );
     let r = run(s.port, &options(&pki));
     assert_eq!(r.features.session_ids, Some(false), "{:#?}", r.checks);

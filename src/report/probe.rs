@@ -126,29 +126,23 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         }
     }
     if !r.groups.is_empty() {
-        let _ = writeln!(out, "  Groups       {}", r.groups.join(", "));
+        let _ = writeln!(
+            out,
+            "  Groups       {}{}",
+            r.groups.join(", "),
+            r.groups_protocol
+                .map(|p| format!("  ({p} key exchange)"))
+                .unwrap_or_default()
+        );
     }
-    let f = &r.features;
-    let config: Vec<String> = [
-        ("secure renegotiation", f.secure_renegotiation),
-        ("extended master secret", f.extended_master_secret),
-        ("compression", f.compression),
-        ("heartbeat", f.heartbeat),
-        ("session tickets", f.session_tickets),
-        ("session-id resumption", f.session_ids),
-        ("resumption", f.resumption),
-        ("OCSP stapling", f.ocsp_stapling),
-        ("0-RTT", f.early_data),
-        ("downgrade protection", f.fallback_scsv),
-        ("post-quantum", f.post_quantum),
-        ("client renegotiation", f.client_renegotiation),
-    ]
-    .iter()
-    .map(|(name, v)| match v {
-        Some(v) => format!("{name} {}", if *v { "yes" } else { "no" }),
-        None => format!("{name} not tested"),
-    })
-    .collect();
+    let config: Vec<String> = if r.speaks_tls {
+        r.configuration()
+            .iter()
+            .map(|c| format!("{} {}", c.short, c.answer()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     for (i, line) in config.chunks(4).enumerate() {
         let _ = writeln!(
             out,

@@ -359,55 +359,27 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     }
                 });
             }
-            let f = &r.features;
-            let facts: Vec<(&str, Option<bool>, Option<bool>)> = vec![
-                // (what, observed, the good answer where there is one)
-                (
-                    "Secure renegotiation (RFC 5746)",
-                    f.secure_renegotiation,
-                    Some(true),
-                ),
-                (
-                    "Extended master secret",
-                    f.extended_master_secret,
-                    Some(true),
-                ),
-                (
-                    "Downgrade protection (fallback SCSV)",
-                    f.fallback_scsv,
-                    Some(true),
-                ),
-                ("OCSP stapling", f.ocsp_stapling, Some(true)),
-                ("Session tickets", f.session_tickets, None),
-                ("Session-id resumption", f.session_ids, None),
-                ("Session resumption", f.resumption, None),
-                ("Post-quantum key exchange", f.post_quantum, Some(true)),
-                ("TLS compression", f.compression, Some(false)),
-                ("Heartbeat extension", f.heartbeat, None),
-                ("0-RTT early data", f.early_data, Some(false)),
-                (
-                    "Client-initiated renegotiation",
-                    f.client_renegotiation,
-                    Some(false),
-                ),
-            ];
-            if facts.iter().any(|(_, v, _)| v.is_some()) {
+            let facts = r.configuration();
+            if r.speaks_tls && facts.iter().any(|c| c.value.is_some()) {
                 ui.collapsing("Configuration", |ui| {
                     egui::Grid::new("tls-config").striped(true).show(ui, |ui| {
-                        for (what, v, good) in facts {
-                            ui.label(what);
-                            let Some(v) = v else {
-                                ui.label(RichText::new("not tested").weak())
-                                    .on_hover_text("The check log below says why.");
-                                ui.end_row();
-                                continue;
-                            };
-                            let text = if v { "yes" } else { "no" };
-                            ui.label(if good.is_none_or(|g| g == v) {
-                                RichText::new(text)
+                        for c in facts {
+                            ui.label(c.label);
+                            let text = RichText::new(c.answer());
+                            let shown = if c.value.is_none() {
+                                ui.label(text.weak())
+                            } else if c.is_bad() {
+                                ui.label(text.color(theme.severity(Severity::Medium)))
                             } else {
-                                RichText::new(text).color(theme.severity(Severity::Medium))
-                            });
+                                ui.label(text)
+                            };
+                            if c.value.is_none() {
+                                shown.on_hover_text(if c.applies {
+                                    "Could not be tested: the check log below says why."
+                                } else {
+                                    "Does not apply to the protocol versions this server speaks."
+                                });
+                            }
                             ui.end_row();
                         }
                     });
@@ -433,7 +405,13 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     }
                 });
                 if !r.groups.is_empty() {
-                    ui.label(format!("Groups: {}", r.groups.join(", ")));
+                    ui.label(format!(
+                        "Groups{}: {}",
+                        r.groups_protocol
+                            .map(|p| format!(" ({p} key exchange)"))
+                            .unwrap_or_default(),
+                        r.groups.join(", ")
+                    ));
                 }
                 if let Some(bits) = r.dh_bits {
                     ui.label(format!("DH group: {bits} bits"));

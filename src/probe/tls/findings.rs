@@ -421,6 +421,7 @@ mod verdicts {
             client_cert_accepted: None,
             alpn: None,
             http: None,
+            groups_protocol: None,
             grade: String::new(),
             grade_reasons: Vec::new(),
             findings: Vec::new(),

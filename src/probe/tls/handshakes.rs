@@ -462,15 +462,16 @@ const RUSTLS_TLS12: [u16; 6] = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
 /// with none of the suites or versions it speaks) rather than the server's demands.
 fn explain_rustls_failure(p: &mut Prober<'_>, report: &TlsReport) {
     let tls13 = report.protocols.get("TLSv1.3").copied().unwrap_or(false);
-    let common = report.cipher_suites.iter().any(|s| {
-        s.protocol == "TLSv1.2" && RUSTLS_TLS12.iter().any(|i| s.id == format!("0x{i:04X}"))
-    });
+    let common = report
+        .cipher_suites
+        .iter()
+        .any(|s| s.protocol == "TLSv1.2" && s.number().is_some_and(|n| RUSTLS_TLS12.contains(&n)));
     if !tls13
         && !common
         && let Some(last) = p.checks.last_mut()
     {
         last.outcome.push_str(
-            " (expected: the server has none of the suites rustls speaks, which are TLS 1.3 and TLS 1.2 ECDHE with AES-GCM or ChaCha20; the hand-made checks cover it)",
+            " (expected: rustls speaks only TLS 1.3 and TLS 1.2 ECDHE with AES-GCM or ChaCha20, and the server showed none of the suites rustls speaks; the hand-made checks cover it)",
         );
     }
 }
@@ -564,7 +565,10 @@ pub(super) fn handshakes(
     if !report.protocols.get("TLSv1.3").copied().unwrap_or(false) {
         report.cipher_suites.retain(|s| s.protocol != "TLSv1.3");
         report.server_preference.remove("TLSv1.3");
-        report.groups.clear();
+        if report.groups_protocol == Some("TLSv1.3") {
+            report.groups.clear();
+            report.groups_protocol = None;
+        }
     }
     if report.certificate.is_none() {
         // rustls could not finish (only suites it refuses, such as CBC, NULL or static RSA,

@@ -15,7 +15,7 @@ use super::certificate::parse_certificate_list;
 use super::suites::{classify, suite_name};
 
 /// Named groups offered, most common first.
-pub(super) const GROUPS: [(u16, &str); 9] = [
+pub(super) const GROUPS: [(u16, &str); 12] = [
     (0x001d, "x25519"),
     (0x0017, "secp256r1"),
     (0x0018, "secp384r1"),
@@ -23,6 +23,9 @@ pub(super) const GROUPS: [(u16, &str); 9] = [
     (0x001e, "x448"),
     (0x0100, "ffdhe2048"),
     (0x0101, "ffdhe3072"),
+    (0x0102, "ffdhe4096"),
+    (0x0103, "ffdhe6144"),
+    (0x0104, "ffdhe8192"),
     (0x11ec, "X25519MLKEM768"),
     (0x11eb, "SecP256r1MLKEM768"),
 ];

@@ -111,6 +111,12 @@ pub enum SuiteRating {
 }
 
 impl SuiteInfo {
+    /// The suite's number (`id` is its hex spelling).
+    #[must_use]
+    pub fn number(&self) -> Option<u16> {
+        u16::from_str_radix(self.id.trim_start_matches("0x"), 16).ok()
+    }
+
     #[must_use]
     pub fn rating(&self) -> SuiteRating {
         let weak =
@@ -192,6 +198,38 @@ pub struct Features {
     pub client_renegotiation: Option<bool>,
 }
 
+/// One configuration fact: what was observed, the good answer where there is one, and whether
+/// the question applies to the server at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigFact {
+    /// For the GUI ("Secure renegotiation (RFC 5746)").
+    pub label: &'static str,
+    /// For the one-line text summary ("secure renegotiation").
+    pub short: &'static str,
+    pub value: Option<bool>,
+    pub good: Option<bool>,
+    pub applies: bool,
+}
+
+impl ConfigFact {
+    /// "yes", "no", "not tested" or "n/a".
+    #[must_use]
+    pub fn answer(&self) -> &'static str {
+        match (self.value, self.applies) {
+            (Some(true), _) => "yes",
+            (Some(false), _) => "no",
+            (None, true) => "not tested",
+            (None, false) => "n/a",
+        }
+    }
+
+    /// Whether the observed answer is the bad one.
+    #[must_use]
+    pub fn is_bad(&self) -> bool {
+        matches!((self.value, self.good), (Some(v), Some(g)) if v != g)
+    }
+}
+
 /// The HTTP answer after the handshake (for HSTS).
 #[derive(Clone, Debug, Serialize)]
 pub struct HttpInfo {
@@ -234,6 +272,9 @@ pub struct TlsReport {
     pub client_cert_accepted: Option<bool>,
     pub alpn: Option<String>,
     pub http: Option<HttpInfo>,
+    /// The protocol `groups` were enumerated with: TLS 1.3 (key shares), else the best older
+    /// version's ECDHE suites.
+    pub groups_protocol: Option<&'static str>,
     pub grade: String,
     pub grade_reasons: Vec<String>,
     pub findings: Vec<ProbeFinding>,
@@ -250,6 +291,112 @@ impl TlsReport {
             .rev()
             .map(|(_, k)| *k)
             .find(|k| self.protocols.get(k).copied().unwrap_or(false))
+    }
+
+    /// The configuration facts as the GUI and the text output list them, each with whether it
+    /// applies to this server (0-RTT and post-quantum groups need TLS 1.3; renegotiation,
+    /// compression and the TLS 1.2 session mechanisms need an older version; downgrade
+    /// protection needs two versions).
+    #[must_use]
+    pub fn configuration(&self) -> Vec<ConfigFact> {
+        let on = |k: &str| self.protocols.get(k).copied().unwrap_or(false);
+        let legacy = ["TLSv1.0", "TLSv1.1", "TLSv1.2"].iter().any(|k| on(k));
+        let tls13 = on("TLSv1.3");
+        let versions = self.protocols.values().filter(|v| **v).count();
+        let f = &self.features;
+        let fact = |label, short, value, good, applies| ConfigFact {
+            label,
+            short,
+            value,
+            good,
+            applies,
+        };
+        vec![
+            fact(
+                "Secure renegotiation (RFC 5746)",
+                "secure renegotiation",
+                f.secure_renegotiation,
+                Some(true),
+                legacy,
+            ),
+            fact(
+                "Extended master secret",
+                "extended master secret",
+                f.extended_master_secret,
+                Some(true),
+                legacy,
+            ),
+            fact(
+                "Downgrade protection (fallback SCSV)",
+                "downgrade protection",
+                f.fallback_scsv,
+                Some(true),
+                versions > 1,
+            ),
+            fact(
+                "OCSP stapling",
+                "OCSP stapling",
+                f.ocsp_stapling,
+                Some(true),
+                self.speaks_tls,
+            ),
+            fact(
+                "Session tickets",
+                "session tickets",
+                f.session_tickets,
+                None,
+                legacy,
+            ),
+            fact(
+                "Session-id resumption",
+                "session-id resumption",
+                f.session_ids,
+                None,
+                legacy,
+            ),
+            fact(
+                "Session resumption",
+                "resumption",
+                f.resumption,
+                None,
+                self.speaks_tls,
+            ),
+            fact(
+                "Post-quantum key exchange",
+                "post-quantum",
+                f.post_quantum,
+                Some(true),
+                tls13,
+            ),
+            fact(
+                "TLS compression",
+                "compression",
+                f.compression,
+                Some(false),
+                legacy,
+            ),
+            fact(
+                "Heartbeat extension",
+                "heartbeat",
+                f.heartbeat,
+                None,
+                legacy,
+            ),
+            fact(
+                "0-RTT early data",
+                "0-RTT",
+                f.early_data,
+                Some(false),
+                tls13,
+            ),
+            fact(
+                "Client-initiated renegotiation",
+                "client renegotiation",
+                f.client_renegotiation,
+                Some(false),
+                legacy,
+            ),
+        ]
     }
 
     /// The oldest protocol version accepted.
@@ -315,6 +462,7 @@ pub fn probe(
         client_cert_accepted: None,
         alpn: None,
         http: None,
+        groups_protocol: None,
         grade: "T".into(),
         grade_reasons: Vec::new(),
         findings: Vec::new(),

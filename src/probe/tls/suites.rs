@@ -211,6 +211,9 @@ pub(super) fn protocols_and_suites(
                 report.groups.push(name.to_string());
             }
         }
+        report.groups_protocol = Some("TLSv1.3");
+    } else if let Some((version, _)) = &best_legacy {
+        legacy_groups(p, report, *version);
     }
     if evidence.tls13_offered {
         report.features.post_quantum = Some(report.groups.iter().any(|g| g.contains("MLKEM")));
@@ -225,7 +228,7 @@ pub(super) fn protocols_and_suites(
         .cipher_suites
         .iter()
         .filter(|s| s.name.contains("_DHE_") && s.protocol != "TLSv1.3")
-        .filter_map(|s| u16::from_str_radix(s.id.trim_start_matches("0x"), 16).ok())
+        .filter_map(SuiteInfo::number)
         .collect();
     if let (Some(first), Some(version)) = (
         dhe.first(),
@@ -250,6 +253,39 @@ pub(super) fn protocols_and_suites(
         }
     }
     evidence
+}
+
+/// The elliptic curves a server without TLS 1.3 takes for ECDHE: its accepted ECDHE suites
+/// offered with one curve at a time; the curve counts when the ServerKeyExchange names it.
+fn legacy_groups(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
+    const CURVES: [u16; 5] = [0x001d, 0x0017, 0x0018, 0x0019, 0x001e];
+    let Some(&(_, key)) = VERSIONS.iter().find(|(v, _)| *v == version) else {
+        return;
+    };
+    let ecdhe: Vec<u16> = report
+        .cipher_suites
+        .iter()
+        .filter(|s| s.protocol == key && s.name.contains("_ECDHE_"))
+        .filter_map(SuiteInfo::number)
+        .collect();
+    if ecdhe.is_empty() {
+        return;
+    }
+    for (group, name) in GROUPS.iter().filter(|(g, _)| CURVES.contains(g)) {
+        let answer = p.hello(
+            &format!("{key} ECDHE curve {name}"),
+            HelloSpec::legacy(version, &ecdhe, &[*group]),
+            true,
+        );
+        if let Answer::Hello { flight, .. } = answer
+            && let Some((_, ske)) = flight.iter().find(|(t, _)| *t == 12)
+            && ske.first() == Some(&3)
+            && ske.get(1..3) == Some(&group.to_be_bytes()[..])
+        {
+            report.groups.push((*name).to_string());
+        }
+    }
+    report.groups_protocol = Some(key);
 }
 
 /// Accepted suites of one version: offer all, take what the server picks, repeat without it.
