@@ -180,7 +180,8 @@ pub struct Features {
     pub compression: Option<bool>,
     /// The heartbeat extension is answered (what Heartbleed needs).
     pub heartbeat: Option<bool>,
-    /// The ServerHello gives a session id to resume with.
+    /// A TLS 1.2 session is resumed by its session id alone (a hello without the ticket
+    /// extension offering the id of a session closed with close_notify).
     pub session_ids: Option<bool>,
     /// The server issues session tickets (RFC 5077).
     pub session_tickets: Option<bool>,
