@@ -235,12 +235,12 @@ pub(super) const FALLBACK_SCSV: u16 = 0x5600;
 pub(super) const INAPPROPRIATE_FALLBACK: u8 = 86;
 
 /// What else a ServerHello says: the extensions it echoed, the compression method it chose
-/// and whether it gave a session id to resume with.
+/// and the session id it gave (empty: none).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Extras {
     pub(super) extensions: Vec<u16>,
     pub(super) compression: u8,
-    pub(super) session_id: bool,
+    pub(super) session_id: Vec<u8>,
     /// The random ends in RFC 8446's downgrade sentinel: a TLS 1.3 server answering an older
     /// hello says so, and TLS 1.3 clients refuse the downgrade.
     pub(super) downgrade_sentinel: bool,
@@ -525,6 +525,17 @@ pub(super) fn flight_done(
     }
 }
 
+/// The curve and the server's public point of an ECDHE ServerKeyExchange (`None` when it is
+/// not a named curve or is cut short).
+pub(super) fn server_share(ske: &[u8]) -> Option<(u16, &[u8])> {
+    if *ske.first()? != 3 {
+        return None;
+    }
+    let group = u16::from_be_bytes([*ske.get(1)?, *ske.get(2)?]);
+    let len = usize::from(*ske.get(3)?);
+    Some((group, ske.get(4..4 + len)?))
+}
+
 /// What a ServerHello says.
 pub(super) struct ServerHelloFacts {
     pub(super) version: u16,
@@ -578,7 +589,7 @@ pub(super) fn parse_server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
         extras: Extras {
             extensions,
             compression: hello.compression.0,
-            session_id: hello.session_id.is_some_and(|id| !id.is_empty()),
+            session_id: hello.session_id.unwrap_or_default().to_vec(),
             downgrade_sentinel: hello.random.len() == 32
                 && hello.random[24..31] == *b"DOWNGRD"
                 && hello.random[31] <= 1,
@@ -715,6 +726,16 @@ pub(super) fn version_name(v: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_share_is_read_from_a_named_curve_key_exchange() {
+        let mut ske = vec![3, 0x00, 0x1d, 32];
+        ske.extend_from_slice(&[9u8; 32]);
+        ske.extend_from_slice(&[0x08, 0x04, 0, 2, 0xaa, 0xbb]); // signature, ignored
+        assert_eq!(server_share(&ske), Some((0x001d, &[9u8; 32][..])));
+        assert_eq!(server_share(&[1, 0, 0x1d]), None);
+        assert_eq!(server_share(&[3, 0, 0x1d, 40, 1]), None);
+    }
 
     #[test]
     fn hello_round_trips_through_tls_parser() {

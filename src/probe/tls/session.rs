@@ -26,7 +26,7 @@ use num_bigint::BigUint;
 
 use super::hello::{
     Answer, EXT_EMS, EXT_RENEGOTIATION_INFO, HelloSpec, alert_name, client_hello, describe_answer,
-    message, random_bytes, start,
+    message, random_bytes, server_share, start,
 };
 use super::suites::suite_name;
 use super::vulns::{record, rsa_encrypt, rsa_key};
@@ -343,16 +343,8 @@ fn key_exchange(kx: Kx, flight: &[(u8, Vec<u8>)]) -> Result<(Vec<u8>, Vec<u8>), 
         .map(|(_, b)| b.as_slice());
     match kx {
         Ecdhe => {
-            let ske = ske.ok_or("no ECDHE ServerKeyExchange")?;
-            if ske.first() != Some(&3) {
-                return Err("an ECDHE ServerKeyExchange without a named curve".into());
-            }
-            let group = u16::from_be_bytes([
-                ske[1..].first().copied().unwrap_or(0),
-                ske.get(2).copied().unwrap_or(0),
-            ]);
-            let mut at = 3;
-            let point = field(ske, &mut at, 1).ok_or("a truncated ServerKeyExchange")?;
+            let (group, point) = server_share(ske.ok_or("no ECDHE ServerKeyExchange")?)
+                .ok_or("an ECDHE ServerKeyExchange without a named curve, or cut short")?;
             let algorithm = match group {
                 X25519 => &agreement::X25519,
                 P256 => &agreement::ECDH_P256,
@@ -493,11 +485,6 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
     let server_random = server_hello
         .get(2..34)
         .ok_or("a ServerHello without a random")?;
-    let session_id = server_hello
-        .get(34)
-        .and_then(|n| server_hello.get(35..35 + usize::from(*n)))
-        .unwrap_or_default()
-        .to_vec();
     let (premaster, cke) = key_exchange(kx, &flight)?;
 
     let mut transcript = hello.get(5..).unwrap_or_default().to_vec();
@@ -622,7 +609,7 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
         to_server,
         from_server,
         client_verify,
-        id: session_id,
+        id: extras.session_id.clone(),
         ticket,
         secure_renegotiation: extras.extensions.contains(&EXT_RENEGOTIATION_INFO),
         suite: suite_name(suite),
@@ -696,13 +683,9 @@ pub(super) fn resumes(
     match answer {
         Answer::Hello {
             version: 0x0303,
-            server_hello,
+            extras,
             ..
-        } => Ok(!id.is_empty()
-            && server_hello
-                .get(34)
-                .and_then(|n| server_hello.get(35..35 + usize::from(*n)))
-                == Some(id)),
+        } => Ok(!id.is_empty() && extras.session_id == id),
         other => Err(format!(
             "the resuming hello got {}",
             describe_answer(&other)

@@ -6,7 +6,7 @@ use tls_parser::{TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherSuite};
 
 use super::hello::{
     Answer, EXT_EMS, EXT_HEARTBEAT, EXT_RENEGOTIATION_INFO, EXT_SESSION_TICKET, Extras,
-    FALLBACK_SCSV, GROUPS, HelloSpec, INAPPROPRIATE_FALLBACK, version_name,
+    FALLBACK_SCSV, GROUPS, HelloSpec, INAPPROPRIATE_FALLBACK, server_share, version_name,
 };
 use super::{Evidence, Prober, SuiteInfo, TlsReport, VERSIONS, group_ids};
 
@@ -279,8 +279,7 @@ fn legacy_groups(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
         );
         if let Answer::Hello { flight, .. } = answer
             && let Some((_, ske)) = flight.iter().find(|(t, _)| *t == 12)
-            && ske.first() == Some(&3)
-            && ske.get(1..3) == Some(&group.to_be_bytes()[..])
+            && server_share(ske).is_some_and(|(g, _)| g == *group)
         {
             report.groups.push((*name).to_string());
         }
