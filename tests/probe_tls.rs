@@ -9,7 +9,9 @@ mod common;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use common::{HttpReply, Pki, openssl_server, raw_server, rustls_server, server_config};
+use common::{
+    HttpReply, Pki, openssl_echo_server, openssl_server, raw_server, rustls_server, server_config,
+};
 use rampart::probe::tls::{TlsOptions, TlsReport, probe};
 
 const HSTS: HttpReply = HttpReply {
@@ -599,7 +601,19 @@ fn configuration_checks_against_openssl() {
         assert!(!ids(&r).contains(&"tls.no-ocsp-stapling"), "{version}");
     }
 
-    // (0-RTT is tested with rustls: s_server will not take -early_data with -www.)
+    // 0-RTT: s_server will not take -early_data with -www, so it runs without; it then
+    // answers nothing, but the resumed connection's early data is still accepted or not.
+    let s = openssl_echo_server(&cert, &key, &["-tls1_3", "-early_data"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+    assert_eq!(r.features.early_data, Some(true), "{:#?}", r.checks);
+    assert!(ids(&r).contains(&"tls.early-data"), "{r:#?}");
+    drop(s);
+    let s = openssl_echo_server(&cert, &key, &["-tls1_3"]);
+    let r = run(s.port, &options(&pki));
+    assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
+    assert_eq!(r.features.early_data, Some(false), "{:#?}", r.checks);
+    drop(s);
 
     // No tickets: the session-id cache still resumes.
     let s = openssl_server(&cert, &key, &["-tls1_2", "-no_ticket"]);

@@ -173,9 +173,18 @@ impl Stream {
         self.read_limit = limit;
     }
 
-    /// Brings the deadline forward to at most `d` from now (a short wait for optional data).
-    pub fn shorten(&mut self, d: Duration) {
+    /// Brings the deadline forward to at most `d` from now (a short wait for optional data),
+    /// returning the deadline it replaces: give it to [`Stream::restore`] once the wait is
+    /// over, or nothing more can be written (a close_notify after the wait would time out).
+    pub fn shorten(&mut self, d: Duration) -> Deadline {
+        let before = self.deadline;
         self.deadline = self.deadline.within(d);
+        before
+    }
+
+    /// Puts back the deadline [`Stream::shorten`] replaced.
+    pub fn restore(&mut self, deadline: Deadline) {
+        self.deadline = deadline;
     }
 
     /// Starts counting bytes against the limit afresh (after a protocol preamble).

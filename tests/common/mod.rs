@@ -336,13 +336,26 @@ impl Drop for OpenSsl {
 
 /// Starts `openssl s_server -www` with extra arguments (protocol flags, cipher strings).
 pub fn openssl_server(cert: &Path, key: &Path, args: &[&str]) -> OpenSsl {
+    start_openssl(cert, key, &["-www"], args)
+}
+
+/// Starts `openssl s_server` without `-www` (it then prints what it reads and answers
+/// nothing), for options `-www` refuses, such as `-early_data`.
+pub fn openssl_echo_server(cert: &Path, key: &Path, args: &[&str]) -> OpenSsl {
+    start_openssl(cert, key, &[], args)
+}
+
+fn start_openssl(cert: &Path, key: &Path, mode: &[&str], args: &[&str]) -> OpenSsl {
     let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+        .args(["s_server", "-accept", "127.0.0.1:0"])
+        .args(mode)
+        .arg("-cert")
         .arg(cert)
         .arg("-key")
         .arg(key)
         .args(args)
-        .stdin(Stdio::null())
+        // Kept open (the Child holds it): without -www, s_server quits when stdin ends.
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

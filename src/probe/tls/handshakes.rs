@@ -423,13 +423,16 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
             if p.preamble.is_none() {
                 let _ = tls.write_all(request.as_bytes());
             }
-            tls.sock.shorten(Duration::from_millis(200));
+            let before = tls.sock.shorten(Duration::from_millis(200));
             let mut buf = [0u8; 4096];
             while let Ok(n) = tls.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
             }
+            // The close_notify below must still go out: OpenSSL forgets the tickets of a
+            // connection that was cut (with -early_data, which makes them single-use).
+            tls.sock.restore(before);
         } else {
             resumed = Some(tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed));
             if sent_early {

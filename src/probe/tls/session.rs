@@ -631,8 +631,10 @@ impl Session {
     /// The server's next record within `wait`: its type and plaintext (`None` when it does not
     /// decrypt), or why none came.
     pub(super) fn receive(&mut self, wait: Duration) -> Result<(u8, Option<Vec<u8>>), String> {
-        self.stream.shorten(wait);
-        let (kind, body) = record(&mut self.stream)?;
+        let before = self.stream.shorten(wait);
+        let answer = record(&mut self.stream);
+        self.stream.restore(before);
+        let (kind, body) = answer?;
         Ok((kind, self.from_server.open(kind, &body)))
     }
 

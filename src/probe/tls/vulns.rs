@@ -115,7 +115,7 @@ fn run(
             } if v < 0x0304 => {
                 stream.reset_read_count();
                 stream.set_read_limit(64 * 1024);
-                stream.shorten(QUIET);
+                let _ = stream.shorten(QUIET);
                 test(&mut stream, v)
             }
             other => Verdict::Inconclusive(format!(
@@ -484,7 +484,7 @@ fn robot_connection(
     }
     stream.reset_read_count();
     stream.set_read_limit(64 * 1024);
-    stream.shorten(QUIET);
+    let _ = stream.shorten(QUIET);
     Sent::Answer(match record(&mut stream) {
         Ok((21, body)) => alert_name(body.get(1).copied().unwrap_or(0)),
         Ok((kind, _)) => format!("a record of type {kind}"),
