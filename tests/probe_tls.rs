@@ -1235,3 +1235,77 @@ fn real_servers_are_not_vulnerable_to_heartbleed_or_ccs_injection() {
     assert!(ccs.outcome.starts_with("not vulnerable"), "{ccs:?}");
     assert!(!ids(&r).contains(&"tls.ccs-injection"));
 }
+
+/// A rustls server sending `chain` for `leaf`'s key.
+fn chain_server(
+    leaf: &common::Leaf,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> u16 {
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, leaf.key_der.clone_key())
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    rustls_server(config, HSTS)
+}
+
+#[test]
+fn a_chain_with_its_root_or_out_of_order_is_reported_as_sslyze_does() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    // Leaf then its root: trusted, the root sent for nothing.
+    let port = chain_server(&leaf, vec![leaf.cert_der.clone(), pki.ca_der.clone()]);
+    let r = run(port, &options(&pki));
+    let c = r.certificate.as_ref().unwrap();
+    assert!(c.trusted && c.chain_includes_root, "{c:#?}");
+    assert_eq!(c.chain_order_problem, None);
+    assert_eq!(c.chain_description(), "chain of 2 including its root");
+    assert_findings(
+        &r,
+        &["tls.cert-chain-includes-root", "tls.no-ocsp-stapling"],
+    );
+    assert_eq!(r.grade, "A+");
+
+    // Leaf then an unrelated certificate: out of order, though the leaf alone is trusted.
+    let stranger = pki.self_signed(&["stranger.test"]);
+    let port = chain_server(
+        &leaf,
+        vec![leaf.cert_der.clone(), stranger.cert_der.clone()],
+    );
+    let r = run(port, &options(&pki));
+    let c = r.certificate.as_ref().unwrap();
+    assert_eq!(
+        c.chain_order_problem.as_deref(),
+        Some(
+            "certificate 2 (`CN=stranger.test`) does not issue certificate 1 (`CN=127.0.0.1`, \
+             issued by `CN=Rampart test CA`)"
+        )
+    );
+    assert!(
+        c.chain_includes_root,
+        "a self-signed certificate after the leaf"
+    );
+    assert_findings(
+        &r,
+        &[
+            "tls.cert-chain-includes-root",
+            // (and, not being a CA, it breaks the strict rules for one)
+            "tls.cert-chain-nonconformant",
+            "tls.cert-chain-out-of-order",
+            "tls.no-ocsp-stapling",
+        ],
+    );
+    let out = r
+        .findings
+        .iter()
+        .find(|f| f.id == "tls.cert-chain-out-of-order")
+        .unwrap();
+    assert_eq!(out.severity, rampart::analysis::Severity::Low);
+
+    // The leaf alone: neither.
+    let port = chain_server(&leaf, vec![leaf.cert_der.clone()]);
+    let r = run(port, &options(&pki));
+    let c = r.certificate.as_ref().unwrap();
+    assert!(!c.chain_includes_root && c.chain_order_problem.is_none());
+    assert_eq!(c.chain_description(), "chain of 1");
+}

@@ -70,6 +70,10 @@ checks! {
         "The chain does not lead to the web roots or to the given CA.";
     "tls.cert-chain-nonconformant", Low, "Certificate chain breaks RFC 5280 rules that strict clients enforce", None,
         "Trusted, but a CA lacks keyCertSign, critical basicConstraints or key identifiers; OpenSSL's strict mode refuses it.";
+    "tls.cert-chain-includes-root", Info, "Certificate chain includes its root", None,
+        "The server sends the self-signed root with its chain; clients ignore it (they trust the roots they hold), so it only adds bytes to every handshake.";
+    "tls.cert-chain-out-of-order", Low, "Certificate chain out of order", None,
+        "A certificate the server sends does not issue the one before it (RFC 8446 4.4.2): an unrelated or misordered certificate that strict and older clients cannot build a path through.";
     "tls.cert-hostname-mismatch", High, "Certificate does not match the host name", CERT,
         "No subject alternative name matches the host probed.";
     "tls.weak-key", Critical, "Weak certificate key", None,

@@ -163,8 +163,12 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         let _ = writeln!(out, "               issued by {}", c.issuer);
         let _ = writeln!(
             out,
-            "               {}, {}, valid until {} ({} days), chain of {}",
-            c.key, c.signature, c.not_after, c.days_left, c.chain_length
+            "               {}, {}, valid until {} ({} days), {}",
+            c.key,
+            c.signature,
+            c.not_after,
+            c.days_left,
+            c.chain_description()
         );
         let _ = writeln!(
             out,

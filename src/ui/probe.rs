@@ -345,8 +345,12 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     ui.label(format!("Issued by: {}", c.issuer));
                     ui.label(format!("Names: {}", c.names.join(", ")));
                     ui.label(format!(
-                        "{}, {}, valid {} to {}, chain of {}",
-                        c.key, c.signature, c.not_before, c.not_after, c.chain_length
+                        "{}, {}, valid {} to {}, {}",
+                        c.key,
+                        c.signature,
+                        c.not_before,
+                        c.not_after,
+                        c.chain_description()
                     ));
                     if let Some(e) = &c.trust_error {
                         ui.label(RichText::new(e).color(theme.severity(Severity::High)));

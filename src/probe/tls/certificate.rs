@@ -203,7 +203,32 @@ pub(super) fn certificate(
         _ => report.trust_error = Some("the certificate names no usable host".into()),
     }
     report.strict_problems = strict_problems(chain, &trust.cas);
+    (report.chain_includes_root, report.chain_order_problem) = chain_shape(chain);
     report
+}
+
+/// Whether the chain sent includes a self-signed root, and where (if anywhere) a certificate
+/// does not issue the one before it, as RFC 8446 4.4.2 and RFC 5246 7.4.2 ask.
+pub(super) fn chain_shape(chain: &[CertificateDer<'static>]) -> (bool, Option<String>) {
+    use x509_parser::prelude::*;
+    let parsed: Vec<X509Certificate<'_>> = chain
+        .iter()
+        .map_while(|c| X509Certificate::from_der(c.as_ref()).ok().map(|(_, c)| c))
+        .collect();
+    let root = parsed.iter().skip(1).any(|c| c.subject() == c.issuer());
+    let disorder = parsed.windows(2).enumerate().find_map(|(i, pair)| {
+        (pair[1].subject() != pair[0].issuer()).then(|| {
+            format!(
+                "certificate {} (`{}`) does not issue certificate {} (`{}`, issued by `{}`)",
+                i + 2,
+                pair[1].subject(),
+                i + 1,
+                pair[0].subject(),
+                pair[0].issuer()
+            )
+        })
+    });
+    (root, disorder)
 }
 
 /// RFC 5280 rules that webpki does not enforce but strict verifiers do (OpenSSL's X509_STRICT,

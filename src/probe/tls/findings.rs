@@ -178,6 +178,24 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
                 ),
             ));
         }
+        if c.chain_includes_root && !c.self_signed {
+            report.findings.push(ProbeFinding::of(
+                "tls.cert-chain-includes-root",
+                Severity::Info,
+                "the chain sent ends with its self-signed root, which clients never use (they \
+                 trust only roots they hold): bytes in every handshake for nothing",
+            ));
+        }
+        if let Some(why) = &c.chain_order_problem {
+            report.findings.push(ProbeFinding::of(
+                "tls.cert-chain-out-of-order",
+                Severity::Low,
+                format!(
+                    "{why}: the chain is out of order or carries an unrelated certificate; \
+                     strict and older clients fail to build a path"
+                ),
+            ));
+        }
         if !c.hostname_matches {
             report.findings.push(ProbeFinding::of(
                 "tls.cert-hostname-mismatch",

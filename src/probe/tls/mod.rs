@@ -165,6 +165,27 @@ pub struct CertReport {
     pub must_staple: bool,
     /// RFC 5280 rules the chain breaks that strict verifiers enforce (see `strict_problems`).
     pub strict_problems: Vec<String>,
+    /// The chain sent includes a self-signed root (needless: a client trusts only the roots it
+    /// already holds), as sslyze's "received chain contains anchor certificate".
+    pub chain_includes_root: bool,
+    /// Where the chain sent is out of order: a certificate that does not issue the one before
+    /// it (sslyze's "received chain has valid order", false).
+    pub chain_order_problem: Option<String>,
+}
+
+impl CertReport {
+    /// "chain of 3", with "including its root" or "out of order" where so.
+    #[must_use]
+    pub fn chain_description(&self) -> String {
+        let mut text = format!("chain of {}", self.chain_length);
+        if self.chain_includes_root && !self.self_signed {
+            text.push_str(" including its root");
+        }
+        if self.chain_order_problem.is_some() {
+            text.push_str(", out of order");
+        }
+        text
+    }
 }
 
 /// How the server is configured beyond versions and suites, as sslyze and testssl.sh report
