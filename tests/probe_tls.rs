@@ -759,7 +759,7 @@ fn client_initiated_renegotiation_inside_a_real_session() {
     assert!(
         r.grade_reasons
             .iter()
-            .any(|g| g == "A-: client-initiated renegotiation is accepted"),
+            .any(|g| g == "capped at A-: client-initiated renegotiation is accepted"),
         "{:?}",
         r.grade_reasons
     );

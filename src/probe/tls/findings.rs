@@ -524,6 +524,24 @@ mod verdicts {
     }
 
     #[test]
+    fn the_reasons_that_set_the_grade_come_first() {
+        let mut r = report();
+        r.features.fallback_scsv = Some(false);
+        r.features.compression = Some(true);
+        r.protocols.insert("TLSv1.0", true);
+        let (grade, reasons) = graded(r);
+        assert_eq!(grade, "C");
+        assert_eq!(
+            reasons,
+            [
+                "capped at C: TLS compression is on (CRIME)",
+                "capped at B: TLS 1.0 or 1.1 is accepted",
+                "capped at A-: TLS_FALLBACK_SCSV is not honoured",
+            ]
+        );
+    }
+
+    #[test]
     fn must_staple_makes_missing_stapling_high() {
         let mut r = report();
         r.features.ocsp_stapling = Some(false);

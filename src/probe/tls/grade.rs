@@ -14,8 +14,9 @@ pub(super) fn grade(report: &mut TlsReport) {
     // Best first; a cap only ever lowers the grade.
     const SCALE: [&str; 5] = ["A", "A-", "B", "C", "F"];
     let mut cap = 0usize;
-    let mut reasons: Vec<String> = Vec::new();
-    let mut lower = |grade: char, reason: &str, reasons: &mut Vec<String>| {
+    // Each reason with its cap's rank, so the ones that set the grade can come first.
+    let mut reasons: Vec<(usize, String)> = Vec::new();
+    let mut lower = |grade: char, reason: &str, reasons: &mut Vec<(usize, String)>| {
         let rank = match grade {
             'A' => 0,
             '-' => 1,
@@ -23,12 +24,13 @@ pub(super) fn grade(report: &mut TlsReport) {
             'C' => 3,
             _ => 4,
         };
-        reasons.push(format!("{}: {reason}", SCALE[rank]));
+        reasons.push((rank, format!("capped at {}: {reason}", SCALE[rank])));
         cap = cap.max(rank);
     };
     if !report.speaks_tls {
         report.grade = "F".into();
-        report.grade_reasons = vec!["F: the endpoint does not complete a TLS handshake".into()];
+        report.grade_reasons =
+            vec!["capped at F: the endpoint does not complete a TLS handshake".into()];
         return;
     }
     let has = |id: &str, r: &TlsReport| r.findings.iter().any(|f| f.id == id);
@@ -174,8 +176,11 @@ pub(super) fn grade(report: &mut TlsReport) {
             lower(grade, why, &mut reasons);
         }
     }
+    // Worst cap first: the reasons that set the grade lead, lesser caps follow.
+    reasons.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+    let mut reasons: Vec<String> = reasons.into_iter().map(|(_, r)| r).collect();
     report.grade = if cap == 0 && hsts_age.is_some_and(|a| a >= 15_768_000) {
-        reasons.push("A+: HSTS with a max-age of at least six months".into());
+        reasons.push("raised to A+: HSTS with a max-age of at least six months".into());
         "A+".into()
     } else {
         SCALE[cap].to_string()
