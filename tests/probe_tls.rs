@@ -721,14 +721,19 @@ fn early_data_accepted_is_reported() {
     assert_eq!(r.features.early_data, Some(false));
 }
 
-fn renegotiation_check(r: &TlsReport) -> String {
+/// The outcome of the check whose name starts with `name`.
+fn check(r: &TlsReport, name: &str) -> String {
     r.checks
         .iter()
-        .find(|c| c.check == "Client-initiated renegotiation")
+        .find(|c| c.check.starts_with(name))
         .map_or_else(
-            || panic!("no renegotiation check: {:#?}", r.checks),
+            || panic!("no {name} check: {:#?}", r.checks),
             |c| c.outcome.clone(),
         )
+}
+
+fn renegotiation_check(r: &TlsReport) -> String {
+    check(r, "Client-initiated renegotiation")
 }
 
 #[test]
@@ -881,12 +886,6 @@ fn groups_are_enumerated_for_tls12_only_servers_and_ffdhe_in_tls13() {
 fn session_id_resumption_is_told_apart_from_tickets() {
     let pki = Pki::new();
     let (cert, key) = pki.openssl_leaf("resume", 2048, "sha256");
-    let check = |r: &TlsReport, name: &str| {
-        r.checks.iter().find(|c| c.check == name).map_or_else(
-            || panic!("no {name}: {:#?}", r.checks),
-            |c| c.outcome.clone(),
-        )
-    };
     // No session cache, tickets on: a session id is still handed out, but only the ticket
     // resumes. A hello without the ticket extension shows it.
     let s = openssl_server(
@@ -899,7 +898,7 @@ fn session_id_resumption_is_told_apart_from_tickets() {
     assert_eq!(r.features.session_tickets, Some(true));
     assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
     assert!(
-        check(&r, "TLS 1.2 session-ticket resumption").starts_with("resumed"),
+        check(&r, "session-ticket resumption (TLS 1.2 and older)").starts_with("resumed"),
         "{:#?}",
         r.checks
     );
@@ -930,10 +929,72 @@ fn session_id_resumption_is_told_apart_from_tickets() {
     assert_eq!(r.features.session_ids, Some(true), "{:#?}", r.checks);
     assert_eq!(r.features.resumption, Some(true));
     assert!(
-        check(&r, "TLS 1.2 session-id resumption").starts_with("resumed"),
+        check(&r, "session-id resumption (TLS 1.2 and older)").starts_with("resumed"),
         "{:#?}",
         r.checks
     );
+}
+
+#[test]
+fn tls10_and_tls11_only_servers_are_tested_for_renegotiation_and_resumption() {
+    let pki = Pki::new();
+    let (cert, key) = pki.openssl_leaf("legacy", 2048, "sha256");
+    // TLS 1.0 chains the CBC IV from record to record, TLS 1.1 sends one; both use the
+    // MD5/SHA-1 PRF. Each key exchange once, renegotiation allowed.
+    for (version, suite, name) in [
+        ("-tls1", "ECDHE-RSA-AES128-SHA", "TLSv1.0"),
+        ("-tls1", "DHE-RSA-AES256-SHA", "TLSv1.0"),
+        ("-tls1_1", "AES256-SHA", "TLSv1.1"),
+        ("-tls1_1", "ECDHE-RSA-AES256-SHA", "TLSv1.1"),
+    ] {
+        let cipher = format!("{suite}:@SECLEVEL=0");
+        let s = openssl_server(
+            &cert,
+            &key,
+            &[version, "-cipher", &cipher, "-client_renegotiation"],
+        );
+        let r = run(s.port, &options(&pki));
+        assert!(r.protocols[name] && !r.protocols["TLSv1.2"], "{r:#?}");
+        let outcome = renegotiation_check(&r);
+        assert!(
+            outcome.starts_with(&format!("ACCEPTED: after a full {name} handshake")),
+            "{suite}: {outcome}"
+        );
+        assert_eq!(r.features.client_renegotiation, Some(true), "{suite}");
+        assert_eq!(
+            r.features.session_ids,
+            Some(true),
+            "{suite}: {:#?}",
+            r.checks
+        );
+        assert_eq!(r.features.resumption, Some(true), "{suite}");
+        assert!(
+            check(&r, "session-ticket resumption (TLS 1.2 and older)")
+                .starts_with(&format!("resumed: a second {name} connection")),
+            "{suite}: {:#?}",
+            r.checks
+        );
+        drop(s);
+    }
+    // Refusals too: OpenSSL's default answers no_renegotiation; no cache, no tickets.
+    let s = openssl_server(
+        &cert,
+        &key,
+        &[
+            "-tls1",
+            "-cipher",
+            "AES128-SHA:@SECLEVEL=0",
+            "-no_cache",
+            "-no_ticket",
+        ],
+    );
+    let r = run(s.port, &options(&pki));
+    assert_eq!(
+        renegotiation_check(&r),
+        "refused: the renegotiating ClientHello was answered with the alert no_renegotiation"
+    );
+    assert_eq!(r.features.session_ids, Some(false), "{:#?}", r.checks);
+    assert_eq!(r.features.resumption, Some(false), "{:#?}", r.checks);
 }
 
 /// How a simulated TLS 1.2 server (hand-built first flight, no real key exchange) treats the
@@ -1042,15 +1103,6 @@ fn heartbleed_and_ccs_injection_are_detected_on_simulated_servers() {
     let run_on = |how: Simulated| {
         let port = simulated_server(der.clone(), how);
         run(port, &options(&pki))
-    };
-    let check = |r: &TlsReport, name: &str| {
-        r.checks
-            .iter()
-            .find(|c| c.check.starts_with(name))
-            .map_or_else(
-                || panic!("no {name} check: {:#?}", r.checks),
-                |c| c.outcome.clone(),
-            )
     };
 
     let r = run_on(Simulated {

@@ -89,7 +89,7 @@ checks! {
     "tls.robot", Critical, "Vulnerable to ROBOT (Bleichenbacher oracle, CVE-2017-13099)", None,
         "Malformed PKCS#1 key exchanges get a different answer than a well-formed one: the server is a decryption oracle, so recorded RSA sessions can be decrypted and its key used to sign. Caps the grade at F.";
     "tls.client-renegotiation", Medium, "Client-initiated renegotiation accepted", None,
-        "Inside a completed TLS 1.2 session, a new ClientHello from the client is answered: every renegotiation makes the server redo a key exchange at little cost to the client, a denial-of-service lever. Caps the grade at A-.";
+        "Inside a completed TLS 1.2 (or 1.1, 1.0) session, a new ClientHello from the client is answered: every renegotiation makes the server redo a key exchange at little cost to the client, a denial-of-service lever. Caps the grade at A-.";
     "tls.insecure-renegotiation", High, "Secure renegotiation (RFC 5746) not supported", None,
         "The ServerHello carries no renegotiation_info: a renegotiation can prefix an attacker's request to the victim's session. Caps the grade at C.";
     "tls.compression", High, "TLS compression enabled (CRIME)", None,

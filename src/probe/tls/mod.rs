@@ -201,7 +201,8 @@ pub struct Features {
     pub compression: Option<bool>,
     /// The heartbeat extension is answered (what Heartbleed needs).
     pub heartbeat: Option<bool>,
-    /// A TLS 1.2 session is resumed by its session id alone (a hello without the ticket
+    /// A session below TLS 1.3 (the best version spoken of 1.2, 1.1, 1.0) is resumed by its
+    /// session id alone (a hello without the ticket
     /// extension offering the id of a session closed with close_notify).
     pub session_ids: Option<bool>,
     /// The server issues session tickets (RFC 5077).
@@ -216,7 +217,7 @@ pub struct Features {
     pub fallback_scsv: Option<bool>,
     /// A hybrid post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768) is accepted.
     pub post_quantum: Option<bool>,
-    /// A renegotiation the client starts inside a completed TLS 1.2 session is accepted.
+    /// A renegotiation the client starts inside a completed session below TLS 1.3 is accepted.
     pub client_renegotiation: Option<bool>,
 }
 
@@ -591,14 +592,12 @@ pub fn probe(
         if report.speaks_tls && !options.quick {
             progress("resumption");
             resumption(&mut p, &mut report);
-            if report.protocols.get("TLSv1.2").copied().unwrap_or(false) {
-                session::resumption(&mut p, &mut report);
-            }
-            // Last: a server that refuses may hold the connection a while (openssl s_server
-            // sleeps a second), which must not delay the other checks.
-            if report.protocols.get("TLSv1.2").copied().unwrap_or(false) {
+            if let Some(version) = session::legacy_version(&report) {
+                session::resumption(&mut p, &mut report, version);
+                // Last: a server that refuses may hold the connection a while (openssl
+                // s_server sleeps a second), which must not delay the other checks.
                 progress("renegotiation");
-                renegotiation::check(&mut p, &mut report);
+                renegotiation::check(&mut p, &mut report, version);
             }
         }
         if !report.speaks_tls {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::session::{Session, establish};
 use super::suites::legacy_suites;
-use super::{HelloSpec, Prober, TlsReport, alert_name, client_hello};
+use super::{HelloSpec, Prober, TlsReport, alert_name, client_hello, version_name};
 use crate::probe::ProbeFinding;
 use crate::vocab::Severity;
 
@@ -32,13 +32,14 @@ enum Outcome {
     NotTested(String),
 }
 
-/// Runs the check on a server that speaks TLS 1.2; records the feature and the finding.
-pub(super) fn check(p: &mut Prober<'_>, report: &mut TlsReport) {
+/// Runs the check at `version` (TLS 1.2 or older, one the server speaks); records the feature
+/// and the finding.
+pub(super) fn check(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
     if !p.may(CHECK) {
         return;
     }
     let started = Instant::now();
-    let outcome = match establish(p, false) {
+    let outcome = match establish(p, version, false) {
         Ok(session) => attempt(session, p.sni.as_deref()),
         Err(e) => Outcome::NotTested(e),
     };
@@ -66,7 +67,7 @@ fn attempt(mut session: Session, sni: Option<&str>) -> Outcome {
     let verify = session.client_verify.clone();
     let groups = super::group_ids();
     let again = client_hello(
-        HelloSpec::legacy(0x0303, legacy_suites(), &groups).renegotiating(&verify),
+        HelloSpec::legacy(session.version, legacy_suites(), &groups).renegotiating(&verify),
         sni,
     );
     if let Err(why) = session.send(22, again.get(5..).unwrap_or_default()) {
@@ -80,10 +81,12 @@ fn attempt(mut session: Session, sni: Option<&str>) -> Outcome {
         ""
     };
     let suite = session.suite.clone();
+    let version = session.version;
     match session.receive(QUIET) {
         Ok((kind @ (21 | 22), Some(plain))) => match (kind, plain.first()) {
             (22, Some(2)) => Outcome::Accepted(format!(
-                "after a full TLS 1.2 handshake ({suite}), a {secure}renegotiating ClientHello sent by the client was answered with a ServerHello: each renegotiation makes the server do a new key exchange, a denial-of-service lever"
+                "after a full {} handshake ({suite}), a {secure}renegotiating ClientHello sent by the client was answered with a ServerHello: each renegotiation makes the server do a new key exchange, a denial-of-service lever",
+                version_name(version)
             )),
             (21, _) => Outcome::Refused(format!(
                 "the renegotiating ClientHello was answered with the alert {}",

@@ -1,10 +1,13 @@
-//! TLS 1.2 sessions made by hand, for what rustls will not do: renegotiate, resume by session
-//! id alone, or speak the CBC and static-RSA suites many servers still run on.
+//! TLS 1.2, 1.1 and 1.0 sessions made by hand, for what rustls will not do: renegotiate, resume
+//! by session id alone, speak the CBC and static-RSA suites many servers still run on, or speak
+//! the versions before TLS 1.2 at all.
 //!
 //! The handshake is a real one: ECDHE (X25519, P-256, P-384), finite-field DHE or RSA key
-//! exchange; AES-GCM, ChaCha20-Poly1305 or AES-CBC with HMAC records; the TLS PRF with SHA-256
-//! or SHA-384, and extended master secret when the server echoes it. Every primitive comes
-//! from aws-lc-rs (num-bigint for the DHE and RSA arithmetic). The server's Finished is
+//! exchange; AES-GCM, ChaCha20-Poly1305 or AES-CBC with HMAC records (TLS 1.0's CBC chains its
+//! IV from record to record, TLS 1.1 sends it); the TLS 1.2 PRF with SHA-256 or SHA-384, or
+//! TLS 1.0/1.1's MD5 and SHA-1 one, and extended master secret when the server echoes it.
+//! Every primitive comes from aws-lc-rs (num-bigint for the DHE and RSA arithmetic; md-5 and
+//! hmac for the half of the old PRF aws-lc-rs lacks). The server's Finished is
 //! verified before a session is handed out, so a check that builds on one never reads a
 //! broken handshake of ours as the server's answer. The server's key-exchange signature is not
 //! checked: the probe looks at how the server behaves, it does not trust what it says.
@@ -12,21 +15,23 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use ::hmac::{Hmac, KeyInit, Mac as _};
 use aws_lc_rs::aead::{self, AES_128_GCM, AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey};
 use aws_lc_rs::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey};
 use aws_lc_rs::cipher::{
     AES_128, AES_256, DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext,
     UnboundCipherKey,
 };
-use aws_lc_rs::digest::{SHA256, SHA384, digest};
+use aws_lc_rs::digest::{SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA384, digest};
 use aws_lc_rs::hmac;
 use aws_lc_rs::iv::FixedLength;
 use aws_lc_rs::tls_prf::{P_SHA256, P_SHA384, Secret};
+use md5::{Digest as _, Md5};
 use num_bigint::BigUint;
 
 use super::hello::{
     Answer, EXT_EMS, EXT_RENEGOTIATION_INFO, HelloSpec, alert_name, client_hello, describe_answer,
-    message, random_bytes, server_share, start,
+    message, random_bytes, server_share, start, version_name,
 };
 use super::suites::suite_name;
 use super::vulns::{record, rsa_encrypt, rsa_key};
@@ -98,21 +103,44 @@ const P256: u16 = 0x0017;
 const P384: u16 = 0x0018;
 const GROUPS: [u16; 3] = [X25519, P256, P384];
 
-fn suite_ids() -> Vec<u16> {
-    SUITES.iter().map(|s| s.0).collect()
+/// The suites offered at `version`: before TLS 1.2 only the CBC suites with SHA-1 MACs exist.
+fn suite_ids(version: u16) -> Vec<u16> {
+    SUITES
+        .iter()
+        .filter(|s| version >= 0x0303 || s.3 == Sha1)
+        .map(|s| s.0)
+        .collect()
 }
 
-/// The PRF's and the transcript's hash: SHA-384 for the suites named so, SHA-256 otherwise.
-fn sha384(bulk: Bulk, mac: Mac) -> bool {
-    bulk == Gcm256 || mac == Sha384
+/// The PRF and the transcript's hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prf {
+    /// TLS 1.0 and 1.1 (RFC 2246 5): P_MD5 XOR P_SHA1; the transcript hash is MD5 || SHA-1.
+    Md5Sha1,
+    /// TLS 1.2 with SHA-256, the default.
+    Sha256,
+    /// TLS 1.2 with SHA-384, for the suites named so.
+    Sha384,
+}
+
+impl Prf {
+    fn of(version: u16, bulk: Bulk, mac: Mac) -> Prf {
+        if version < 0x0303 {
+            Prf::Md5Sha1
+        } else if bulk == Gcm256 || mac == Sha384 {
+            Prf::Sha384
+        } else {
+            Prf::Sha256
+        }
+    }
 }
 
 /// The 13 bytes a record's MAC or AEAD tag covers besides the plaintext.
-fn header(seq: u64, kind: u8, len: usize) -> Option<[u8; 13]> {
+fn header(version: u16, seq: u64, kind: u8, len: usize) -> Option<[u8; 13]> {
     let mut h = [0u8; 13];
     h[..8].copy_from_slice(&seq.to_be_bytes());
     h[8] = kind;
-    h[9..11].copy_from_slice(&[3, 3]);
+    h[9..11].copy_from_slice(&version.to_be_bytes());
     h[11..].copy_from_slice(&u16::try_from(len).ok()?.to_be_bytes());
     Some(h)
 }
@@ -122,22 +150,30 @@ enum Cipher {
     Gcm(LessSafeKey, [u8; 4]),
     /// ChaCha20-Poly1305 (RFC 7905): the IV XORed with the sequence number, nothing explicit.
     ChaCha(LessSafeKey, [u8; 12]),
-    /// AES-CBC with HMAC (MAC, then pad, then encrypt), one direction each.
-    CbcOut(EncryptingKey, hmac::Key),
-    CbcIn(DecryptingKey, hmac::Key),
+    /// AES-CBC with HMAC (MAC, then pad, then encrypt), one direction each. TLS 1.0 chains
+    /// the IV (the last ciphertext block of the record before, held here); later versions
+    /// send a fresh one with each record (`None` here).
+    CbcOut(EncryptingKey, hmac::Key, Option<[u8; 16]>),
+    CbcIn(DecryptingKey, hmac::Key, Option<[u8; 16]>),
 }
 
 /// One direction's record protection and sequence number.
 pub(super) struct Direction {
     cipher: Cipher,
     seq: u64,
+    version: u16,
+}
+
+/// The last 16 bytes of a CBC ciphertext: TLS 1.0's IV for the next record.
+fn last_block(data: &[u8]) -> Option<[u8; 16]> {
+    data.get(data.len().checked_sub(16)?..)?.try_into().ok()
 }
 
 impl Direction {
-    /// A whole TLS 1.2 record of `kind` carrying `plain`, protected.
+    /// A whole record of `kind` carrying `plain`, protected.
     fn seal(&mut self, kind: u8, plain: &[u8]) -> Option<Vec<u8>> {
-        let aad = header(self.seq, kind, plain.len())?;
-        let body = match &self.cipher {
+        let aad = header(self.version, self.seq, kind, plain.len())?;
+        let body = match &mut self.cipher {
             Cipher::Gcm(key, salt) => {
                 let mut nonce = [0u8; 12];
                 nonce[..4].copy_from_slice(salt);
@@ -161,19 +197,25 @@ impl Direction {
                 .ok()?;
                 sealed
             }
-            Cipher::CbcOut(key, mac) => {
+            Cipher::CbcOut(key, mac, chained) => {
                 let tag = hmac::sign(mac, &[&aad[..], plain].concat());
                 let mut data = [plain, tag.as_ref()].concat();
                 let pad = 15 - data.len() % 16;
                 data.extend(std::iter::repeat_n(u8::try_from(pad).ok()?, pad + 1));
-                let iv = random_bytes::<16>();
+                let iv = chained.unwrap_or_else(random_bytes::<16>);
                 key.less_safe_encrypt(&mut data, EncryptionContext::Iv128(FixedLength::from(iv)))
                     .ok()?;
-                [&iv[..], &data].concat()
+                if let Some(next) = chained {
+                    *next = last_block(&data)?;
+                    data
+                } else {
+                    [&iv[..], &data].concat()
+                }
             }
             Cipher::CbcIn(..) => return None,
         };
-        let mut out = vec![kind, 3, 3];
+        let mut out = vec![kind];
+        out.extend_from_slice(&self.version.to_be_bytes());
         out.extend_from_slice(&u16::try_from(body.len()).ok()?.to_be_bytes());
         out.extend_from_slice(&body);
         self.seq += 1;
@@ -182,13 +224,14 @@ impl Direction {
 
     /// The plaintext of a received record body, or `None` when it does not verify.
     fn open(&mut self, kind: u8, body: &[u8]) -> Option<Vec<u8>> {
-        let plain = match &self.cipher {
+        let version = self.version;
+        let plain = match &mut self.cipher {
             Cipher::Gcm(key, salt) => {
                 let mut nonce = [0u8; 12];
                 nonce[..4].copy_from_slice(salt);
                 nonce[4..].copy_from_slice(body.get(..8)?);
                 let mut sealed = body.get(8..)?.to_vec();
-                let aad = header(self.seq, kind, sealed.len().checked_sub(16)?)?;
+                let aad = header(version, self.seq, kind, sealed.len().checked_sub(16)?)?;
                 key.open_in_place(
                     aead::Nonce::assume_unique_for_key(nonce),
                     Aad::from(aad),
@@ -199,16 +242,21 @@ impl Direction {
             }
             Cipher::ChaCha(key, iv) => {
                 let mut sealed = body.to_vec();
-                let aad = header(self.seq, kind, sealed.len().checked_sub(16)?)?;
+                let aad = header(version, self.seq, kind, sealed.len().checked_sub(16)?)?;
                 key.open_in_place(chacha_nonce(iv, self.seq), Aad::from(aad), &mut sealed)
                     .ok()?
                     .to_vec()
             }
-            Cipher::CbcIn(key, mac) => {
-                let iv: [u8; 16] = body.get(..16)?.try_into().ok()?;
-                let mut data = body.get(16..)?.to_vec();
+            Cipher::CbcIn(key, mac, chained) => {
+                let (iv, mut data) = match chained {
+                    Some(iv) => (*iv, body.to_vec()),
+                    None => (body.get(..16)?.try_into().ok()?, body.get(16..)?.to_vec()),
+                };
                 if data.is_empty() || data.len() % 16 != 0 {
                     return None;
+                }
+                if let Some(next) = chained {
+                    *next = last_block(&data)?;
                 }
                 let data = key
                     .decrypt(&mut data, DecryptionContext::Iv128(FixedLength::from(iv)))
@@ -223,7 +271,7 @@ impl Direction {
                     return None;
                 }
                 let (plain, rest) = data.split_at(plain_len);
-                let aad = header(self.seq, kind, plain_len)?;
+                let aad = header(version, self.seq, kind, plain_len)?;
                 hmac::verify(mac, &[&aad[..], plain].concat(), &rest[..tag_len]).ok()?;
                 plain.to_vec()
             }
@@ -242,8 +290,9 @@ fn chacha_nonce(iv: &[u8; 12], seq: u64) -> aead::Nonce {
     aead::Nonce::assume_unique_for_key(nonce)
 }
 
-/// The lengths of a suite's MAC key, cipher key and implicit IV in the key block.
-fn sizes(bulk: Bulk, mac: Mac) -> (usize, usize, usize) {
+/// The lengths of a suite's MAC key, cipher key and implicit IV in the key block (TLS 1.0's
+/// CBC takes its first IV from there).
+fn sizes(version: u16, bulk: Bulk, mac: Mac) -> (usize, usize, usize) {
     let mac_len = match mac {
         Aead => 0,
         Sha1 => 20,
@@ -254,15 +303,15 @@ fn sizes(bulk: Bulk, mac: Mac) -> (usize, usize, usize) {
         Gcm128 => (16, 4),
         Gcm256 => (32, 4),
         ChaCha => (32, 12),
-        Cbc128 => (16, 0),
-        Cbc256 => (32, 0),
+        Cbc128 => (16, if version == 0x0301 { 16 } else { 0 }),
+        Cbc256 => (32, if version == 0x0301 { 16 } else { 0 }),
     };
     (mac_len, key_len, iv_len)
 }
 
 /// The client's and the server's record protection from the key block (RFC 5246, 6.3).
-fn directions(bulk: Bulk, mac: Mac, block: &[u8]) -> Option<(Direction, Direction)> {
-    let (mac_len, key_len, iv_len) = sizes(bulk, mac);
+fn directions(version: u16, bulk: Bulk, mac: Mac, block: &[u8]) -> Option<(Direction, Direction)> {
+    let (mac_len, key_len, iv_len) = sizes(version, bulk, mac);
     let take = |at: usize, len: usize| block.get(at..at + len);
     let (client_mac, server_mac) = (take(0, mac_len)?, take(mac_len, mac_len)?);
     let keys_at = 2 * mac_len;
@@ -278,6 +327,13 @@ fn directions(bulk: Bulk, mac: Mac, block: &[u8]) -> Option<(Direction, Directio
         };
         let cbc_key =
             || UnboundCipherKey::new(if bulk == Cbc128 { &AES_128 } else { &AES_256 }, key);
+        let chained = || -> Option<Option<[u8; 16]>> {
+            Some(if version == 0x0301 {
+                Some(iv.try_into().ok()?)
+            } else {
+                None
+            })
+        };
         let cipher = match bulk {
             Gcm128 => Cipher::Gcm(aead_key(&AES_128_GCM)?, iv.try_into().ok()?),
             Gcm256 => Cipher::Gcm(aead_key(&AES_256_GCM)?, iv.try_into().ok()?),
@@ -285,13 +341,19 @@ fn directions(bulk: Bulk, mac: Mac, block: &[u8]) -> Option<(Direction, Directio
             Cbc128 | Cbc256 if outgoing => Cipher::CbcOut(
                 EncryptingKey::cbc(cbc_key().ok()?).ok()?,
                 hmac::Key::new(hmac_alg, mac_key),
+                chained()?,
             ),
             Cbc128 | Cbc256 => Cipher::CbcIn(
                 DecryptingKey::cbc(cbc_key().ok()?).ok()?,
                 hmac::Key::new(hmac_alg, mac_key),
+                chained()?,
             ),
         };
-        Some(Direction { cipher, seq: 0 })
+        Some(Direction {
+            cipher,
+            seq: 0,
+            version,
+        })
     };
     Some((
         make(client_key, client_iv, client_mac, true)?,
@@ -299,9 +361,13 @@ fn directions(bulk: Bulk, mac: Mac, block: &[u8]) -> Option<(Direction, Directio
     ))
 }
 
-/// The TLS 1.2 PRF, `len` bytes.
-fn prf(sha384: bool, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Option<Vec<u8>> {
-    let alg = if sha384 { &P_SHA384 } else { &P_SHA256 };
+/// The PRF, `len` bytes.
+fn prf(kind: Prf, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Option<Vec<u8>> {
+    let alg = match kind {
+        Prf::Sha256 => &P_SHA256,
+        Prf::Sha384 => &P_SHA384,
+        Prf::Md5Sha1 => return legacy_prf(secret, label, seed, len),
+    };
     Some(
         Secret::new(alg, secret)
             .ok()?
@@ -312,10 +378,50 @@ fn prf(sha384: bool, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Op
     )
 }
 
-fn hash(sha384: bool, data: &[u8]) -> Vec<u8> {
-    digest(if sha384 { &SHA384 } else { &SHA256 }, data)
-        .as_ref()
-        .to_vec()
+/// RFC 2246 5: the secret's first half drives P_MD5, its second half P_SHA1 (halves share the
+/// middle byte when its length is odd), and the two streams are XORed.
+fn legacy_prf(secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Option<Vec<u8>> {
+    let half = secret.len().div_ceil(2);
+    let seed = [label, seed].concat();
+    let md5_key = secret.get(..half)?;
+    let sha_key = hmac::Key::new(
+        hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        secret.get(secret.len() - half..)?,
+    );
+    let hmac_md5 = |data: &[u8]| -> Option<Vec<u8>> {
+        let mut m = <Hmac<Md5> as KeyInit>::new_from_slice(md5_key).ok()?;
+        m.update(data);
+        Some(m.finalize().into_bytes().to_vec())
+    };
+    let md5 = p_hash(len, &seed, hmac_md5)?;
+    let sha1 = p_hash(len, &seed, |d| {
+        Some(hmac::sign(&sha_key, d).as_ref().to_vec())
+    })?;
+    Some(md5.iter().zip(sha1).map(|(a, b)| a ^ b).collect())
+}
+
+/// RFC 2246 5's P_hash: HMAC(secret, A(i) + seed) for A(1) = HMAC(secret, seed), ...
+fn p_hash(len: usize, seed: &[u8], mac: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(len + 64);
+    let mut a = mac(seed)?;
+    while out.len() < len {
+        out.extend(mac(&[&a[..], seed].concat())?);
+        a = mac(&a)?;
+    }
+    out.truncate(len);
+    Some(out)
+}
+
+fn hash(kind: Prf, data: &[u8]) -> Vec<u8> {
+    match kind {
+        Prf::Sha256 => digest(&SHA256, data).as_ref().to_vec(),
+        Prf::Sha384 => digest(&SHA384, data).as_ref().to_vec(),
+        Prf::Md5Sha1 => [
+            &Md5::digest(data)[..],
+            digest(&SHA1_FOR_LEGACY_USE_ONLY, data).as_ref(),
+        ]
+        .concat(),
+    }
 }
 
 /// A `len`-prefixed byte string (`width` bytes of length).
@@ -336,7 +442,11 @@ fn field<'d>(data: &'d [u8], at: &mut usize, width: usize) -> Option<&'d [u8]> {
 }
 
 /// The premaster secret and the ClientKeyExchange body for the suite's key exchange.
-fn key_exchange(kx: Kx, flight: &[(u8, Vec<u8>)]) -> Result<(Vec<u8>, Vec<u8>), String> {
+fn key_exchange(
+    version: u16,
+    kx: Kx,
+    flight: &[(u8, Vec<u8>)],
+) -> Result<(Vec<u8>, Vec<u8>), String> {
     let ske = flight
         .iter()
         .find(|(t, _)| *t == 12)
@@ -400,7 +510,8 @@ fn key_exchange(kx: Kx, flight: &[(u8, Vec<u8>)]) -> Result<(Vec<u8>, Vec<u8>), 
             if !(64..=1024).contains(&k) {
                 return Err(format!("a {}-bit RSA key", k * 8));
             }
-            let mut premaster = vec![3, 3];
+            // The version the client offered, then 46 random bytes (RFC 5246 7.4.7.1).
+            let mut premaster = version.to_be_bytes().to_vec();
             premaster.extend_from_slice(&random_bytes::<46>());
             // PKCS#1 v1.5: 0x00 0x02, non-zero random padding, 0x00, the premaster.
             let mut block = vec![0, 2];
@@ -417,9 +528,11 @@ fn key_exchange(kx: Kx, flight: &[(u8, Vec<u8>)]) -> Result<(Vec<u8>, Vec<u8>), 
     }
 }
 
-/// A completed TLS 1.2 session: the stream and both directions' keys.
+/// A completed session (TLS 1.2 or older): the stream and both directions' keys.
 pub(super) struct Session {
     stream: Stream,
+    /// The protocol version spoken (0x0301 to 0x0303).
+    pub(super) version: u16,
     to_server: Direction,
     from_server: Direction,
     /// The client's Finished `verify_data`, which a renegotiation quotes.
@@ -437,18 +550,33 @@ pub(super) struct Session {
 /// A hello for the hand-made handshake: its suites and groups, null compression, and a
 /// `session_ticket` extension only when `ticket` is set.
 fn hello_spec<'a>(
+    version: u16,
     suites: &'a [u16],
     session_id: Option<&'a [u8]>,
     ticket: Option<&'a [u8]>,
 ) -> HelloSpec<'a> {
-    HelloSpec::legacy(0x0303, suites, &GROUPS).resuming(session_id, ticket)
+    HelloSpec::legacy(version, suites, &GROUPS).resuming(session_id, ticket)
 }
 
-/// A full TLS 1.2 handshake with the server, asking for a ticket when `ticket` is set.
-pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String> {
-    let suites = suite_ids();
+/// The version a hand-made session speaks with this server: the best of TLS 1.2, 1.1 and 1.0
+/// it accepted, if any.
+pub(super) fn legacy_version(report: &TlsReport) -> Option<u16> {
+    [
+        (0x0303, "TLSv1.2"),
+        (0x0302, "TLSv1.1"),
+        (0x0301, "TLSv1.0"),
+    ]
+    .into_iter()
+    .find(|(_, name)| report.protocols.get(name).copied().unwrap_or(false))
+    .map(|(v, _)| v)
+}
+
+/// A full handshake at `version` (TLS 1.2 or older) with the server, asking for a ticket when
+/// `ticket` is set.
+pub(super) fn establish(p: &Prober<'_>, version: u16, ticket: bool) -> Result<Session, String> {
+    let suites = suite_ids(version);
     let hello = client_hello(
-        hello_spec(&suites, None, ticket.then_some(&[][..])),
+        hello_spec(version, &suites, None, ticket.then_some(&[][..])),
         p.sni.as_deref(),
     );
     let (mut stream, answer) = start(
@@ -460,17 +588,18 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
     )?;
     let (suite, server_hello, flight, extras) = match answer {
         Answer::Hello {
-            version: 0x0303,
+            version: v,
             complete: true,
             suite,
             server_hello,
             flight,
             extras,
             ..
-        } => (suite, server_hello, flight, extras),
+        } if v == version => (suite, server_hello, flight, extras),
         other => {
             return Err(format!(
-                "no TLS 1.2 handshake with the suites it speaks ({})",
+                "no {} handshake with the suites it speaks ({})",
+                version_name(version),
                 describe_answer(&other)
             ));
         }
@@ -481,11 +610,11 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
             suite_name(suite)
         ));
     };
-    let wide = sha384(bulk, mac);
+    let wide = Prf::of(version, bulk, mac);
     let server_random = server_hello
         .get(2..34)
         .ok_or("a ServerHello without a random")?;
-    let (premaster, cke) = key_exchange(kx, &flight)?;
+    let (premaster, cke) = key_exchange(version, kx, &flight)?;
 
     let mut transcript = hello.get(5..).unwrap_or_default().to_vec();
     transcript.extend(message(2, &server_hello));
@@ -527,7 +656,7 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
     )
     .ok_or("key derivation failed (key block)")?;
     let (mut to_server, mut from_server) =
-        directions(bulk, mac, &block).ok_or("key derivation failed (record keys)")?;
+        directions(version, bulk, mac, &block).ok_or("key derivation failed (record keys)")?;
     let client_verify = prf(
         wide,
         &master,
@@ -537,9 +666,10 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
     )
     .ok_or("key derivation failed (finished)")?;
     let finished = message(20, &client_verify);
+    let [major, minor] = version.to_be_bytes();
     let mut out = prefixed(2, &out_flight);
-    out.splice(0..0, [22, 3, 3]);
-    out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
+    out.splice(0..0, [22, major, minor]);
+    out.extend_from_slice(&[20, major, minor, 0, 1, 1]);
     out.extend(
         to_server
             .seal(22, &finished)
@@ -606,6 +736,7 @@ pub(super) fn establish(p: &Prober<'_>, ticket: bool) -> Result<Session, String>
     }
     Ok(Session {
         stream,
+        version,
         to_server,
         from_server,
         client_verify,
@@ -644,6 +775,7 @@ impl Session {
         let _ = self.send(21, &[1, 0]);
         let _ = self.stream.flush();
         Resumable {
+            version: self.version,
             id: self.id,
             ticket: self.ticket,
         }
@@ -652,6 +784,7 @@ impl Session {
 
 /// What a closed session can be resumed with.
 pub(super) struct Resumable {
+    version: u16,
     id: Vec<u8>,
     ticket: Option<Vec<u8>>,
 }
@@ -673,8 +806,11 @@ pub(super) fn resumes(
     } else {
         (session.id.as_slice(), None)
     };
-    let suites = suite_ids();
-    let hello = client_hello(hello_spec(&suites, Some(id), ticket), p.sni.as_deref());
+    let suites = suite_ids(session.version);
+    let hello = client_hello(
+        hello_spec(session.version, &suites, Some(id), ticket),
+        p.sni.as_deref(),
+    );
     let (_, answer) = start(
         p.target,
         p.deadline.within(p.per_connection),
@@ -684,10 +820,8 @@ pub(super) fn resumes(
     )?;
     match answer {
         Answer::Hello {
-            version: 0x0303,
-            extras,
-            ..
-        } => Ok(!id.is_empty() && extras.session_id == id),
+            version, extras, ..
+        } if version == session.version => Ok(!id.is_empty() && extras.session_id == id),
         other => Err(format!(
             "the resuming hello got {}",
             describe_answer(&other)
@@ -695,16 +829,16 @@ pub(super) fn resumes(
     }
 }
 
-/// TLS 1.2 resumption as sslyze tests it: by session id alone (a hello without the ticket
-/// extension, so a server cannot fall back on tickets), and, where the rustls check could not
-/// run (suites or versions rustls does not speak), by ticket. Both first connections end with
-/// close_notify.
-pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
-    const BY_ID: &str = "TLS 1.2 session-id resumption";
-    const BY_TICKET: &str = "TLS 1.2 session-ticket resumption";
+/// Resumption before TLS 1.3 as sslyze tests it, at the best version the server speaks below
+/// 1.3: by session id alone (a hello without the ticket extension, so a server cannot fall
+/// back on tickets), and, where the rustls check could not run (suites or versions rustls does
+/// not speak), by ticket. Both first connections end with close_notify.
+pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
+    const BY_ID: &str = "session-id resumption (TLS 1.2 and older)";
+    const BY_TICKET: &str = "session-ticket resumption (TLS 1.2 and older)";
     if p.may(BY_ID) {
         let started = Instant::now();
-        let (result, text) = match establish(p, false).map(Session::close) {
+        let (result, text) = match establish(p, version, false).map(Session::close) {
             Err(e) => (None, format!("not tested: {e}")),
             Ok(r) if r.id.is_empty() => (
                 Some(false),
@@ -713,11 +847,17 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
             Ok(r) => match resumes(p, &r, false) {
                 Ok(true) => (
                     Some(true),
-                    "resumed: a second connection offering the session id (and no ticket) had an abbreviated handshake".into(),
+                    format!(
+                        "resumed: a second {} connection offering the session id (and no ticket) had an abbreviated handshake",
+                        version_name(version)
+                    ),
                 ),
                 Ok(false) => (
                     Some(false),
-                    "not resumed: the session id was answered with a full handshake".into(),
+                    format!(
+                        "not resumed: the session id was answered with a full {} handshake",
+                        version_name(version)
+                    ),
                 ),
                 Err(e) => (None, format!("not tested: {e}")),
             },
@@ -731,17 +871,22 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
         && p.may(BY_TICKET)
     {
         let started = Instant::now();
-        let text = match establish(p, true).map(Session::close) {
+        let text = match establish(p, version, true).map(Session::close) {
             Err(e) => format!("not tested: {e}"),
             Ok(r) => match resumes(p, &r, true) {
                 Ok(true) => {
                     by_ticket = Some(true);
-                    "resumed: a second connection offering the ticket had an abbreviated handshake"
-                        .into()
+                    format!(
+                        "resumed: a second {} connection offering the ticket had an abbreviated handshake",
+                        version_name(version)
+                    )
                 }
                 Ok(false) => {
                     by_ticket = Some(false);
-                    "not resumed: the ticket was answered with a full handshake".into()
+                    format!(
+                        "not resumed: the ticket was answered with a full {} handshake",
+                        version_name(version)
+                    )
                 }
                 Err(e) => format!("not tested: {e}"),
             },
@@ -767,12 +912,16 @@ mod tests {
     use super::*;
 
     fn pair(bulk: Bulk, mac: Mac) -> (Direction, Direction) {
+        pair_at(0x0303, bulk, mac)
+    }
+
+    fn pair_at(version: u16, bulk: Bulk, mac: Mac) -> (Direction, Direction) {
         let block: Vec<u8> = (0u8..192).collect();
         // The client's sealing direction and a server-side opener with the same keys.
-        let (out, _) = directions(bulk, mac, &block).unwrap();
+        let (out, _) = directions(version, bulk, mac, &block).unwrap();
         let mirrored: Vec<u8> = {
             // Swap client and server halves so the "server" direction holds the client's keys.
-            let (mac_len, key_len, iv_len) = sizes(bulk, mac);
+            let (mac_len, key_len, iv_len) = sizes(version, bulk, mac);
             let mut m = block.clone();
             let swap = |m: &mut Vec<u8>, at: usize, len: usize| {
                 let (a, b) = m[at..at + 2 * len].split_at_mut(len);
@@ -783,8 +932,67 @@ mod tests {
             swap(&mut m, 2 * mac_len + 2 * key_len, iv_len);
             m
         };
-        let (_, back) = directions(bulk, mac, &mirrored).unwrap();
+        let (_, back) = directions(version, bulk, mac, &mirrored).unwrap();
         (out, back)
+    }
+
+    #[test]
+    fn tls10_chains_its_cbc_iv_and_tls11_sends_one() {
+        // TLS 1.0: no IV in the record; each record's IV is the last block of the one before,
+        // so records open only in order.
+        let (mut out, mut back) = pair_at(0x0301, Cbc128, Sha1);
+        let first = out.seal(22, &[7u8; 11]).unwrap();
+        assert_eq!(&first[..3], &[22, 3, 1]);
+        assert_eq!(first.len() - 5, 32, "11 + 20 MAC + 1 padding, no IV");
+        let second = out.seal(23, b"second").unwrap();
+        assert!(back.open(23, &second[5..]).is_none(), "out of order");
+        let (mut out, mut back) = pair_at(0x0301, Cbc128, Sha1);
+        let first = out.seal(22, &[7u8; 11]).unwrap();
+        let second = out.seal(23, b"second").unwrap();
+        assert_eq!(back.open(22, &first[5..]).unwrap(), [7u8; 11]);
+        assert_eq!(back.open(23, &second[5..]).unwrap(), b"second");
+        // TLS 1.1: an explicit IV, and the version in the header the MAC covers.
+        let (mut out, mut back) = pair_at(0x0302, Cbc256, Sha1);
+        let r = out.seal(22, &[7u8; 11]).unwrap();
+        assert_eq!(&r[..3], &[22, 3, 2]);
+        assert_eq!(r.len() - 5, 16 + 32);
+        assert_eq!(back.open(22, &r[5..]).unwrap(), [7u8; 11]);
+        let (mut out, _) = pair_at(0x0302, Cbc256, Sha1);
+        let (_, mut tls12) = pair_at(0x0303, Cbc256, Sha1);
+        let r = out.seal(22, b"x").unwrap();
+        assert!(tls12.open(22, &r[5..]).is_none(), "the version is MACed");
+    }
+
+    #[test]
+    fn the_tls10_prf_agrees_with_openssl() {
+        // `openssl kdf -keylen 40 -kdfopt digest:MD5-SHA1 -kdfopt hexsecret:ab×48
+        //  -kdfopt hexseed:<"PRF Testvector" then cd×64> TLS1-PRF` (OpenSSL 3.0).
+        let out = prf(
+            Prf::Md5Sha1,
+            &[0xab; 48],
+            b"PRF Testvector",
+            &[0xcd; 64],
+            40,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                0xD3, 0xD4, 0xD1, 0xE3, 0x49, 0xB5, 0xD5, 0x15, 0x04, 0x46, 0x66, 0xD5, 0x1D, 0xE3,
+                0x2B, 0xAB, 0x25, 0x8C, 0xB5, 0x21, 0xB6, 0xB0, 0x53, 0x46, 0x3E, 0x35, 0x48, 0x32,
+                0xFD, 0x97, 0x67, 0x54, 0x44, 0x3B, 0xCF, 0x9A, 0x29, 0x65, 0x19, 0xBC
+            ]
+        );
+        // An odd-length secret: both halves share its middle byte.
+        let out = prf(Prf::Md5Sha1, &[1, 2, 3, 4, 5], b"label ", b"seed", 20).unwrap();
+        assert_eq!(
+            out,
+            [
+                0x5B, 0x69, 0xC0, 0xD3, 0x0C, 0x2B, 0x80, 0x39, 0x44, 0x60, 0x55, 0x00, 0x90, 0x20,
+                0x63, 0x35, 0xCE, 0x5E, 0x6B, 0x39
+            ]
+        );
+        assert_eq!(hash(Prf::Md5Sha1, b"").len(), 36);
     }
 
     #[test]
@@ -835,7 +1043,8 @@ mod tests {
         for (id, kx, bulk, mac) in SUITES {
             let name = suite_name(id);
             let ends384 = name.ends_with("SHA384");
-            assert_eq!(sha384(bulk, mac), ends384, "{name}");
+            assert_eq!(Prf::of(0x0303, bulk, mac) == Prf::Sha384, ends384, "{name}");
+            assert_eq!(Prf::of(0x0301, bulk, mac), Prf::Md5Sha1);
             let kx_named = match kx {
                 Ecdhe => name.contains("ECDHE"),
                 Dhe => name.contains("DHE") && !name.contains("ECDHE"),
@@ -851,5 +1060,10 @@ mod tests {
             };
             assert!(bulk_named, "{name}: {bulk:?}");
         }
+        // Before TLS 1.2 only the CBC suites with SHA-1 MACs are offered.
+        let old = suite_ids(0x0301);
+        assert_eq!(old.len(), 8);
+        assert!(old.contains(&0x002f) && old.contains(&0xc014) && !old.contains(&0xc027));
+        assert_eq!(suite_ids(0x0303).len(), SUITES.len());
     }
 }
