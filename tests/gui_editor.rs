@@ -628,3 +628,36 @@ fn monkey() {
         );
     }
 }
+
+#[test]
+fn typing_an_endpoint_keeps_focus_while_problems_come_and_go_above() {
+    // Tall enough that the inspector's endpoint fields are on screen without scrolling.
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1440.0, 2400.0))
+        .build_ui_state(
+            |ui, app: &mut RampartApp| app.frame(ui),
+            RampartApp::for_tests(),
+        );
+    steps(&mut h, 4);
+    h.get_by_label("+ Service").click();
+    steps(&mut h, 3);
+    h.get_by_label("Live endpoint (for probes and verify)")
+        .click();
+    steps(&mut h, 3);
+    h.get_by_label("URL or host:port").focus();
+    steps(&mut h, 1);
+    // One key per frame, as a person types: the half-typed URL is a problem shown above the
+    // field, and the field must keep the focus as that message appears and goes.
+    for c in "127.0.0.1:5602".chars() {
+        h.get_by_label("URL or host:port").type_text(&c.to_string());
+        steps(&mut h, 2);
+    }
+    let app = h.state();
+    let Selection::Element(id) = app.selection.clone() else {
+        panic!("the new service is selected")
+    };
+    let node = app.session.model().node(&id).cloned().unwrap();
+    let endpoint = node.endpoint.expect("the endpoint was switched on");
+    assert_eq!(endpoint.url, "127.0.0.1:5602");
+    assert_eq!(endpoint.sni, None, "no keystroke went to the SNI field");
+}

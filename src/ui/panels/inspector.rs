@@ -35,19 +35,29 @@ pub fn ui(ctx: &mut Ctx<'_>, state: &mut InspectorState, extra: &Extra<'_>, ui: 
         return;
     };
     let model = ctx.model();
-    if let Some(node) = model.node(&id).cloned() {
-        node_inspector(ctx, state, extra, ui, node);
-    } else if let Some(flow) = model.flow(&id).cloned() {
-        flow_inspector(ctx, state, extra, ui, flow);
-    } else if let Some(b) = model.boundary(&id).cloned() {
-        boundary_inspector(ctx, state, extra, ui, b);
-    } else if let Some(a) = model.asset(&id).cloned() {
-        asset_inspector(ctx, state, ui, a);
-    } else if let Some(r) = model.runtime(&id).cloned() {
-        runtime_inspector(ctx, state, ui, r);
-    } else {
-        model_info(ctx, ui);
-    }
+    // Each element's fields under its own id, so the focus stays with the element typed in.
+    let (node, flow, boundary, asset, runtime) = (
+        model.node(&id).cloned(),
+        model.flow(&id).cloned(),
+        model.boundary(&id).cloned(),
+        model.asset(&id).cloned(),
+        model.runtime(&id).cloned(),
+    );
+    ui.push_id(("inspector", &id), |ui| {
+        if let Some(node) = node {
+            node_inspector(ctx, state, extra, ui, node);
+        } else if let Some(flow) = flow {
+            flow_inspector(ctx, state, extra, ui, flow);
+        } else if let Some(b) = boundary {
+            boundary_inspector(ctx, state, extra, ui, b);
+        } else if let Some(a) = asset {
+            asset_inspector(ctx, state, ui, a);
+        } else if let Some(r) = runtime {
+            runtime_inspector(ctx, state, ui, r);
+        } else {
+            model_info(ctx, ui);
+        }
+    });
 }
 
 fn model_info(ctx: &mut Ctx<'_>, ui: &mut Ui) {
@@ -221,7 +231,11 @@ fn endpoint_editor(ui: &mut Ui, id: &str, endpoint: &mut Option<Endpoint>) -> bo
             let mut token = e.token.clone().unwrap_or_default();
             let l = ui.label("Test token for the JWT probe (optional)");
             if ui
-                .add(egui::TextEdit::singleline(&mut token).password(true))
+                .add(
+                    egui::TextEdit::singleline(&mut token)
+                        .id_salt("token")
+                        .password(true),
+                )
                 .labelled_by(l.id)
                 .changed()
             {

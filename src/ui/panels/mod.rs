@@ -94,15 +94,23 @@ pub fn severity_badge(ui: &mut Ui, theme: &Theme, s: Severity) {
 
 /// A labelled text field; returns whether it changed.
 pub fn text_field(ui: &mut Ui, label: &str, value: &mut String, multiline: bool) -> bool {
+    // The field's id comes from its label, not its place in the layout: a problem message
+    // that appears above it as you type must not hand the focus to the next field.
+    let text = label;
     let label = ui.label(label);
     let response = if multiline {
         ui.add(
             egui::TextEdit::multiline(value)
+                .id_salt(text)
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
         )
     } else {
-        ui.add(egui::TextEdit::singleline(value).desired_width(f32::INFINITY))
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .id_salt(text)
+                .desired_width(f32::INFINITY),
+        )
     };
     response.labelled_by(label.id).changed()
 }
