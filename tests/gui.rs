@@ -826,3 +826,59 @@ fn the_changes_view_shows_what_an_edit_does_and_follows_undo() {
     assert!(changes.diff.is_empty(), "{}", changes.text);
     assert!(changes.text.starts_with("No changes."));
 }
+
+/// The non-ASCII characters inside string literals of the UI's source.
+fn symbols_in_ui_strings(
+    dir: &std::path::Path,
+    found: &mut std::collections::BTreeMap<char, String>,
+) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            symbols_in_ui_strings(&path, found);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            let (mut inside, mut escaped) = (false, false);
+            for c in line.chars() {
+                match c {
+                    '"' if !escaped => inside = !inside,
+                    c if inside && !c.is_ascii() => {
+                        found
+                            .entry(c)
+                            .or_insert_with(|| format!("{}:{}", path.display(), n + 1));
+                    }
+                    _ => {}
+                }
+                escaped = c == '\\' && !escaped;
+            }
+        }
+    }
+}
+
+#[test]
+fn every_symbol_the_ui_shows_is_in_its_fonts() {
+    use skrifa::MetadataProvider;
+    // A symbol missing from egui's fonts is drawn as an empty box: a "no" mark that reads as
+    // an unticked checkbox, pass and fail told apart by nothing.
+    let fonts = egui::FontDefinitions::default();
+    let family = &fonts.families[&egui::FontFamily::Proportional];
+    let mut found = std::collections::BTreeMap::new();
+    symbols_in_ui_strings(std::path::Path::new("src/ui"), &mut found);
+    assert!(found.contains_key(&'✔'), "the scan sees the UI's symbols");
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(c, _)| {
+            !family.iter().any(|name| {
+                skrifa::FontRef::new(&fonts.font_data[name].font)
+                    .is_ok_and(|f| f.charmap().map(**c).is_some())
+            })
+        })
+        .map(|(c, at)| format!("{c} (U+{:04X}) at {at}", *c as u32))
+        .collect();
+    assert!(missing.is_empty(), "not in egui's fonts: {missing:#?}");
+}

@@ -317,7 +317,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             let protocols: Vec<String> = r
                 .protocols
                 .iter()
-                .map(|(k, on)| format!("{k} {}", if *on { "✔" } else { "✘" }))
+                .map(|(k, on)| format!("{k} {}", if *on { "✔" } else { "✖" }))
                 .collect();
             ui.label(protocols.join("   "));
             if let Some(c) = &r.certificate {
@@ -448,7 +448,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                         let bad = a.accepted == a.must_refuse;
                         ui.label(
                             RichText::new(format!(
-                                "{} → {} {}",
+                                "{}: {}, {}",
                                 a.check,
                                 a.status.map_or("no answer".into(), |s| s.to_string()),
                                 if a.accepted { "accepted" } else { "refused" }

@@ -274,10 +274,14 @@ fn endpoint_status(ctx: &mut Ctx<'_>, extra: &Extra<'_>, ui: &mut Ui, id: &str, 
                         .color(ctx.theme.endpoint(e.status)),
                 );
                 for d in &e.drift {
-                    ui.label(RichText::new(format!("✗ {}", ctx.words(&d.message))).small());
+                    ui.label(
+                        RichText::new(format!("✖ {}", ctx.words(&d.message)))
+                            .small()
+                            .color(ctx.theme.severity(Severity::High)),
+                    );
                 }
                 for m in &e.matched {
-                    ui.label(RichText::new(format!("✓ {m}")).small());
+                    ui.label(RichText::new(format!("✔ {m}")).small());
                 }
                 for n in &e.notes {
                     ui.label(RichText::new(format!("– {n}")).small().weak());
