@@ -106,6 +106,12 @@ fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
     let r = run(port, &bare);
     assert_findings(&r, &["tls.cert-untrusted", "tls.no-ocsp-stapling"]);
     assert_eq!(r.grade, "F");
+    // Said in words, not as rustls's enum.
+    let why = r.certificate.unwrap().trust_error.unwrap();
+    assert!(
+        why.starts_with("no trusted root issued this chain"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -371,6 +377,16 @@ fn plain_http_and_closed_ports_are_reported_not_crashed_on() {
     let r = run(closed, &TlsOptions::default());
     assert_findings(&r, &["tls.unreachable"]);
     assert!(!r.reachable);
+    // Nothing was learnt: not graded, and no version is said to be refused.
+    assert_eq!(r.grade, "-");
+    assert_eq!(
+        r.grade_reasons,
+        ["not graded: the endpoint could not be reached"]
+    );
+    assert_eq!(
+        r.protocol_summary("yes", "no", " · "),
+        "not tested: the endpoint could not be reached"
+    );
 }
 
 fn hostile(port: u16) -> (TlsReport, Duration) {

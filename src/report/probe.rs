@@ -67,18 +67,17 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         paint(color, grade_code, &r.grade),
         r.duration_ms
     );
-    let protocols: Vec<String> = r
-        .protocols
-        .iter()
-        .map(|(k, v)| format!("{k} {}", if *v { "yes" } else { "no" }))
-        .collect();
     if let Some(pre) = r.starttls {
         let _ = writeln!(
             out,
             "  Upgrade      {pre} (in-band, before every handshake)"
         );
     }
-    let _ = writeln!(out, "  Protocols    {}", protocols.join(" · "));
+    let _ = writeln!(
+        out,
+        "  Protocols    {}",
+        r.protocol_summary("yes", "no", " · ")
+    );
     let mut by_protocol: Vec<&str> = r.cipher_suites.iter().map(|s| s.protocol).collect();
     by_protocol.dedup();
     // One suite per line, as testssl.sh and sslyze list them, weak classes coloured.

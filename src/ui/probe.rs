@@ -314,12 +314,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ui.heading(format!("Grade {}", r.grade));
                 ui.label(RichText::new(format!("{} · {} ms", r.target, r.duration_ms)).weak());
             });
-            let protocols: Vec<String> = r
-                .protocols
-                .iter()
-                .map(|(k, on)| format!("{k} {}", if *on { "✔" } else { "✖" }))
-                .collect();
-            ui.label(protocols.join("   "));
+            ui.label(r.protocol_summary("✔", "✖", "   "));
             if let Some(c) = &r.certificate {
                 ui.label(format!(
                     "Certificate: {} · {} · {} days left · {}",

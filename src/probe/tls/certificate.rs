@@ -198,7 +198,7 @@ pub(super) fn certificate(
                 judge_at,
             );
             report.trusted = result.is_ok();
-            report.trust_error = result.err().map(|e| e.to_string());
+            report.trust_error = result.err().map(|e| trust_error(&e));
         }
         _ => report.trust_error = Some("the certificate names no usable host".into()),
     }
@@ -229,6 +229,59 @@ pub(super) fn chain_shape(chain: &[CertificateDer<'static>]) -> (bool, Option<St
         })
     });
     (root, disorder)
+}
+
+/// Why webpki refused the chain, in words an engineer can act on (rustls's own text names
+/// enum variants such as `Other(OtherError(CaUsedAsEndEntity))`).
+pub(super) fn trust_error(e: &rustls::Error) -> String {
+    const WORDS: [(&str, &str); 14] = [
+        (
+            "CaUsedAsEndEntity",
+            "the server's certificate is itself a CA certificate (basicConstraints CA:TRUE), which webpki and browsers refuse as a server certificate: issue a leaf with CA:FALSE from that CA",
+        ),
+        (
+            "EndEntityUsedAsCa",
+            "a certificate that issues another in the chain is not a CA (no basicConstraints CA:TRUE)",
+        ),
+        (
+            "UnknownIssuer",
+            "no trusted root issued this chain: its issuer is neither among the web roots nor in the --ca file (a missing intermediate, or a private CA not given with --ca)",
+        ),
+        (
+            "NotValidForName",
+            "the certificate is not valid for the name probed",
+        ),
+        ("NotValidYet", "a certificate in the chain is not valid yet"),
+        ("Expired", "a certificate in the chain has expired"),
+        ("BadSignature", "a signature in the chain does not verify"),
+        (
+            "UnsupportedSignatureAlgorithm",
+            "the chain is signed with an algorithm webpki refuses (SHA-1, MD5 or unknown)",
+        ),
+        (
+            "InvalidPurpose",
+            "the certificate's extended key usage does not allow TLS server authentication",
+        ),
+        ("Revoked", "the certificate is revoked"),
+        (
+            "PathLenConstraintViolated",
+            "the chain is longer than a CA's pathLenConstraint allows",
+        ),
+        (
+            "NameConstraintViolation",
+            "the certificate's names break a CA's name constraints",
+        ),
+        (
+            "UnsupportedCriticalExtension",
+            "a certificate carries a critical extension webpki does not know",
+        ),
+        ("BadEncoding", "a certificate in the chain is not valid DER"),
+    ];
+    let debug = format!("{e:?}");
+    WORDS
+        .iter()
+        .find(|(variant, _)| debug.contains(variant))
+        .map_or_else(|| e.to_string(), |(_, words)| (*words).to_string())
 }
 
 /// RFC 5280 rules that webpki does not enforce but strict verifiers do (OpenSSL's X509_STRICT,
@@ -318,6 +371,25 @@ pub(super) fn hostname_matches(names: &[String], host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_errors_are_said_in_words() {
+        use rustls::CertificateError as C;
+        let said = |e: C| trust_error(&rustls::Error::InvalidCertificate(e));
+        assert!(said(C::UnknownIssuer).starts_with("no trusted root"));
+        assert!(said(C::Expired).contains("expired"));
+        assert!(said(C::NotValidForName).contains("not valid for the name"));
+        // webpki's errors arrive wrapped as `Other`: matched by their variant's name.
+        let wrapped = C::Other(rustls::OtherError(std::sync::Arc::new(
+            std::io::Error::other("CaUsedAsEndEntity"),
+        )));
+        assert!(said(wrapped).contains("CA:TRUE"));
+        // Anything else keeps rustls's text.
+        assert_eq!(
+            said(C::ApplicationVerificationFailure),
+            "invalid peer certificate: ApplicationVerificationFailure"
+        );
+    }
 
     #[test]
     fn hostnames() {

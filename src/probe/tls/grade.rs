@@ -27,6 +27,11 @@ pub(super) fn grade(report: &mut TlsReport) {
         reasons.push((rank, format!("capped at {}: {reason}", SCALE[rank])));
         cap = cap.max(rank);
     };
+    if !report.reachable {
+        report.grade = "-".into();
+        report.grade_reasons = vec!["not graded: the endpoint could not be reached".into()];
+        return;
+    }
     if !report.speaks_tls {
         report.grade = "F".into();
         report.grade_reasons =

@@ -316,6 +316,20 @@ impl TlsReport {
             .find(|k| self.protocols.get(k).copied().unwrap_or(false))
     }
 
+    /// The protocol versions, each marked `yes` or `no`, joined by `sep`; "not tested" when the
+    /// endpoint could not be reached (nothing was learnt about them).
+    #[must_use]
+    pub fn protocol_summary(&self, yes: &str, no: &str, sep: &str) -> String {
+        if !self.reachable {
+            return "not tested: the endpoint could not be reached".into();
+        }
+        self.protocols
+            .iter()
+            .map(|(k, on)| format!("{k} {}", if *on { yes } else { no }))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     /// The configuration facts as the GUI and the text output list them, each with whether it
     /// applies to this server (0-RTT and post-quantum groups need TLS 1.3; renegotiation,
     /// compression and the TLS 1.2 session mechanisms need an older version; downgrade
