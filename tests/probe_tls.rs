@@ -624,6 +624,13 @@ fn configuration_checks_against_openssl() {
     assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
     assert_eq!(r.features.early_data, Some(true), "{:#?}", r.checks);
     assert!(ids(&r).contains(&"tls.early-data"), "{r:#?}");
+    // TLS 1.3 resumes only by ticket: tickets are "yes", not "n/a", beside resumption.
+    assert_eq!(r.features.session_tickets, Some(true));
+    let tickets = r
+        .configuration()
+        .into_iter()
+        .find(|c| c.label == "Session tickets");
+    assert_eq!(tickets.map(|c| c.answer()), Some("yes"));
     drop(s);
     let s = openssl_echo_server(&cert, &key, &["-tls1_3"]);
     let r = run(s.port, &options(&pki));

@@ -435,6 +435,12 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
             tls.sock.restore(before);
         } else {
             resumed = Some(tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed));
+            // TLS 1.3 resumes only by ticket (a PSK from NewSessionTicket).
+            if resumed == Some(true)
+                && tls.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+            {
+                report.features.session_tickets.get_or_insert(true);
+            }
             if sent_early {
                 early = Some(tls.conn.is_early_data_accepted());
             } else if tls.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3) {

@@ -205,7 +205,8 @@ pub struct Features {
     /// session id alone (a hello without the ticket
     /// extension offering the id of a session closed with close_notify).
     pub session_ids: Option<bool>,
-    /// The server issues session tickets (RFC 5077).
+    /// The server issues session tickets: RFC 5077's, seen in the TLS 1.2-or-older hello; on a
+    /// server without those, a TLS 1.3 resumption (which is always by ticket) says yes.
     pub session_tickets: Option<bool>,
     /// A second connection resumed the first one's session (id, ticket or TLS 1.3 PSK).
     pub resumption: Option<bool>,
@@ -382,7 +383,7 @@ impl TlsReport {
                 "session tickets",
                 f.session_tickets,
                 None,
-                legacy,
+                legacy || f.session_tickets.is_some(),
             ),
             fact(
                 "Session-id resumption",
