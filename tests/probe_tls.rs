@@ -194,6 +194,8 @@ fn legacy_protocols_and_ciphers_from_openssl() {
             "tls.legacy-protocol",
             "tls.lucky13",
             "tls.no-aead",
+            // (HTTP over the hand-made session: rustls speaks neither TLS 1.1 nor CBC)
+            "tls.no-hsts",
             "tls.no-ocsp-stapling",
         ],
     );
@@ -221,6 +223,7 @@ fn legacy_protocols_and_ciphers_from_openssl() {
             "tls.legacy-protocol",
             "tls.lucky13",
             "tls.no-aead",
+            "tls.no-hsts",
             "tls.no-ocsp-stapling",
         ],
     );
@@ -238,6 +241,7 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         &r,
         &[
             "tls.no-forward-secrecy",
+            "tls.no-hsts",
             "tls.no-ocsp-stapling",
             "tls.no-server-cipher-order",
         ],
@@ -266,6 +270,7 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         &[
             "tls.lucky13",
             "tls.no-aead",
+            "tls.no-hsts",
             "tls.no-ocsp-stapling",
             "tls.no-server-cipher-order",
         ],
@@ -323,11 +328,13 @@ fn weak_keys_and_signatures_from_openssl() {
     );
     let r = run(s.port, &options(&pki));
     assert_eq!(r.certificate.as_ref().unwrap().key, "RSA 1024");
-    // rustls refuses the 1024-bit key's signature, so no HTTP exchange (and no HSTS check).
+    // rustls refuses the 1024-bit key's signature; HTTP goes over the hand-made session
+    // (which checks no signature), and finds no HSTS.
     // OpenSSL 3.0 has no ML-KEM: TLS 1.3 without a post-quantum group.
     assert_findings(
         &r,
         &[
+            "tls.no-hsts",
             "tls.no-ocsp-stapling",
             "tls.no-post-quantum",
             "tls.weak-key",
@@ -984,6 +991,13 @@ fn tls10_and_tls11_only_servers_are_tested_for_renegotiation_and_resumption() {
             "{suite}: {outcome}"
         );
         assert_eq!(r.features.client_renegotiation, Some(true), "{suite}");
+        // rustls cannot talk to it; HTTP over the hand-made session still finds no HSTS.
+        let http = r
+            .http
+            .as_ref()
+            .expect("an HTTP answer over the hand-made session");
+        assert!(http.status.starts_with("HTTP/1.0 200"), "{}", http.status);
+        assert!(ids(&r).contains(&"tls.no-hsts"), "{suite}: {:?}", ids(&r));
         assert_eq!(
             r.features.session_ids,
             Some(true),

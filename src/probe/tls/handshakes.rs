@@ -189,6 +189,42 @@ pub(super) struct Handshake {
     pub(super) http: Option<HttpInfo>,
 }
 
+/// The request that asks an HTTPS endpoint for its headers (and, in TLS 1.3, makes a server
+/// that wants a client certificate say so).
+pub(super) fn http_request(path: &str, host_header: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n"
+    )
+}
+
+/// The Host header for the target: the bare host on 443, host:port elsewhere.
+pub(super) fn host_header(target: &Target) -> String {
+    if target.port == 443 {
+        target.host.clone()
+    } else {
+        target.authority()
+    }
+}
+
+/// The status line and Strict-Transport-Security header of an HTTP answer, if it is one.
+pub(super) fn http_info(response: &[u8]) -> Option<HttpInfo> {
+    if !response.starts_with(b"HTTP/") {
+        return None;
+    }
+    let text = String::from_utf8_lossy(response);
+    let status = text.lines().next().unwrap_or_default().trim().to_string();
+    let hsts = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("strict-transport-security")
+                .then(|| v.trim().to_string())
+        });
+    Some(HttpInfo { status, hsts })
+}
+
 pub(super) fn rustls_handshake(
     p: &mut Prober<'_>,
     check: &str,
@@ -279,9 +315,7 @@ pub(super) fn rustls_handshake(
             .map(|a| String::from_utf8_lossy(a).into_owned());
         // In TLS 1.3 a server that wants a client certificate says so after the handshake, on
         // the first read; an HTTP request also tells whether it sends HSTS.
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n"
-        );
+        let request = http_request(path, host_header);
         let mut response = Vec::new();
         let mut buf = [0u8; 4096];
         // Behind a preamble the server speaks its own protocol, not HTTP: no request (a
@@ -318,17 +352,7 @@ pub(super) fn rustls_handshake(
             },
             Err(e) => result.refused = Some(describe_io_tls(&e)),
         }
-        if response.starts_with(b"HTTP/") {
-            let text = String::from_utf8_lossy(&response);
-            let status = text.lines().next().unwrap_or_default().trim().to_string();
-            let hsts = text.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case("strict-transport-security")
-                    .then(|| v.trim().to_string())
-            });
-            result.http = Some(HttpInfo { status, hsts });
-        }
+        result.http = http_info(&response);
         outcome = match &result.refused {
             Some(why) => format!("handshake completed, then refused: {why}"),
             None => format!(
@@ -379,11 +403,7 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport) {
     };
     let config = Arc::new(config);
     let name = p.server_name();
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n",
-        p.target.path,
-        p.target.authority()
-    );
+    let request = http_request(&p.target.path, &host_header(p.target));
     let mut outcomes = Vec::new();
     let mut resumed = None;
     let mut early = None;
@@ -513,11 +533,7 @@ pub(super) fn handshakes(
 ) {
     let modern =
         report.protocols.get("TLSv1.2").copied().unwrap_or(false) || evidence.tls13_offered;
-    let host_header = if target.port == 443 {
-        target.host.clone()
-    } else {
-        target.authority()
-    };
+    let host_header = host_header(target);
     if modern {
         if let Some(h) = rustls_handshake(
             p,

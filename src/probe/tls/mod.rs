@@ -609,6 +609,7 @@ pub fn probe(
             resumption(&mut p, &mut report);
             if let Some(version) = session::legacy_version(&report) {
                 session::resumption(&mut p, &mut report, version);
+                session::http(&mut p, &mut report, version);
                 // Last: a server that refuses may hold the connection a while (openssl
                 // s_server sleeps a second), which must not delay the other checks.
                 progress("renegotiation");

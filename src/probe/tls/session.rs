@@ -907,6 +907,55 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport, version: u1
     }
 }
 
+/// HTTP over a hand-made session, for a server rustls could not talk to (CBC or static-RSA
+/// suites only, TLS 1.0 or 1.1): its status line and HSTS header, so `tls.no-hsts` and the A+
+/// are judged there too. Not behind a preamble (the protocol is not HTTP).
+pub(super) fn http(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
+    const CHECK: &str = "HTTP request (hand-made session)";
+    if report.http.is_some() || p.preamble.is_some() || !p.may(CHECK) {
+        return;
+    }
+    let started = Instant::now();
+    let request =
+        super::handshakes::http_request(&p.target.path, &super::handshakes::host_header(p.target));
+    let text = match establish(p, version, false) {
+        Err(e) => format!("not tested: {e}"),
+        Ok(mut session) => {
+            let mut response = Vec::new();
+            let sent = session.send(23, request.as_bytes());
+            while sent.is_ok() && !response.windows(4).any(|w| w == b"\r\n\r\n") {
+                match session.receive(Duration::from_millis(1500)) {
+                    Ok((23, Some(plain))) if response.len() < 64 * 1024 => {
+                        response.extend_from_slice(&plain);
+                    }
+                    _ => break,
+                }
+            }
+            let suite = session.suite.clone();
+            let _ = session.close();
+            match super::handshakes::http_info(&response) {
+                Some(info) => {
+                    let text = format!(
+                        "{} over {} ({}), HSTS {}",
+                        info.status,
+                        version_name(version),
+                        suite,
+                        info.hsts.as_deref().unwrap_or("none")
+                    );
+                    report.http = Some(info);
+                    text
+                }
+                None => match sent {
+                    Err(e) => format!("the request could not be sent: {e}"),
+                    Ok(()) if response.is_empty() => "no answer to an HTTP request".into(),
+                    Ok(()) => "the answer is not HTTP".into(),
+                },
+            }
+        }
+    };
+    p.log(CHECK, text, started);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
