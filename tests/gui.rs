@@ -430,6 +430,17 @@ fn verify_and_probe_from_the_gui() {
             .query_by_label_contains("TLS probe: grade")
             .is_some()
     );
+    // The result shows every check the probe ran, and says so when the form has moved on to
+    // another endpoint (the old result is not passed off as the new one's).
+    assert!(harness.query_by_label_contains("Checks (").is_some());
+    assert!(harness.query_by_label_contains("not the endpoint above").is_none());
+    harness.state_mut().probes.form.target = "127.0.0.1:1".into();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("not the endpoint above")
+            .is_some()
+    );
 
     // Active JWT checks ask first; an unusable endpoint is a message, not a crash.
     {

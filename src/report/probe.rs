@@ -211,21 +211,7 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
             "  HSTS         {}",
             h.hsts.as_deref().unwrap_or("none")
         );
-    } else if r.speaks_tls {
-        let hand = r
-            .checks
-            .iter()
-            .find(|c| c.check == "HTTP request (hand-made session)");
-        let why = if r.starttls.is_some() {
-            "the protocol is not HTTP".to_string()
-        } else if let Some(c) = hand {
-            format!(
-                "no HTTP answer over rustls or the hand-made session ({})",
-                c.outcome
-            )
-        } else {
-            "no HTTP answer after the handshake".to_string()
-        };
+    } else if let Some(why) = r.http_untested() {
         let _ = writeln!(out, "  HTTP/HSTS    not tested: {why}");
     }
     findings_text(&mut out, &r.findings, color);

@@ -158,6 +158,15 @@ impl Attached {
         }
     }
 
+    /// The endpoint probed, as typed.
+    #[must_use]
+    pub fn target(&self) -> &str {
+        match self {
+            Attached::Tls(r) => &r.target,
+            Attached::Jwt(r) => &r.target,
+        }
+    }
+
     #[must_use]
     pub fn findings(&self) -> &[ProbeFinding] {
         match self {
@@ -301,8 +310,8 @@ pub fn findings_ui(ui: &mut Ui, theme: &Theme, findings: &[ProbeFinding]) {
             ui.label(RichText::new(&f.title).strong());
             ui.label(RichText::new(&f.id).weak().small());
         });
-        ui.label(RichText::new(&f.evidence).small());
-        ui.add_space(2.0);
+        ui.label(&f.evidence);
+        ui.add_space(4.0);
     }
 }
 
@@ -363,7 +372,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ui.collapsing("Configuration", |ui| {
                     egui::Grid::new("tls-config").striped(true).show(ui, |ui| {
                         for c in facts {
-                            ui.label(c.label);
+                            ui.label(c.label).on_hover_text(c.help);
                             let text = RichText::new(c.answer());
                             let shown = if c.value.is_none() {
                                 ui.label(text.weak())
@@ -372,13 +381,16 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                             } else {
                                 ui.label(text)
                             };
-                            if c.value.is_none() {
-                                shown.on_hover_text(if c.applies {
-                                    "Could not be tested: the check log below says why."
-                                } else {
-                                    "Does not apply to the protocol versions this server speaks."
-                                });
-                            }
+                            let why = match (c.value, c.applies) {
+                                (None, true) => "Could not be tested: the checks below say why."
+                                    .to_string(),
+                                (None, false) => format!(
+                                    "Does not apply: it needs {}, which this server does not speak.",
+                                    c.needs
+                                ),
+                                _ => c.help.to_string(),
+                            };
+                            shown.on_hover_text(why);
                             ui.end_row();
                         }
                     });
@@ -386,6 +398,15 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             }
             if let Some(pre) = r.starttls {
                 ui.label(format!("Upgraded in-band first: {pre}"));
+            }
+            if let Some(h) = &r.http {
+                ui.label(format!(
+                    "HTTP: {} · HSTS: {}",
+                    h.status,
+                    h.hsts.as_deref().unwrap_or("none")
+                ));
+            } else if let Some(why) = r.http_untested() {
+                ui.label(RichText::new(format!("HTTP/HSTS not tested: {why}")).weak());
             }
             ui.collapsing(format!("Cipher suites ({})", r.cipher_suites.len()), |ui| {
                 egui::Grid::new("suites").striped(true).show(ui, |ui| {
@@ -415,6 +436,16 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 if let Some(bits) = r.dh_bits {
                     ui.label(format!("DH group: {bits} bits"));
                 }
+            });
+            ui.collapsing(format!("Checks ({})", r.checks.len()), |ui| {
+                egui::Grid::new("tls-checks").striped(true).show(ui, |ui| {
+                    for c in &r.checks {
+                        ui.label(&c.check);
+                        ui.label(RichText::new(format!("{} ms", c.ms)).weak());
+                        ui.add(egui::Label::new(&c.outcome).wrap());
+                        ui.end_row();
+                    }
+                });
             });
         }
         Attached::Jwt(r) => {
@@ -559,10 +590,32 @@ pub fn window(
             });
             if let Some((element, result)) = &probes.last {
                 ui.separator();
-                if let Some(e) = element {
+                // Say so when the result below is not for the endpoint the form names now.
+                let same = |a: &str, b: &str| {
+                    match (crate::probe::Target::parse(a), crate::probe::Target::parse(b)) {
+                        (Ok(a), Ok(b)) => a.host == b.host && a.port == b.port,
+                        _ => a.trim() == b.trim(),
+                    }
+                };
+                let form = &probes.form;
+                let stale = !same(result.target(), &form.target)
+                    || (form.element.is_some() && form.element != *element);
+                let of = element.as_ref().map(|e| format!(" of `{e}`")).unwrap_or_default();
+                if running {
+                    ui.label(RichText::new(format!(
+                        "Probing… below: the previous result, for {}{of}.",
+                        result.target()
+                    )).color(theme.severity(Severity::Medium)));
+                } else if stale {
+                    ui.label(RichText::new(format!(
+                        "Below: the last result, for {}{of}, not the endpoint above. Run probe to probe it.",
+                        result.target()
+                    )).color(theme.severity(Severity::Medium)));
+                } else if let Some(e) = element {
                     ui.label(RichText::new(format!("Attached to `{e}`")).weak());
                 }
                 egui::ScrollArea::vertical()
+                    .id_salt(("probe-result", result.target(), result.summary()))
                     .max_height(result_height)
                     .min_scrolled_height(result_height)
                     .show(ui, |ui| {

@@ -233,6 +233,10 @@ pub struct ConfigFact {
     pub value: Option<bool>,
     pub good: Option<bool>,
     pub applies: bool,
+    /// What the question needs of the server ("TLS 1.3"), for why it is "n/a".
+    pub needs: &'static str,
+    /// What the answer means, in a sentence.
+    pub help: &'static str,
 }
 
 impl ConfigFact {
@@ -337,17 +341,21 @@ impl TlsReport {
     /// protection needs two versions).
     #[must_use]
     pub fn configuration(&self) -> Vec<ConfigFact> {
+        const OLDER: &str = "TLS 1.2 or older";
+        const TLS13: &str = "TLS 1.3";
         let on = |k: &str| self.protocols.get(k).copied().unwrap_or(false);
         let legacy = ["TLSv1.0", "TLSv1.1", "TLSv1.2"].iter().any(|k| on(k));
         let tls13 = on("TLSv1.3");
         let versions = self.protocols.values().filter(|v| **v).count();
         let f = &self.features;
-        let fact = |label, short, value, good, applies| ConfigFact {
+        let fact = |label, short, value, good, (applies, needs), help| ConfigFact {
             label,
             short,
             value,
             good,
             applies,
+            needs,
+            help,
         };
         vec![
             fact(
@@ -355,86 +363,121 @@ impl TlsReport {
                 "secure renegotiation",
                 f.secure_renegotiation,
                 Some(true),
-                legacy,
+                (legacy, OLDER),
+                "The ServerHello answers renegotiation_info, so a renegotiation cannot splice an attacker's prefix onto the client's session (CVE-2009-3555).",
             ),
             fact(
                 "Extended master secret",
                 "extended master secret",
                 f.extended_master_secret,
                 Some(true),
-                legacy,
+                (legacy, OLDER),
+                "RFC 7627: the master secret covers the whole handshake, which closes the triple-handshake attack on resumption and renegotiation.",
             ),
             fact(
                 "Downgrade protection (fallback SCSV)",
                 "downgrade protection",
                 f.fallback_scsv,
                 Some(true),
-                versions > 1,
+                (versions > 1, "two protocol versions"),
+                "A hello one version below the best, carrying TLS_FALLBACK_SCSV, is refused (inappropriate_fallback) or, on TLS 1.3 servers, answered with the DOWNGRD sentinel.",
             ),
             fact(
                 "OCSP stapling",
                 "OCSP stapling",
                 f.ocsp_stapling,
                 Some(true),
-                self.speaks_tls,
+                (self.speaks_tls, "a TLS handshake"),
+                "The server sends a fresh OCSP response with its certificate, so clients learn of a revocation without asking the CA.",
             ),
             fact(
                 "Session tickets",
                 "session tickets",
                 f.session_tickets,
                 None,
-                legacy || f.session_tickets.is_some(),
+                (legacy || f.session_tickets.is_some(), OLDER),
+                "The server hands out tickets (RFC 5077, or TLS 1.3's NewSessionTicket) that let a client resume without a server-side cache.",
             ),
             fact(
                 "Session-id resumption",
                 "session-id resumption",
                 f.session_ids,
                 None,
-                legacy,
+                (legacy, OLDER),
+                "A second connection offering the first one's session id, without a ticket, is resumed: the server keeps a session cache.",
             ),
             fact(
                 "Session resumption",
                 "resumption",
                 f.resumption,
                 None,
-                self.speaks_tls,
+                (self.speaks_tls, "a TLS handshake"),
+                "A second connection resumed the first one's session by any means (session id, ticket or TLS 1.3 PSK), skipping the key exchange.",
             ),
             fact(
                 "Post-quantum key exchange",
                 "post-quantum",
                 f.post_quantum,
                 Some(true),
-                tls13,
+                (tls13, TLS13),
+                "A hybrid ML-KEM group (X25519MLKEM768, SecP256r1MLKEM768) is negotiated, so recorded traffic stays secret against a future quantum computer.",
             ),
             fact(
                 "TLS compression",
                 "compression",
                 f.compression,
                 Some(false),
-                legacy,
+                (legacy, OLDER),
+                "TLS-level compression leaks secrets through the size of records (CRIME).",
             ),
             fact(
                 "Heartbeat extension",
                 "heartbeat",
                 f.heartbeat,
                 None,
-                legacy,
+                (legacy, OLDER),
+                "The server answers the heartbeat extension, which Heartbleed needs (the Heartbleed check itself is in the checks).",
             ),
             fact(
                 "0-RTT early data",
                 "0-RTT",
                 f.early_data,
                 Some(false),
-                tls13,
+                (tls13, TLS13),
+                "A resumed TLS 1.3 connection's request sent before the handshake ends is accepted: it can be replayed, so it must be idempotent.",
             ),
             fact(
                 "Client-initiated renegotiation",
                 "client renegotiation",
                 f.client_renegotiation,
                 Some(false),
-                legacy,
+                (legacy, OLDER),
+                "A renegotiation the client starts inside a session is answered: each one costs the server a key exchange, a denial-of-service lever.",
             ),
         ]
+    }
+
+    /// Why there is no HTTP answer (and so no HSTS verdict), when there is none from a server
+    /// that speaks TLS.
+    #[must_use]
+    pub fn http_untested(&self) -> Option<String> {
+        if self.http.is_some() || !self.speaks_tls {
+            return None;
+        }
+        let hand = self
+            .checks
+            .iter()
+            .find(|c| c.check == "HTTP request (hand-made session)");
+        Some(if self.starttls.is_some() {
+            "the protocol is not HTTP".to_string()
+        } else if let Some(c) = hand {
+            format!(
+                "no HTTP answer over rustls or the hand-made session ({})",
+                c.outcome
+            )
+        } else {
+            "no HTTP answer after the handshake".to_string()
+        })
     }
 
     /// The oldest protocol version accepted.
