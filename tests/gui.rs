@@ -433,7 +433,11 @@ fn verify_and_probe_from_the_gui() {
     // The result shows every check the probe ran, and says so when the form has moved on to
     // another endpoint (the old result is not passed off as the new one's).
     assert!(harness.query_by_label_contains("Checks (").is_some());
-    assert!(harness.query_by_label_contains("not the endpoint above").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("not the endpoint above")
+            .is_none()
+    );
     harness.state_mut().probes.form.target = "127.0.0.1:1".into();
     harness.run_steps(2);
     assert!(

@@ -226,8 +226,15 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
         "\n{}",
         paint(color, "1", &format!("Checks ({})", r.checks.len()))
     );
+    // One column as wide as the longest check name, so times and outcomes line up.
+    let width = r
+        .checks
+        .iter()
+        .map(|c| c.check.chars().count())
+        .max()
+        .unwrap_or(0);
     for c in &r.checks {
-        let _ = writeln!(out, "  {:<44} {:>5} ms  {}", c.check, c.ms, c.outcome);
+        let _ = writeln!(out, "  {:<width$} {:>5} ms  {}", c.check, c.ms, c.outcome);
     }
     out
 }

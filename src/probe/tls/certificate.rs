@@ -43,7 +43,11 @@ pub(super) fn raw_certificate(
     }
     p.log(
         "certificate (from the hand-built handshake)",
-        format!("{} certificates in the chain", chain.len()),
+        format!(
+            "{} certificate{} in the chain",
+            chain.len(),
+            if chain.len() == 1 { "" } else { "s" }
+        ),
         started,
     );
 }

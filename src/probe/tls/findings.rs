@@ -542,6 +542,32 @@ mod verdicts {
     }
 
     #[test]
+    fn an_untrusted_certificate_still_tells_the_configuration_grade() {
+        let mut r = report();
+        r.protocols.insert("TLSv1.0", true);
+        r.findings = configuration_findings(&r);
+        r.findings.push(ProbeFinding::of(
+            "tls.cert-untrusted",
+            Severity::High,
+            "issued by a private CA",
+        ));
+        grade(&mut r);
+        assert_eq!(r.grade, "F");
+        assert_eq!(
+            r.grade_reasons,
+            [
+                "capped at F: the certificate chain is not trusted",
+                "capped at B: TLS 1.0 or 1.1 is accepted",
+                "with the certificate problems fixed: B (the configuration's own grade)",
+            ]
+        );
+        // A configuration that is itself an F says nothing more.
+        r.protocols.insert("SSLv3", true);
+        grade(&mut r);
+        assert!(r.grade_reasons.iter().all(|g| !g.starts_with("with the")));
+    }
+
+    #[test]
     fn must_staple_makes_missing_stapling_high() {
         let mut r = report();
         r.features.ocsp_stapling = Some(false);

@@ -66,6 +66,9 @@ pub(super) fn grade(report: &mut TlsReport) {
             &mut reasons,
         );
     }
+    // The certificate's caps, apart from the configuration's (SSL Labs' "if trust issues are
+    // ignored"): a private CA's server is told how its configuration grades.
+    let trust_caps = reasons.len();
     for (id, why) in [
         ("tls.cert-expired", "the certificate has expired"),
         ("tls.cert-not-yet-valid", "the certificate is not yet valid"),
@@ -80,6 +83,7 @@ pub(super) fn grade(report: &mut TlsReport) {
             lower('F', why, &mut reasons);
         }
     }
+    let trust_caps = trust_caps..reasons.len();
     if report
         .certificate
         .as_ref()
@@ -181,14 +185,32 @@ pub(super) fn grade(report: &mut TlsReport) {
             lower(grade, why, &mut reasons);
         }
     }
+    let hsts = hsts_age.is_some_and(|a| a >= 15_768_000);
+    let untrusted_cap = reasons
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !trust_caps.contains(i))
+        .map(|(_, (rank, _))| *rank)
+        .max()
+        .unwrap_or(0);
     // Worst cap first: the reasons that set the grade lead, lesser caps follow.
     reasons.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
     let mut reasons: Vec<String> = reasons.into_iter().map(|(_, r)| r).collect();
-    report.grade = if cap == 0 && hsts_age.is_some_and(|a| a >= 15_768_000) {
+    report.grade = if cap == 0 && hsts {
         reasons.push("raised to A+: HSTS with a max-age of at least six months".into());
         "A+".into()
     } else {
         SCALE[cap].to_string()
     };
+    if !trust_caps.is_empty() && untrusted_cap < cap {
+        let without = if untrusted_cap == 0 && hsts {
+            "A+"
+        } else {
+            SCALE[untrusted_cap]
+        };
+        reasons.push(format!(
+            "with the certificate problems fixed: {without} (the configuration's own grade)"
+        ));
+    }
     report.grade_reasons = reasons;
 }
