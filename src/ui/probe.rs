@@ -438,14 +438,15 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 }
             });
             ui.collapsing(format!("Checks ({})", r.checks.len()), |ui| {
-                egui::Grid::new("tls-checks").striped(true).show(ui, |ui| {
-                    for c in &r.checks {
-                        ui.label(&c.check);
+                // Name and time on one line, the outcome (often long) wrapped below it.
+                for c in &r.checks {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(&c.check).strong());
                         ui.label(RichText::new(format!("{} ms", c.ms)).weak());
-                        ui.add(egui::Label::new(&c.outcome).wrap());
-                        ui.end_row();
-                    }
-                });
+                    });
+                    ui.label(&c.outcome);
+                    ui.add_space(3.0);
+                }
             });
         }
         Attached::Jwt(r) => {

@@ -100,7 +100,7 @@ fn getting_started(ui: &mut Ui) {
     }
     ui.add_space(6.0);
     ui.label(RichText::new("Then").strong());
-    ui.label("File > Save keeps the model as a RON file for git; File > Export writes the PDF report for a design review, the diagram as SVG or PNG, and JSON, SARIF or Markdown findings. Verify probes the live endpoints the model declares.");
+    ui.label("File > Save keeps the model as a RON file for git; File > Export writes the PDF report for a design review, the diagram as SVG or PNG, and JSON, SARIF or Markdown findings. Verify > Verify against live endpoints probes every endpoint the model declares and shows where the deployed system differs; Verify > Probe TLS… (or an element's \"Probe TLS…\" button, once its endpoint is set in the inspector) runs the full TLS or JWT probe of one endpoint: grade, findings, certificate, configuration and every check it ran.");
 }
 
 fn rules(ui: &mut Ui, search: &mut String) {
