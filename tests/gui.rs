@@ -473,6 +473,25 @@ fn verify_and_probe_from_the_gui() {
             .is_some_and(|(t, e)| *e && t.contains("invalid target")),
         "{notice:?}"
     );
+    // A client certificate without its key is a message too, before anything is sent.
+    {
+        let form = &mut harness.state_mut().probes.form;
+        form.kind = rampart::ui::ProbeKind::Tls;
+        form.target = format!("127.0.0.1:{tls}");
+        form.client_cert = "client.pem".into();
+        form.client_key = String::new();
+    }
+    harness.run_steps(2);
+    harness.get_by_label("Run probe").click();
+    harness.run_steps(2);
+    assert!(harness.state().probes.job.is_none());
+    let notice = harness.state().notice.as_ref().map(|n| n.text.clone());
+    assert!(
+        notice
+            .as_deref()
+            .is_some_and(|t| t.contains("needs both files")),
+        "{notice:?}"
+    );
 
     // Another model: the old model's probe results and badges go with it.
     harness.state_mut().push(rampart::ui::Command::OpenPath(

@@ -36,6 +36,9 @@ pub struct ProbeForm {
     pub sni: String,
     /// A PEM CA file (an internal PKI).
     pub ca: String,
+    /// PEM files of a client certificate (chain) and its key, for servers that ask for one.
+    pub client_cert: String,
+    pub client_key: String,
     pub token: String,
     pub key: String,
     pub active: bool,
@@ -214,6 +217,20 @@ pub fn start_probe(form: &ProbeForm, ctx: &egui::Context) -> Result<Job, String>
     match form.kind {
         ProbeKind::Tls => {
             let sni = opt(&form.sni);
+            let read = |path: &str, what: &str| {
+                std::fs::read(path.trim()).map_err(|e| format!("{what} {}: {e}", path.trim()))
+            };
+            let client_cert = match (opt(&form.client_cert), opt(&form.client_key)) {
+                (None, None) => None,
+                (Some(c), Some(k)) => {
+                    Some((read(&c, "client certificate")?, read(&k, "client key")?))
+                }
+                _ => {
+                    return Err(
+                        "a client certificate needs both files: the certificate and its key".into(),
+                    );
+                }
+            };
             Ok(Job::spawn(
                 format!("TLS probe of {target}"),
                 element,
@@ -222,6 +239,7 @@ pub fn start_probe(form: &ProbeForm, ctx: &egui::Context) -> Result<Job, String>
                     let options = tls::TlsOptions {
                         sni,
                         ca_pem,
+                        client_cert,
                         cancel,
                         ..tls::TlsOptions::default()
                     };
@@ -315,6 +333,18 @@ pub fn findings_ui(ui: &mut Ui, theme: &Theme, findings: &[ProbeFinding]) {
     }
 }
 
+/// A button that copies the result as the CLI's `--format json` writes it.
+fn copy_json(ui: &mut Ui, result: &impl serde::Serialize) {
+    if ui
+        .small_button("Copy JSON")
+        .on_hover_text("The whole result, as `rampart probe … --format json` writes it")
+        .clicked()
+        && let Ok(text) = serde_json::to_string_pretty(result)
+    {
+        ui.ctx().copy_text(text);
+    }
+}
+
 /// A finished probe's result in full.
 pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
     match result {
@@ -322,6 +352,7 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             ui.horizontal(|ui| {
                 ui.heading(format!("Grade {}", r.grade));
                 ui.label(RichText::new(format!("{} · {} ms", r.target, r.duration_ms)).weak());
+                copy_json(ui, r);
             });
             ui.label(r.protocol_summary("✔", "✖", "   "));
             if let Some(c) = &r.certificate {
@@ -450,13 +481,16 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             });
         }
         Attached::Jwt(r) => {
-            ui.label(
-                RichText::new(format!(
-                    "{} · {} requests · {} ms",
-                    r.target, r.requests, r.duration_ms
-                ))
-                .weak(),
-            );
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "{} · {} requests · {} ms",
+                        r.target, r.requests, r.duration_ms
+                    ))
+                    .weak(),
+                );
+                copy_json(ui, r);
+            });
             if let Some(t) = &r.token {
                 ui.label(format!(
                     "Token {} · alg {} · iss {} · lifetime {}",
@@ -552,7 +586,7 @@ pub fn window(
                     });
                 ui.end_row();
                 let l = ui.label("Endpoint");
-                ui.add(egui::TextEdit::singleline(&mut form.target).hint_text("host:443 or https://host/path").desired_width(360.0)).labelled_by(l.id);
+                ui.add(egui::TextEdit::singleline(&mut form.target).hint_text("host:443, https://host/path, postgres://host:5432, smtp://host:25…").desired_width(360.0)).labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label("CA file (PEM)");
                 ui.add(egui::TextEdit::singleline(&mut form.ca).hint_text("optional: an internal CA").desired_width(360.0)).labelled_by(l.id);
@@ -561,6 +595,12 @@ pub fn window(
                     ProbeKind::Tls => {
                         let l = ui.label("SNI");
                         ui.add(egui::TextEdit::singleline(&mut form.sni).hint_text("optional: server name to send").desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Client certificate");
+                        ui.add(egui::TextEdit::singleline(&mut form.client_cert).hint_text("optional: PEM file, for servers that ask for one").desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Client key");
+                        ui.add(egui::TextEdit::singleline(&mut form.client_key).hint_text("optional: PEM file of its private key").desired_width(360.0)).labelled_by(l.id);
                         ui.end_row();
                     }
                     ProbeKind::Jwt => {
