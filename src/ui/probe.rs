@@ -144,8 +144,12 @@ impl Attached {
     pub fn summary(&self) -> String {
         match self {
             Attached::Tls(r) => format!(
-                "TLS probe: grade {} · {} finding{} · {} ms",
-                r.grade,
+                "TLS probe: {} · {} finding{} · {} ms",
+                if r.grade == "-" {
+                    "not graded".to_string()
+                } else {
+                    format!("grade {}", r.grade)
+                },
                 r.findings.len(),
                 plural(r.findings.len()),
                 r.duration_ms
@@ -350,7 +354,11 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
     match result {
         Attached::Tls(r) => {
             ui.horizontal(|ui| {
-                ui.heading(format!("Grade {}", r.grade));
+                ui.heading(if r.grade == "-" {
+                    "Not graded".to_string()
+                } else {
+                    format!("Grade {}", r.grade)
+                });
                 ui.label(RichText::new(format!("{} · {} ms", r.target, r.duration_ms)).weak());
                 copy_json(ui, r);
             });
