@@ -219,7 +219,13 @@ pub(super) fn chain_shape(chain: &[CertificateDer<'static>]) -> (bool, Option<St
         .iter()
         .map_while(|c| X509Certificate::from_der(c.as_ref()).ok().map(|(_, c)| c))
         .collect();
-    let root = parsed.iter().skip(1).any(|c| c.subject() == c.issuer());
+    // A root counts only on the leaf's path: an unrelated self-signed certificate is a
+    // misordered chain, not this chain's anchor.
+    let path = issuer_path(&parsed);
+    let root = path
+        .iter()
+        .skip(1)
+        .any(|&i| parsed[i].subject() == parsed[i].issuer());
     let disorder = parsed.windows(2).enumerate().find_map(|(i, pair)| {
         (pair[1].subject() != pair[0].issuer()).then(|| {
             format!(
@@ -233,6 +239,29 @@ pub(super) fn chain_shape(chain: &[CertificateDer<'static>]) -> (bool, Option<St
         })
     });
     (root, disorder)
+}
+
+/// The indexes of the certificates sent that lead from the leaf (0) towards a root, each the
+/// issuer (by name) of the one before, in any order the server sent them; certificates off
+/// that path are left out. At most 10 long (webpki accepts 6 intermediates), so a hostile
+/// chain of thousands costs a bounded search.
+fn issuer_path(chain: &[x509_parser::certificate::X509Certificate<'_>]) -> Vec<usize> {
+    let mut path = Vec::new();
+    if chain.is_empty() {
+        return path;
+    }
+    path.push(0);
+    let mut at = 0;
+    while path.len() < 10 && chain[at].subject() != chain[at].issuer() {
+        let Some(next) = (0..chain.len())
+            .find(|j| !path.contains(j) && chain[*j].subject() == chain[at].issuer())
+        else {
+            break;
+        };
+        path.push(next);
+        at = next;
+    }
+    path
 }
 
 /// Why webpki refused the chain, in words an engineer can act on (rustls's own text names
@@ -337,11 +366,14 @@ pub(super) fn strict_problems(
             problems.push(format!("CA `{name}` has no subjectKeyIdentifier"));
         }
     };
-    for (i, cert) in parsed.iter().enumerate() {
-        check(cert, i > 0);
+    // The certificates on the leaf's path (one sent off it is a chain-order problem, and no
+    // verifier looks at it).
+    let path = issuer_path(&parsed);
+    for (n, &i) in path.iter().enumerate() {
+        check(&parsed[i], n > 0);
     }
-    // The --ca certificate that issued the last certificate sent, unless the server sent it.
-    if let Some(last) = parsed.last() {
+    // The --ca certificate that issued the path's last certificate, unless the server sent it.
+    if let Some(last) = path.last().map(|&i| &parsed[i]) {
         for ca in cas {
             if let Ok((_, ca)) = X509Certificate::from_der(ca.as_ref())
                 && ca.subject() == last.issuer()

@@ -182,7 +182,7 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
             report.findings.push(ProbeFinding::of(
                 "tls.cert-chain-includes-root",
                 Severity::Info,
-                "the chain sent ends with its self-signed root, which clients never use (they \
+                "the chain sent includes its own self-signed root, which clients never use (they \
                  trust only roots they hold): bytes in every handshake for nothing",
             ));
         }
