@@ -631,6 +631,11 @@ fn configuration_checks_against_openssl() {
     assert_eq!(r.features.resumption, Some(true), "{:#?}", r.checks);
     assert_eq!(r.features.early_data, Some(true), "{:#?}", r.checks);
     assert!(ids(&r).contains(&"tls.early-data"), "{r:#?}");
+    // TLS 1.3 only: the attacks on older versions do not apply.
+    assert_eq!(
+        r.vulnerability_summary(),
+        "Heartbleed n/a · CCS injection n/a · ROBOT n/a"
+    );
     // TLS 1.3 resumes only by ticket: tickets are "yes", not "n/a", beside resumption.
     assert_eq!(r.features.session_tickets, Some(true));
     let tickets = r
@@ -985,6 +990,10 @@ fn tls10_and_tls11_only_servers_are_tested_for_renegotiation_and_resumption() {
         );
         let r = run(s.port, &options(&pki));
         assert!(r.protocols[name] && !r.protocols["TLSv1.2"], "{r:#?}");
+        assert_eq!(
+            r.vulnerability_summary(),
+            "Heartbleed no · CCS injection no · ROBOT no"
+        );
         let outcome = renegotiation_check(&r);
         assert!(
             outcome.starts_with(&format!("ACCEPTED: after a full {name} handshake")),
@@ -1168,11 +1177,15 @@ fn heartbleed_and_ccs_injection_are_detected_on_simulated_servers() {
         r.grade_reasons
     );
     assert!(check(&r, "CCS injection").starts_with("not vulnerable"));
+    assert_eq!(r.vulnerabilities.heartbleed, Some(true));
+    assert_eq!(r.vulnerabilities.ccs_injection, Some(false));
 
     let r = run_on(Simulated {
         heartbleed: false,
         ccs: true,
     });
+    assert_eq!(r.vulnerabilities.heartbleed, Some(false));
+    assert_eq!(r.vulnerabilities.ccs_injection, Some(true));
     assert!(!ids(&r).contains(&"tls.heartbleed"), "{r:#?}");
     assert!(
         check(&r, "Heartbleed").starts_with("not vulnerable: the malformed heartbeat was dropped")
@@ -1272,6 +1285,7 @@ fn robot_oracle_is_detected_on_a_simulated_server() {
         assert!(outcome.contains(expected), "{expected}: {outcome}");
     }
     let f = r.findings.iter().find(|f| f.id == "tls.robot").unwrap();
+    assert_eq!(r.vulnerabilities.robot, Some(true));
     assert_eq!(f.severity, rampart::analysis::Severity::Critical);
     assert_eq!(r.grade, "F");
     assert!(
@@ -1283,6 +1297,7 @@ fn robot_oracle_is_detected_on_a_simulated_server() {
     let r = run(robot_server(cert_der, &key_der, false), &options(&pki));
     assert!(robot(&r).starts_with("not vulnerable"), "{}", robot(&r));
     assert!(!ids(&r).contains(&"tls.robot"));
+    assert_eq!(r.vulnerabilities.robot, Some(false));
 }
 
 #[test]

@@ -154,6 +154,9 @@ pub fn tls_text(r: &TlsReport, color: bool) -> String {
             line.join(" · ")
         );
     }
+    if r.speaks_tls {
+        let _ = writeln!(out, "  Vulnerable   {}", r.vulnerability_summary());
+    }
     if let Some(bits) = r.dh_bits {
         let _ = writeln!(out, "  DH group     {bits} bits");
     }

@@ -438,6 +438,9 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             if let Some(pre) = r.starttls {
                 ui.label(format!("Upgraded in-band first: {pre}"));
             }
+            if r.speaks_tls {
+                ui.label(format!("Vulnerable: {}", r.vulnerability_summary()));
+            }
             if let Some(h) = &r.http {
                 ui.label(format!(
                     "HTTP: {} · HSTS: {}",

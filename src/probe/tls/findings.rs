@@ -434,6 +434,7 @@ mod verdicts {
                 client_renegotiation: Some(false),
             },
             certificate: None,
+            vulnerabilities: crate::probe::tls::Vulnerabilities::default(),
             starttls: None,
             client_cert: "none",
             client_cert_accepted: None,

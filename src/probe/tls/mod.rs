@@ -188,6 +188,16 @@ impl CertReport {
     }
 }
 
+/// The verdicts of the known-vulnerability checks: `true` vulnerable, `false` not, `None` not
+/// tested or inconclusive (the check's outcome says which). TLS 1.3-only servers are not
+/// tested: these attacks need an older version.
+#[derive(Clone, Debug, Serialize, Default, PartialEq, Eq)]
+pub struct Vulnerabilities {
+    pub heartbleed: Option<bool>,
+    pub ccs_injection: Option<bool>,
+    pub robot: Option<bool>,
+}
+
 /// How the server is configured beyond versions and suites, as sslyze and testssl.sh report
 /// it. `None` where it could not be observed (a TLS 1.3-only server has no renegotiation, a
 /// quick probe does not look).
@@ -290,6 +300,7 @@ pub struct TlsReport {
     /// Size of the server's finite-field Diffie-Hellman group, when it offers DHE.
     pub dh_bits: Option<u32>,
     pub features: Features,
+    pub vulnerabilities: Vulnerabilities,
     pub certificate: Option<CertReport>,
     /// The in-band upgrade run before each handshake (`postgres`, `smtp`, ...), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -457,6 +468,33 @@ impl TlsReport {
         ]
     }
 
+    /// "Heartbleed no · CCS injection no · ROBOT no", with "YES", "not tested", or "n/a" on a
+    /// server with nothing older than TLS 1.3 (which these attacks need).
+    #[must_use]
+    pub fn vulnerability_summary(&self) -> String {
+        let older = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]
+            .iter()
+            .any(|k| self.protocols.get(k).copied().unwrap_or(false));
+        let v = &self.vulnerabilities;
+        [
+            ("Heartbleed", v.heartbleed),
+            ("CCS injection", v.ccs_injection),
+            ("ROBOT", v.robot),
+        ]
+        .iter()
+        .map(|(name, answer)| {
+            let said = match answer {
+                Some(true) => "YES",
+                Some(false) => "no",
+                None if older => "not tested",
+                None => "n/a",
+            };
+            format!("{name} {said}")
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+    }
+
     /// Why there is no HTTP answer (and so no HSTS verdict), when there is none from a server
     /// that speaks TLS.
     #[must_use]
@@ -537,6 +575,7 @@ pub fn probe(
         groups: Vec::new(),
         dh_bits: None,
         features: Features::default(),
+        vulnerabilities: Vulnerabilities::default(),
         certificate: None,
         starttls: None,
         client_cert: "unknown",

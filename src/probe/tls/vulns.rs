@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::hello::start;
 use super::{
-    Answer, HelloSpec, Prober, TlsReport, alert_name, client_hello, group_ids, legacy_suites,
-    message, version_name,
+    Answer, HelloSpec, Prober, TlsReport, Vulnerabilities, alert_name, client_hello, group_ids,
+    legacy_suites, message, version_name,
 };
 use crate::probe::{ProbeFinding, Stream};
 use crate::vocab::Severity;
@@ -44,6 +44,15 @@ enum Verdict {
 }
 
 impl Verdict {
+    /// Vulnerable (true), not (false), or unknown.
+    fn answer(v: Option<&Verdict>) -> Option<bool> {
+        match v {
+            Some(Verdict::Vulnerable(_)) => Some(true),
+            Some(Verdict::NotVulnerable(_)) => Some(false),
+            Some(Verdict::Inconclusive(_)) | None => None,
+        }
+    }
+
     fn text(&self) -> String {
         match self {
             Verdict::Vulnerable(t) => format!("VULNERABLE: {t}"),
@@ -56,30 +65,33 @@ impl Verdict {
 /// Runs the checks that apply and adds their findings; `version` is the best protocol below
 /// TLS 1.3 the server accepts.
 pub(super) fn check(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
-    if report.features.heartbeat == Some(true) {
-        if let Some(Verdict::Vulnerable(why)) =
-            run(p, "Heartbleed (CVE-2014-0160)", version, heartbleed)
-        {
-            report
-                .findings
-                .push(ProbeFinding::of("tls.heartbleed", Severity::Critical, why));
+    let heart = match report.features.heartbeat {
+        Some(true) => run(p, "Heartbleed (CVE-2014-0160)", version, heartbleed),
+        answered => {
+            let verdict = if answered == Some(false) {
+                Verdict::NotVulnerable("the server does not answer the heartbeat extension".into())
+            } else {
+                Verdict::Inconclusive("the heartbeat extension was not asked about".into())
+            };
+            p.log("Heartbleed (CVE-2014-0160)", verdict.text(), Instant::now());
+            Some(verdict)
         }
-    } else {
-        p.log(
-            "Heartbleed (CVE-2014-0160)",
-            "not vulnerable: the server does not answer the heartbeat extension".into(),
-            Instant::now(),
-        );
-    }
-    if let Some(Verdict::Vulnerable(why)) = run(p, "CCS injection (CVE-2014-0224)", version, ccs) {
-        report
-            .findings
-            .push(ProbeFinding::of("tls.ccs-injection", Severity::High, why));
-    }
-    if let Some(Verdict::Vulnerable(why)) = robot(p, version) {
-        report
-            .findings
-            .push(ProbeFinding::of("tls.robot", Severity::Critical, why));
+    };
+    let ccs = run(p, "CCS injection (CVE-2014-0224)", version, ccs);
+    let robot = robot(p, version);
+    report.vulnerabilities = Vulnerabilities {
+        heartbleed: Verdict::answer(heart.as_ref()),
+        ccs_injection: Verdict::answer(ccs.as_ref()),
+        robot: Verdict::answer(robot.as_ref()),
+    };
+    for (verdict, id, severity) in [
+        (heart, "tls.heartbleed", Severity::Critical),
+        (ccs, "tls.ccs-injection", Severity::High),
+        (robot, "tls.robot", Severity::Critical),
+    ] {
+        if let Some(Verdict::Vulnerable(why)) = verdict {
+            report.findings.push(ProbeFinding::of(id, severity, why));
+        }
     }
 }
 
