@@ -1429,3 +1429,55 @@ fn a_chain_with_its_root_or_out_of_order_is_reported_as_sslyze_does() {
     assert!(!c.chain_includes_root && c.chain_order_problem.is_none());
     assert_eq!(c.chain_description(), "chain of 1");
 }
+
+/// A server that speaks only SSL 2.0: an SSLv2 CLIENT-HELLO gets a SERVER-HELLO (with the
+/// leaf's DER as its certificate and two cipher kinds); anything else is closed.
+fn sslv2_server(cert_der: Vec<u8>) -> u16 {
+    raw_server(move |mut s| {
+        use std::io::{Read, Write};
+        let mut head = [0u8; 2];
+        if s.read_exact(&mut head).is_err() || head[0] & 0x80 == 0 {
+            return;
+        }
+        let len = usize::from(u16::from_be_bytes([head[0] & 0x7f, head[1]]));
+        let mut body = vec![0u8; len];
+        if s.read_exact(&mut body).is_err() || body.first() != Some(&1) {
+            return;
+        }
+        let cert_len = u16::try_from(cert_der.len()).unwrap().to_be_bytes();
+        let mut hello = vec![4, 0, 1, 0, 2, cert_len[0], cert_len[1], 0, 6, 0, 16];
+        hello.extend_from_slice(&cert_der);
+        hello.extend_from_slice(&[1, 0, 0x80, 7, 0, 0xc0]);
+        hello.extend_from_slice(&[0x5a; 16]);
+        let len = u16::try_from(hello.len()).unwrap() | 0x8000;
+        let _ = s.write_all(&[&len.to_be_bytes()[..], &hello].concat());
+    })
+}
+
+#[test]
+fn sslv2_is_found_and_fails_the_grade() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&["127.0.0.1"], -1, 200, false);
+    let r = run(sslv2_server(leaf.cert_der.to_vec()), &options(&pki));
+    assert_eq!(r.protocols.get("SSLv2"), Some(&true), "{:#?}", r.checks);
+    assert!(r.speaks_tls);
+    assert_findings(&r, &["tls.sslv2"]);
+    let f = &r.findings[0];
+    assert_eq!(f.severity, rampart::analysis::Severity::Critical);
+    assert!(
+        f.evidence.contains("2 SSLv2 cipher kinds"),
+        "{}",
+        f.evidence
+    );
+    assert_eq!(r.grade, "F");
+    assert_eq!(r.grade_reasons[0], "capped at F: SSLv2 is accepted (DROWN)");
+    // A modern server refuses it (in TLS), and says so.
+    let port = rustls_server(server_config(&leaf, None), HSTS);
+    let r = run(port, &options(&pki));
+    assert_eq!(r.protocols.get("SSLv2"), Some(&false));
+    assert!(
+        check(&r, "SSLv2 CLIENT-HELLO").starts_with("refused"),
+        "{:#?}",
+        r.checks
+    );
+}

@@ -233,7 +233,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProbeCommand {
-    /// TLS: protocol versions (SSLv3 to TLS 1.3), cipher suites, certificate, client
+    /// TLS: protocol versions (SSLv2 to TLS 1.3), cipher suites, certificate, client
     /// certificates, ALPN, HSTS and a grade. Databases, mail and directories too:
     /// postgres://, mysql://, smtp://, imap://, pop3://, ldap:// upgrade in-band first.
     Tls {

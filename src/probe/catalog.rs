@@ -106,6 +106,8 @@ checks! {
         "The suite chosen is the client's first choice, so clients that prefer weak suites get them.";
     "tls.no-post-quantum", Info, "No post-quantum key exchange", None,
         "A TLS 1.3 server accepting no hybrid ML-KEM group (X25519MLKEM768): recorded traffic is exposed to future quantum decryption.";
+    "tls.sslv2", Critical, "SSL 2.0 accepted (DROWN)", None,
+        "An SSLv2 CLIENT-HELLO is answered with a SERVER-HELLO: SSL 2.0 is broken, and DROWN (CVE-2016-0800) uses it to decrypt TLS sessions of any server sharing the RSA key. Caps the grade at F.";
     "tls.beast", Low, "CBC suites in TLS 1.0 or SSLv3 (BEAST)", None,
         "Predictable CBC IVs in SSLv3/TLS 1.0 let an attacker who injects traffic decrypt cookies.";
     "tls.lucky13", Low, "CBC suites (Lucky Thirteen)", None,

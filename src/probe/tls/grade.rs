@@ -52,6 +52,9 @@ pub(super) fn grade(report: &mut TlsReport) {
             &mut reasons,
         );
     }
+    if report.protocols.get("SSLv2").copied().unwrap_or(false) {
+        lower('F', "SSLv2 is accepted (DROWN)", &mut reasons);
+    }
     if report.protocols.get("SSLv3").copied().unwrap_or(false) {
         lower('F', "SSLv3 is accepted", &mut reasons);
     }

@@ -26,6 +26,7 @@ mod handshakes;
 mod hello;
 mod renegotiation;
 mod session;
+mod sslv2;
 mod suites;
 mod vulns;
 
@@ -645,6 +646,20 @@ pub fn probe(
     };
     report.reachable = report.reachable
         || !matches!(&first, Answer::Failed(e) if e.starts_with("cannot connect") || e == "skipped");
+    // A server that will not answer TLS may still speak SSL 2.0 (an SSLv2 error record, a
+    // close or a reset): worth one SSLv2 hello before calling it "not TLS".
+    let maybe_v2 = match &first {
+        Answer::NotTls(b) => b.first().is_some_and(|x| x & 0x80 != 0),
+        Answer::Closed => true,
+        Answer::Failed(e) => !e.starts_with("cannot connect") && e != "skipped",
+        _ => false,
+    };
+    if report.findings.is_empty() && maybe_v2 && p.stalled.is_none() && !options.quick {
+        sslv2::check(&mut p, &mut report);
+        if report.protocols.get("SSLv2").copied().unwrap_or(false) {
+            report.speaks_tls = true;
+        }
+    }
     match &first {
         _ if !report.findings.is_empty() => {}
         Answer::NotTls(bytes) => {
@@ -675,6 +690,9 @@ pub fn probe(
     }
     if report.findings.is_empty() && p.stalled.is_none() {
         let evidence = protocols_and_suites(&mut p, &mut report, &first, options.quick);
+        if !options.quick && !report.protocols.contains_key("SSLv2") {
+            sslv2::check(&mut p, &mut report);
+        }
         progress("certificate");
         let mut evidence = evidence;
         handshakes(
