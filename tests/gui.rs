@@ -438,6 +438,14 @@ fn verify_and_probe_from_the_gui() {
             .query_by_label_contains("not the endpoint above")
             .is_none()
     );
+    assert!(harness.query_by_label_contains("other settings").is_none());
+    // Another SNI (or CA file, client certificate) than the result was run with: said too.
+    harness.state_mut().probes.form.sni = "other.test".into();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("other settings").is_some());
+    harness.state_mut().probes.form.sni = String::new();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("other settings").is_none());
     harness.state_mut().probes.form.target = "127.0.0.1:1".into();
     harness.run_steps(2);
     assert!(

@@ -627,6 +627,7 @@ impl RampartApp {
             return;
         };
         let element = job.element.clone();
+        let settings = job.settings.clone();
         let cancelled = job.cancel.is_cancelled();
         self.probes.job = None;
         let attach = |probes: &mut super::probe::ProbeState, a: Attached, b: Attached| {
@@ -634,6 +635,7 @@ impl RampartApp {
                 probes.attached.insert(id.clone(), b);
             }
             probes.last = Some((element.clone(), a));
+            probes.last_settings.clone_from(&settings);
         };
         match outcome {
             Outcome::Tls(r) => {

@@ -47,6 +47,26 @@ pub struct ProbeForm {
 }
 
 impl ProbeForm {
+    /// Everything but the endpoint and element that changes what a probe finds (CA, SNI,
+    /// client certificate, token, key), to tell a result run with other settings.
+    #[must_use]
+    pub fn settings(&self) -> String {
+        let t = str::trim;
+        format!(
+            "{:?}",
+            (
+                self.kind,
+                t(&self.ca),
+                t(&self.sni),
+                t(&self.client_cert),
+                t(&self.client_key),
+                t(&self.token),
+                t(&self.key),
+                self.active
+            )
+        )
+    }
+
     /// Fills the form from an element's declared endpoint.
     pub fn fill_from(&mut self, element: &str, e: &Endpoint, base: Option<&std::path::Path>) {
         self.element = Some(element.to_string());
@@ -74,6 +94,8 @@ pub enum Outcome {
 pub struct Job {
     pub title: String,
     pub element: Option<String>,
+    /// The form's [`ProbeForm::settings`] when the probe started.
+    pub settings: String,
     pub cancel: Cancel,
     pub progress: Arc<Mutex<String>>,
     pub started: Instant,
@@ -106,6 +128,7 @@ impl Job {
         Job {
             title,
             element,
+            settings: String::new(),
             cancel,
             progress,
             started: Instant::now(),
@@ -194,6 +217,8 @@ pub struct ProbeState {
     pub job: Option<Job>,
     /// The last result shown in the probe window (with the element it belongs to).
     pub last: Option<(Option<String>, Attached)>,
+    /// The form's settings that last result was run with.
+    pub last_settings: String,
     /// The last probe result per element.
     pub attached: HashMap<String, Attached>,
     /// Verification status per element (for the canvas badges), with the (session generation,
@@ -218,7 +243,7 @@ pub fn start_probe(form: &ProbeForm, ctx: &egui::Context) -> Result<Job, String>
     };
     let element = form.element.clone();
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    match form.kind {
+    let job = match form.kind {
         ProbeKind::Tls => {
             let sni = opt(&form.sni);
             let read = |path: &str, what: &str| {
@@ -276,7 +301,11 @@ pub fn start_probe(form: &ProbeForm, ctx: &egui::Context) -> Result<Job, String>
                 },
             ))
         }
-    }
+    };
+    job.map(|mut j: Job| {
+        j.settings = form.settings();
+        j
+    })
 }
 
 /// Starts verifying every declared endpoint of `model`.
@@ -652,6 +681,7 @@ pub fn window(
                 let form = &probes.form;
                 let stale = !same(result.target(), &form.target)
                     || (form.element.is_some() && form.element != *element);
+                let other_settings = form.settings() != probes.last_settings;
                 let of = element.as_ref().map(|e| format!(" of `{e}`")).unwrap_or_default();
                 if running {
                     ui.label(RichText::new(format!(
@@ -661,6 +691,11 @@ pub fn window(
                 } else if stale {
                     ui.label(RichText::new(format!(
                         "Below: the last result, for {}{of}, not the endpoint above. Run probe to probe it.",
+                        result.target()
+                    )).color(theme.severity(Severity::Medium)));
+                } else if other_settings {
+                    ui.label(RichText::new(format!(
+                        "Below: the last result, for {}{of}, run with other settings (CA file, SNI, client certificate, token) than the form's now. Run probe to apply them.",
                         result.target()
                     )).color(theme.severity(Severity::Medium)));
                 } else if let Some(e) = element {
