@@ -196,6 +196,7 @@ fn legacy_protocols_and_ciphers_from_openssl() {
             "tls.no-aead",
             // (HTTP over the hand-made session: rustls speaks neither TLS 1.1 nor CBC)
             "tls.no-hsts",
+            "tls.no-modern-protocol",
             "tls.no-ocsp-stapling",
         ],
     );
@@ -206,7 +207,12 @@ fn legacy_protocols_and_ciphers_from_openssl() {
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
     );
     assert!(r.certificate.as_ref().unwrap().trusted);
-    assert_eq!(r.grade, "B");
+    // No TLS 1.2 or 1.3: capped at C, as SSL Labs does.
+    assert_eq!(r.grade, "C");
+    assert_eq!(
+        r.grade_reasons[0],
+        "capped at C: neither TLS 1.2 nor TLS 1.3 is accepted"
+    );
     drop(s);
     let s = openssl_server(
         &cert,
@@ -224,6 +230,7 @@ fn legacy_protocols_and_ciphers_from_openssl() {
             "tls.lucky13",
             "tls.no-aead",
             "tls.no-hsts",
+            "tls.no-modern-protocol",
             "tls.no-ocsp-stapling",
         ],
     );
@@ -1461,8 +1468,8 @@ fn sslv2_is_found_and_fails_the_grade() {
     let r = run(sslv2_server(leaf.cert_der.to_vec()), &options(&pki));
     assert_eq!(r.protocols.get("SSLv2"), Some(&true), "{:#?}", r.checks);
     assert!(r.speaks_tls);
-    assert_findings(&r, &["tls.sslv2"]);
-    let f = &r.findings[0];
+    assert_findings(&r, &["tls.no-modern-protocol", "tls.sslv2"]);
+    let f = r.findings.iter().find(|f| f.id == "tls.sslv2").unwrap();
     assert_eq!(f.severity, rampart::analysis::Severity::Critical);
     assert!(
         f.evidence.contains("2 SSLv2 cipher kinds"),

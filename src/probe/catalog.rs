@@ -50,6 +50,8 @@ checks! {
         "The server stalled or answered too much; skipped checks mean the result is not a verdict.";
     "tls.legacy-protocol", High, "Deprecated protocol versions accepted", VERSION,
         "SSLv3, TLS 1.0 or TLS 1.1 completes a handshake (high for SSLv3, medium for 1.0/1.1).";
+    "tls.no-modern-protocol", High, "Neither TLS 1.2 nor TLS 1.3 accepted", None,
+        "The server speaks only versions older than TLS 1.2, which current clients no longer offer: they cannot connect, and what can is broken. Caps the grade at C, as SSL Labs does.";
     "tls.weak-cipher", Critical, "Weak cipher suites accepted", None,
         "NULL, anonymous, EXPORT, RC4, DES or 3DES suites are accepted (critical when broken).";
     "tls.no-forward-secrecy", High, "No forward secrecy", None,

@@ -416,16 +416,35 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                     ui.label(format!("Subject: {}", c.subject));
                     ui.label(format!("Issued by: {}", c.issuer));
                     ui.label(format!("Names: {}", c.names.join(", ")));
-                    ui.label(format!(
-                        "{}, {}, valid {} to {}, {}",
-                        c.key,
-                        c.signature,
-                        c.not_before,
-                        c.not_after,
-                        c.chain_description()
-                    ));
-                    if let Some(e) = &c.trust_error {
-                        ui.label(RichText::new(e).color(theme.severity(Severity::High)));
+                    ui.add(
+                        egui::Label::new(format!(
+                            "{}, {}, valid {} to {}, {}",
+                            c.key,
+                            c.signature,
+                            c.not_before,
+                            c.not_after,
+                            c.chain_description()
+                        ))
+                        .wrap(),
+                    );
+                    match &c.trust_error {
+                        Some(e) => {
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(format!("Not trusted: {e}"))
+                                        .color(theme.severity(Severity::High)),
+                                )
+                                .wrap(),
+                            );
+                        }
+                        None if c.trusted => {
+                            ui.label(RichText::new("Trusted").color(theme.flow_mtls));
+                        }
+                        None => {
+                            ui.label(
+                                RichText::new("Not trusted").color(theme.severity(Severity::High)),
+                            );
+                        }
                     }
                     for p in &c.strict_problems {
                         ui.label(
@@ -479,35 +498,37 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
             } else if let Some(why) = r.http_untested() {
                 ui.label(RichText::new(format!("HTTP/HSTS not tested: {why}")).weak());
             }
-            ui.collapsing(format!("Cipher suites ({})", r.cipher_suites.len()), |ui| {
-                egui::Grid::new("suites").striped(true).show(ui, |ui| {
-                    for s in &r.cipher_suites {
-                        let color = match s.rating() {
-                            SuiteRating::Weak => theme.severity(Severity::High),
-                            SuiteRating::Fair => theme.severity(Severity::Medium),
-                            SuiteRating::Good => theme.text,
-                        };
-                        ui.label(s.protocol);
-                        ui.label(RichText::new(&s.id).monospace().weak());
-                        ui.label(RichText::new(&s.name).monospace());
-                        ui.label(format!("{} bit", s.bits));
-                        ui.label(RichText::new(s.traits()).color(color));
-                        ui.end_row();
+            if r.speaks_tls {
+                ui.collapsing(format!("Cipher suites ({})", r.cipher_suites.len()), |ui| {
+                    egui::Grid::new("suites").striped(true).show(ui, |ui| {
+                        for s in &r.cipher_suites {
+                            let color = match s.rating() {
+                                SuiteRating::Weak => theme.severity(Severity::High),
+                                SuiteRating::Fair => theme.severity(Severity::Medium),
+                                SuiteRating::Good => theme.text,
+                            };
+                            ui.label(s.protocol);
+                            ui.label(RichText::new(&s.id).monospace().weak());
+                            ui.label(RichText::new(&s.name).monospace());
+                            ui.label(format!("{} bit", s.bits));
+                            ui.label(RichText::new(s.traits()).color(color));
+                            ui.end_row();
+                        }
+                    });
+                    if !r.groups.is_empty() {
+                        ui.label(format!(
+                            "Groups{}: {}",
+                            r.groups_protocol
+                                .map(|p| format!(" ({p} key exchange)"))
+                                .unwrap_or_default(),
+                            r.groups.join(", ")
+                        ));
+                    }
+                    if let Some(bits) = r.dh_bits {
+                        ui.label(format!("DH group: {bits} bits"));
                     }
                 });
-                if !r.groups.is_empty() {
-                    ui.label(format!(
-                        "Groups{}: {}",
-                        r.groups_protocol
-                            .map(|p| format!(" ({p} key exchange)"))
-                            .unwrap_or_default(),
-                        r.groups.join(", ")
-                    ));
-                }
-                if let Some(bits) = r.dh_bits {
-                    ui.label(format!("DH group: {bits} bits"));
-                }
-            });
+            }
             ui.collapsing(format!("Checks ({})", r.checks.len()), |ui| {
                 // Name and time on one line, the outcome (often long) wrapped below it.
                 for c in &r.checks {

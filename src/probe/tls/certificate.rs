@@ -278,7 +278,7 @@ pub(super) fn trust_error(e: &rustls::Error) -> String {
         ),
         (
             "UnknownIssuer",
-            "no trusted root issued this chain: its issuer is neither among the web roots nor in the --ca file (a missing intermediate, or a private CA not given with --ca)",
+            "no trusted root issued this chain: its issuer is neither among the web roots nor in the CA file given to the probe (a missing intermediate, or a private CA not given as the CA file, --ca)",
         ),
         (
             "NotValidForName",

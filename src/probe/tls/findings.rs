@@ -26,6 +26,24 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
             format!("the server accepts {}", legacy.join(", ")),
         ));
     }
+    let on = |k: &str| report.protocols.get(k).copied().unwrap_or(false);
+    if !on("TLSv1.2") && !on("TLSv1.3") {
+        let spoken: Vec<&str> = report
+            .protocols
+            .iter()
+            .filter(|(_, v)| **v)
+            .map(|(k, _)| *k)
+            .collect();
+        report.findings.push(ProbeFinding::of(
+            "tls.no-modern-protocol",
+            Severity::High,
+            format!(
+                "only {} is accepted: current clients (browsers since 2020, TLS libraries' \
+                 defaults) refuse anything older than TLS 1.2 and cannot connect",
+                spoken.join(", ")
+            ),
+        ));
+    }
     let weak: Vec<&SuiteInfo> = report
         .cipher_suites
         .iter()
@@ -470,7 +488,13 @@ mod verdicts {
     fn a_clean_configuration_has_no_finding_and_grades_a() {
         let r = report();
         assert!(ids(&r).is_empty());
-        assert_eq!(graded(r).0, "A");
+        let (grade, reasons) = graded(r);
+        assert_eq!(grade, "A");
+        // Why it is not an A+ is said too.
+        assert_eq!(
+            reasons,
+            ["A: no cap applies; A+ needs HSTS with a max-age of at least six months"]
+        );
     }
 
     #[test]

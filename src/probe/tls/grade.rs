@@ -3,9 +3,10 @@
 use super::TlsReport;
 
 /// The grade, modelled on SSL Labs' caps (documented in the README):
-/// F: no TLS, SSLv3, NULL/anonymous/EXPORT suites, an RSA key under 1024 bits, or a certificate
+/// F: no TLS, SSLv2 or SSLv3, NULL/anonymous/EXPORT suites, an RSA key under 1024 bits, or a certificate
 /// problem (expired, not yet valid, self-signed, untrusted, wrong host);
-/// C: RC4, DES or 3DES suites, or a DH group under 1024 bits... capped at C, 1024 to 2047 at B;
+/// C: RC4, DES or 3DES suites, neither TLS 1.2 nor 1.3; a DH group under 1024 bits is an F,
+/// 1024 to 2047 bits a B;
 /// B: TLS 1.0 or 1.1, no forward secrecy, no AEAD suite, an RSA key under 2048 bits, a SHA-1
 /// signature; A-: TLS_FALLBACK_SCSV not honoured or client-initiated renegotiation accepted;
 /// A: none of those; A+: A with HSTS of at least six months. Heartbleed, CCS injection and
@@ -115,6 +116,11 @@ pub(super) fn grade(report: &mut TlsReport) {
     {
         lower('B', "TLS 1.0 or 1.1 is accepted", &mut reasons);
     }
+    if !report.protocols.get("TLSv1.2").copied().unwrap_or(false)
+        && !report.protocols.get("TLSv1.3").copied().unwrap_or(false)
+    {
+        lower('C', "neither TLS 1.2 nor TLS 1.3 is accepted", &mut reasons);
+    }
     if has("tls.no-forward-secrecy", report) {
         lower(
             'B',
@@ -203,6 +209,11 @@ pub(super) fn grade(report: &mut TlsReport) {
         reasons.push("raised to A+: HSTS with a max-age of at least six months".into());
         "A+".into()
     } else {
+        if cap == 0 {
+            reasons.push(
+                "A: no cap applies; A+ needs HSTS with a max-age of at least six months".into(),
+            );
+        }
         SCALE[cap].to_string()
     };
     if !trust_caps.is_empty() && untrusted_cap < cap {

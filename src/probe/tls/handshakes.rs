@@ -356,10 +356,9 @@ pub(super) fn rustls_handshake(
         outcome = match &result.refused {
             Some(why) => format!("handshake completed, then refused: {why}"),
             None => format!(
-                "handshake completed ({}{})",
-                tls.conn
-                    .protocol_version()
-                    .map_or("?".to_string(), |v| format!("{v:?}")),
+                "handshake completed ({}{}; the certificate is recorded here and judged on its \
+                 own, so an untrusted one still completes)",
+                result.version.unwrap_or("an unknown version"),
                 result
                     .alpn
                     .as_ref()
@@ -512,7 +511,9 @@ pub(super) fn describe_rustls(e: &std::io::Error) -> String {
 pub(super) fn describe_io_tls(e: &std::io::Error) -> String {
     if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         return match inner {
-            rustls::Error::AlertReceived(a) => format!("alert {a:?} from the server"),
+            rustls::Error::AlertReceived(a) => {
+                format!("alert {} from the server", super::alert_name(u8::from(*a)))
+            }
             other => other.to_string(),
         };
     }

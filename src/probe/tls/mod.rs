@@ -391,7 +391,7 @@ impl TlsReport {
                 "downgrade protection",
                 f.fallback_scsv,
                 Some(true),
-                (versions > 1, "two protocol versions"),
+                (versions > 1, "a second protocol version to fall back to"),
                 "A hello one version below the best, carrying TLS_FALLBACK_SCSV, is refused (inappropriate_fallback) or, on TLS 1.3 servers, answered with the DOWNGRD sentinel.",
             ),
             fact(
