@@ -213,8 +213,8 @@ pub struct Features {
     /// The heartbeat extension is answered (what Heartbleed needs).
     pub heartbeat: Option<bool>,
     /// A session below TLS 1.3 (the best version spoken of 1.2, 1.1, 1.0) is resumed by its
-    /// session id alone (a hello without the ticket
-    /// extension offering the id of a session closed with close_notify).
+    /// session id alone (a hello without the ticket extension offering the id of a session
+    /// closed with close_notify).
     pub session_ids: Option<bool>,
     /// The server issues session tickets: RFC 5077's, seen in the TLS 1.2-or-older hello; on a
     /// server without those, a TLS 1.3 resumption (which is always by ticket) says yes.

@@ -272,6 +272,11 @@ fn endpoint_status(ctx: &mut Ctx<'_>, extra: &Extra<'_>, ui: &mut Ui, id: &str, 
                     RichText::new(format!("Verification: {}", e.status.label()))
                         .strong()
                         .color(ctx.theme.endpoint(e.status)),
+                )
+                .on_hover_text(
+                    "Verify compares the endpoint with what the model declares, with the quick \
+                     TLS probe (versions, certificate, client certificates). Probe TLS… below \
+                     runs the full one: suites, configuration, vulnerabilities, grade.",
                 );
                 for d in &e.drift {
                     ui.label(
