@@ -415,7 +415,11 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
                 ui.collapsing("Certificate", |ui| {
                     ui.label(format!("Subject: {}", c.subject));
                     ui.label(format!("Issued by: {}", c.issuer));
-                    ui.label(format!("Names: {}", c.names.join(", ")));
+                    ui.label(if c.names.is_empty() {
+                        "Names: none (no subjectAltName: clients match no host to it)".to_string()
+                    } else {
+                        format!("Names: {}", c.names.join(", "))
+                    });
                     ui.add(
                         egui::Label::new(format!(
                             "{}, {}, valid {} to {}, {}",
