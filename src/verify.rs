@@ -528,12 +528,7 @@ fn compare_tls(run: &mut Run<'_>, t: &tls::TlsReport, wants_tls: bool) {
             "the endpoint speaks TLS but the model declares plaintext: update the model".into(),
         );
     }
-    let accepted: Vec<&str> = t
-        .protocols
-        .iter()
-        .filter(|(_, on)| **on)
-        .map(|(k, _)| *k)
-        .collect();
+    let accepted = t.accepted_protocols();
     run.r.observed.protocols = accepted.iter().map(|s| (*s).to_string()).collect();
     if let Some(min) = d.expect.tls_min {
         let below: Vec<&str> = accepted

@@ -598,6 +598,19 @@ pub fn result_ui(ui: &mut Ui, theme: &Theme, result: &Attached) {
     }
 }
 
+/// One row of the probe form's grid: a label and the text field it names (for accessibility).
+fn form_row(ui: &mut Ui, label: &str, value: &mut String, hint: &str, password: bool) {
+    let l = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .password(password)
+            .hint_text(hint)
+            .desired_width(360.0),
+    )
+    .labelled_by(l.id);
+    ui.end_row();
+}
+
 /// The probe window: pick or type an endpoint, choose TLS or JWT, run, see the result.
 pub fn window(
     probes: &mut ProbeState,
@@ -650,31 +663,17 @@ pub fn window(
                         }
                     });
                 ui.end_row();
-                let l = ui.label("Endpoint");
-                ui.add(egui::TextEdit::singleline(&mut form.target).hint_text("host:443, https://host/path, postgres://host:5432, smtp://host:25…").desired_width(360.0)).labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("CA file (PEM)");
-                ui.add(egui::TextEdit::singleline(&mut form.ca).hint_text("optional: an internal CA").desired_width(360.0)).labelled_by(l.id);
-                ui.end_row();
+                form_row(ui, "Endpoint", &mut form.target, "host:443, https://host/path, postgres://host:5432, smtp://host:25…", false);
+                form_row(ui, "CA file (PEM)", &mut form.ca, "optional: an internal CA", false);
                 match form.kind {
                     ProbeKind::Tls => {
-                        let l = ui.label("SNI");
-                        ui.add(egui::TextEdit::singleline(&mut form.sni).hint_text("optional: server name to send").desired_width(360.0)).labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("Client certificate");
-                        ui.add(egui::TextEdit::singleline(&mut form.client_cert).hint_text("optional: PEM file, for servers that ask for one").desired_width(360.0)).labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("Client key");
-                        ui.add(egui::TextEdit::singleline(&mut form.client_key).hint_text("optional: PEM file of its private key").desired_width(360.0)).labelled_by(l.id);
-                        ui.end_row();
+                        form_row(ui, "SNI", &mut form.sni, "optional: server name to send", false);
+                        form_row(ui, "Client certificate", &mut form.client_cert, "optional: PEM file, for servers that ask for one", false);
+                        form_row(ui, "Client key", &mut form.client_key, "optional: PEM file of its private key", false);
                     }
                     ProbeKind::Jwt => {
-                        let l = ui.label("Token");
-                        ui.add(egui::TextEdit::singleline(&mut form.token).password(true).hint_text("a token the endpoint accepts").desired_width(360.0)).labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("Signing key");
-                        ui.add(egui::TextEdit::singleline(&mut form.key).password(true).hint_text("test environments only: HMAC secret or PEM").desired_width(360.0)).labelled_by(l.id);
-                        ui.end_row();
+                        form_row(ui, "Token", &mut form.token, "a token the endpoint accepts", true);
+                        form_row(ui, "Signing key", &mut form.key, "test environments only: HMAC secret or PEM", true);
                         ui.label("");
                         ui.checkbox(&mut form.active, "Send forged tokens (active checks)")
                             .on_hover_text("alg none, stripped and tampered signatures, key confusion, expired and wrong-audience tokens; only against systems you may test");

@@ -12,7 +12,7 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
     }
     let legacy: Vec<&str> = ["SSLv3", "TLSv1.0", "TLSv1.1"]
         .into_iter()
-        .filter(|k| report.protocols.get(k).copied().unwrap_or(false))
+        .filter(|k| report.accepts(k))
         .collect();
     if !legacy.is_empty() {
         let severity = if legacy.contains(&"SSLv3") {
@@ -26,14 +26,8 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
             format!("the server accepts {}", legacy.join(", ")),
         ));
     }
-    let on = |k: &str| report.protocols.get(k).copied().unwrap_or(false);
-    if !on("TLSv1.2") && !on("TLSv1.3") {
-        let spoken: Vec<&str> = report
-            .protocols
-            .iter()
-            .filter(|(_, v)| **v)
-            .map(|(k, _)| *k)
-            .collect();
+    if !report.accepts("TLSv1.2") && !report.accepts("TLSv1.3") {
+        let spoken = report.accepted_protocols();
         report.findings.push(ProbeFinding::of(
             "tls.no-modern-protocol",
             Severity::High,
@@ -276,10 +270,9 @@ pub(super) fn findings(report: &mut TlsReport, target: &Target) {
 pub(super) fn configuration_findings(report: &TlsReport) -> Vec<ProbeFinding> {
     let f = &report.features;
     let mut out = Vec::new();
-    let accepts = |k: &str| report.protocols.get(k).copied().unwrap_or(false);
     let legacy_versions: Vec<&str> = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]
         .into_iter()
-        .filter(|k| accepts(k))
+        .filter(|k| report.accepts(k))
         .collect();
     let best_legacy = legacy_versions.last().copied().unwrap_or("TLS 1.2");
     if f.secure_renegotiation == Some(false) {
@@ -360,7 +353,7 @@ pub(super) fn configuration_findings(report: &TlsReport) -> Vec<ProbeFinding> {
             ),
         ));
     }
-    if f.post_quantum == Some(false) && accepts("TLSv1.3") {
+    if f.post_quantum == Some(false) && report.accepts("TLSv1.3") {
         out.push(ProbeFinding::of(
             "tls.no-post-quantum",
             Severity::Info,

@@ -53,10 +53,10 @@ pub(super) fn grade(report: &mut TlsReport) {
             &mut reasons,
         );
     }
-    if report.protocols.get("SSLv2").copied().unwrap_or(false) {
+    if report.accepts("SSLv2") {
         lower('F', "SSLv2 is accepted (DROWN)", &mut reasons);
     }
-    if report.protocols.get("SSLv3").copied().unwrap_or(false) {
+    if report.accepts("SSLv3") {
         lower('F', "SSLv3 is accepted", &mut reasons);
     }
     if report.cipher_suites.iter().any(|s| {
@@ -111,14 +111,10 @@ pub(super) fn grade(report: &mut TlsReport) {
     } else if report.dh_bits.is_some_and(|b| b < 2048) {
         lower('B', "the DH group is under 2048 bits", &mut reasons);
     }
-    if report.protocols.get("TLSv1.0").copied().unwrap_or(false)
-        || report.protocols.get("TLSv1.1").copied().unwrap_or(false)
-    {
+    if report.accepts("TLSv1.0") || report.accepts("TLSv1.1") {
         lower('B', "TLS 1.0 or 1.1 is accepted", &mut reasons);
     }
-    if !report.protocols.get("TLSv1.2").copied().unwrap_or(false)
-        && !report.protocols.get("TLSv1.3").copied().unwrap_or(false)
-    {
+    if !report.accepts("TLSv1.2") && !report.accepts("TLSv1.3") {
         lower('C', "neither TLS 1.2 nor TLS 1.3 is accepted", &mut reasons);
     }
     if has("tls.no-forward-secrecy", report) {

@@ -489,7 +489,7 @@ const RUSTLS_TLS12: [u16; 6] = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
 /// After a failed rustls handshake, says so when the reason is rustls's own limits (a server
 /// with none of the suites or versions it speaks) rather than the server's demands.
 fn explain_rustls_failure(p: &mut Prober<'_>, report: &TlsReport) {
-    let tls13 = report.protocols.get("TLSv1.3").copied().unwrap_or(false);
+    let tls13 = report.accepts("TLSv1.3");
     let common = report
         .cipher_suites
         .iter()
@@ -532,8 +532,7 @@ pub(super) fn handshakes(
     target: &Target,
     evidence: &mut Evidence,
 ) {
-    let modern =
-        report.protocols.get("TLSv1.2").copied().unwrap_or(false) || evidence.tls13_offered;
+    let modern = report.accepts("TLSv1.2") || evidence.tls13_offered;
     let host_header = host_header(target);
     if modern {
         if let Some(h) = rustls_handshake(
@@ -588,7 +587,7 @@ pub(super) fn handshakes(
             report.client_cert_accepted = Some(h.refused.is_none());
         }
     }
-    if !report.protocols.get("TLSv1.3").copied().unwrap_or(false) {
+    if !report.accepts("TLSv1.3") {
         report.cipher_suites.retain(|s| s.protocol != "TLSv1.3");
         report.server_preference.remove("TLSv1.3");
         if report.groups_protocol == Some("TLSv1.3") {

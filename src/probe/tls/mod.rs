@@ -323,6 +323,22 @@ pub struct TlsReport {
 }
 
 impl TlsReport {
+    /// Whether the protocol version `key` ("TLSv1.2") was accepted.
+    #[must_use]
+    pub fn accepts(&self, key: &str) -> bool {
+        self.protocols.get(key).copied().unwrap_or(false)
+    }
+
+    /// The protocol versions accepted, oldest first.
+    #[must_use]
+    pub fn accepted_protocols(&self) -> Vec<&'static str> {
+        self.protocols
+            .iter()
+            .filter(|(_, on)| **on)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
     /// The highest protocol version accepted.
     #[must_use]
     pub fn best_protocol(&self) -> Option<&'static str> {
@@ -355,10 +371,11 @@ impl TlsReport {
     pub fn configuration(&self) -> Vec<ConfigFact> {
         const OLDER: &str = "TLS 1.2 or older";
         const TLS13: &str = "TLS 1.3";
-        let on = |k: &str| self.protocols.get(k).copied().unwrap_or(false);
-        let legacy = ["TLSv1.0", "TLSv1.1", "TLSv1.2"].iter().any(|k| on(k));
-        let tls13 = on("TLSv1.3");
-        let versions = self.protocols.values().filter(|v| **v).count();
+        let legacy = ["TLSv1.0", "TLSv1.1", "TLSv1.2"]
+            .iter()
+            .any(|k| self.accepts(k));
+        let tls13 = self.accepts("TLSv1.3");
+        let versions = self.accepted_protocols().len();
         let f = &self.features;
         let fact = |label, short, value, good, (applies, needs), help| ConfigFact {
             label,
@@ -475,7 +492,7 @@ impl TlsReport {
     pub fn vulnerability_summary(&self) -> String {
         let older = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]
             .iter()
-            .any(|k| self.protocols.get(k).copied().unwrap_or(false));
+            .any(|k| self.accepts(k));
         let v = &self.vulnerabilities;
         [
             ("Heartbleed", v.heartbleed),
@@ -503,10 +520,7 @@ impl TlsReport {
         if self.http.is_some() || !self.speaks_tls {
             return None;
         }
-        let hand = self
-            .checks
-            .iter()
-            .find(|c| c.check == "HTTP request (hand-made session)");
+        let hand = self.checks.iter().find(|c| c.check == session::HTTP_CHECK);
         Some(if self.starttls.is_some() {
             "the protocol is not HTTP".to_string()
         } else if let Some(c) = hand {
@@ -656,7 +670,7 @@ pub fn probe(
     };
     if report.findings.is_empty() && maybe_v2 && p.stalled.is_none() && !options.quick {
         sslv2::check(&mut p, &mut report);
-        if report.protocols.get("SSLv2").copied().unwrap_or(false) {
+        if report.accepts("SSLv2") {
             report.speaks_tls = true;
         }
     }

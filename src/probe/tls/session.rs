@@ -567,7 +567,7 @@ pub(super) fn legacy_version(report: &TlsReport) -> Option<u16> {
         (0x0301, "TLSv1.0"),
     ]
     .into_iter()
-    .find(|(_, name)| report.protocols.get(name).copied().unwrap_or(false))
+    .find(|(_, name)| report.accepts(name))
     .map(|(v, _)| v)
 }
 
@@ -907,12 +907,14 @@ pub(super) fn resumption(p: &mut Prober<'_>, report: &mut TlsReport, version: u1
     }
 }
 
+/// The name of [`http`]'s check, which the reports quote when HTTP was not tested.
+pub(super) const HTTP_CHECK: &str = "HTTP request (hand-made session)";
+
 /// HTTP over a hand-made session, for a server rustls could not talk to (CBC or static-RSA
 /// suites only, TLS 1.0 or 1.1): its status line and HSTS header, so `tls.no-hsts` and the A+
 /// are judged there too. Not behind a preamble (the protocol is not HTTP).
 pub(super) fn http(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
-    const CHECK: &str = "HTTP request (hand-made session)";
-    if report.http.is_some() || p.preamble.is_some() || !p.may(CHECK) {
+    if report.http.is_some() || p.preamble.is_some() || !p.may(HTTP_CHECK) {
         return;
     }
     let started = Instant::now();
@@ -953,7 +955,7 @@ pub(super) fn http(p: &mut Prober<'_>, report: &mut TlsReport, version: u16) {
             }
         }
     };
-    p.log(CHECK, text, started);
+    p.log(HTTP_CHECK, text, started);
 }
 
 #[cfg(test)]
