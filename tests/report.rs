@@ -529,12 +529,11 @@ fn fix_first_groups_the_findings_one_change_clears() {
         .iter()
         .find(|g| {
             g.finding_ids
-                .iter()
-                .any(|id| id == "plaintext-datastore-connection@order-service-to-order-db")
+                .contains(&"plaintext-datastore-connection@order-service-to-order-db")
         })
         .unwrap();
     let mut ids = group.finding_ids.clone();
-    ids.sort();
+    ids.sort_unstable();
     assert_eq!(
         ids,
         [

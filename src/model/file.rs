@@ -221,7 +221,14 @@ fn parse_owned(mut owned: String, file: &str) -> Result<Loaded, LoadError> {
             "the file holds only comments and no model (is the file truncated?)",
         ));
     }
-    let mut parsed: ModelFile = ron_options().from_str(text).map_err(|e| {
+    // A large file parses on two threads; when that gives nothing (an error in either piece,
+    // or an unusual file), the whole text parses on one, which also words the error.
+    let split = super::split::parse(text, &ron_options(), super::split::MIN_TAIL_BYTES);
+    let mut parsed: ModelFile = match split {
+        Some(parsed) => Ok(parsed),
+        None => ron_options().from_str(text),
+    }
+    .map_err(|e| {
         let pos = skip_whitespace(text, ron_position(&e));
         let mut message = describe_ron_error(&e.code);
         if e.code != ron::Error::Eof && at_end(text, pos) {

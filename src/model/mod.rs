@@ -5,6 +5,7 @@
 mod file;
 pub mod generate;
 pub mod source;
+mod split;
 pub mod target;
 mod types;
 mod validate;

@@ -18,7 +18,7 @@ use crate::model::{Model, Status};
 
 /// One item of the "fix first" list: a change and every open finding it clears.
 #[derive(Clone, Debug, Serialize)]
-pub struct FixGroup {
+pub struct FixGroup<'a> {
     /// What to change, in the model's words ("Set Encryption to TLS on the 2 flows into Order
     /// database").
     pub action: String,
@@ -28,9 +28,9 @@ pub struct FixGroup {
     #[serde(skip)]
     pub findings: Vec<usize>,
     /// The ids of those findings.
-    pub finding_ids: Vec<String>,
+    pub finding_ids: Vec<&'a str>,
     /// Names of the elements the change touches.
-    pub elements: Vec<String>,
+    pub elements: Vec<&'a str>,
     /// Owners named by the risk decisions on these findings.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub owner: String,
@@ -51,7 +51,7 @@ pub struct View<'a> {
     pub open_total: usize,
     /// One sentence a CISO can read first.
     pub posture: String,
-    pub fix_first: Vec<FixGroup>,
+    pub fix_first: Vec<FixGroup<'a>>,
     /// Weakly defended attack paths: worst severity first, then weakest.
     pub paths: Vec<&'a AttackPath>,
     path_findings: PathFindings<'a>,
@@ -247,7 +247,7 @@ fn posture(
 /// property, or one flow property set the same way on every flow into the same node) clears
 /// every finding it is the fix for. Findings with no single-property fix stand alone. Ordered
 /// by worst severity, then by how many findings the change clears.
-fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
+fn fix_first<'a>(m: &'a Model, findings: &'a [Finding]) -> Vec<FixGroup<'a>> {
     // The change a group shares: its description and the node or flow it is made on. A
     // finding with no single-property fix is a group of its own (no key).
     #[derive(Hash, PartialEq, Eq)]
@@ -322,11 +322,11 @@ fn fix_first(m: &Model, findings: &[Finding]) -> Vec<FixGroup> {
             FixGroup {
                 action,
                 severity: first.severity,
-                finding_ids: idx.iter().map(|i| findings[*i].id.clone()).collect(),
+                finding_ids: idx.iter().map(|i| findings[*i].id.as_str()).collect(),
                 findings: idx,
                 elements: touched
                     .iter()
-                    .map(|e| m.element_name(e).unwrap_or(e).to_string())
+                    .map(|e| m.element_name(e).unwrap_or(e))
                     .collect(),
                 owner: owners.join(", "),
                 status,
