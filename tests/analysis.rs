@@ -644,6 +644,12 @@ fn json_output_follows_the_contract() {
         }
         let sev = f["severity"].as_str().unwrap();
         assert!(["critical", "high", "medium", "low", "info"].contains(&sev));
+        // The rule's own text, escaped once per report: the same strings, character for
+        // character.
+        let rule = RULES.iter().find(|r| r.id == f["rule"]).unwrap();
+        assert_eq!(f["title"], rule.title);
+        assert_eq!(f["mitigation"], rule.mitigation);
+        assert_eq!(f["compliance"], serde_json::json!(rule.compliance()));
         assert!(
             f["id"]
                 .as_str()

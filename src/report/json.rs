@@ -1,6 +1,7 @@
 //! JSON: the public, machine-readable form of an analysis (see DESIGN.md, "CLI contract").
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Input;
 use crate::analysis::compliance::{FrameworkResult, Verdict};
@@ -12,7 +13,7 @@ use crate::analysis::{Finding, Rule, Severity};
 pub struct FindingJson<'a> {
     pub id: &'a str,
     pub rule: &'a str,
-    pub title: &'a str,
+    pub title: &'a RawValue,
     pub family: &'a str,
     pub severity: Severity,
     pub stride: Vec<&'a str>,
@@ -23,8 +24,8 @@ pub struct FindingJson<'a> {
     pub hops: &'a [String],
     pub message: &'a str,
     pub fix: &'a str,
-    pub mitigation: &'a str,
-    pub compliance: &'a [String],
+    pub mitigation: &'a RawValue,
+    pub compliance: &'a [Box<RawValue>],
     pub status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justification: Option<&'a str>,
@@ -35,13 +36,14 @@ pub struct FindingJson<'a> {
 }
 
 impl<'a> FindingJson<'a> {
+    /// `text` is the finding's rule's [`RuleText`].
     #[must_use]
-    pub fn new(f: &'a Finding) -> Self {
+    pub fn new(f: &'a Finding, text: &'a RuleText) -> Self {
         let non_empty = |s: &'a str| (!s.is_empty()).then_some(s);
         FindingJson {
             id: &f.id,
             rule: f.rule.id,
-            title: f.rule.title,
+            title: &text.title,
             family: f.rule.family.key(),
             severity: f.severity,
             stride: f.rule.stride.iter().map(|s| s.key()).collect(),
@@ -50,8 +52,8 @@ impl<'a> FindingJson<'a> {
             hops: &f.hops,
             message: &f.message,
             fix: &f.fix,
-            mitigation: f.rule.mitigation,
-            compliance: f.rule.compliance(),
+            mitigation: &text.mitigation,
+            compliance: &text.compliance,
             status: f.status.key(),
             justification: f
                 .decision
@@ -61,6 +63,43 @@ impl<'a> FindingJson<'a> {
             date: f.decision.as_ref().and_then(|d| non_empty(&d.date)),
         }
     }
+}
+
+/// A rule's constant text as JSON, escaped once per report rather than once per finding: in a
+/// large model a rule has thousands of findings, and its title, mitigation and compliance
+/// references are half of their bytes.
+pub struct RuleText {
+    title: Box<RawValue>,
+    mitigation: Box<RawValue>,
+    compliance: Vec<Box<RawValue>>,
+}
+
+impl RuleText {
+    /// # Panics
+    /// Never: a string always serializes, to valid JSON.
+    #[must_use]
+    pub fn new(rule: &Rule) -> Self {
+        let raw = |s: &str| {
+            RawValue::from_string(serde_json::to_string(s).expect("a string serializes"))
+                .expect("serde_json writes valid JSON")
+        };
+        RuleText {
+            title: raw(rule.title),
+            mitigation: raw(rule.mitigation),
+            compliance: rule.compliance().iter().map(|c| raw(c)).collect(),
+        }
+    }
+}
+
+/// The [`RuleText`] of every rule the findings come from.
+fn rule_texts(findings: &[Finding]) -> std::collections::HashMap<&'static str, RuleText> {
+    let mut texts = std::collections::HashMap::new();
+    for f in findings {
+        texts
+            .entry(f.rule.id)
+            .or_insert_with(|| RuleText::new(f.rule));
+    }
+    texts
 }
 
 /// One rule as `rampart rules --format json` lists it.
@@ -224,8 +263,16 @@ pub fn write_with(
     let mut lead: &[u8] = b"\n";
     let (second, last) = std::thread::scope(|s| -> std::io::Result<_> {
         let second = s.spawn(|| {
+            let texts = rule_texts(&a.findings);
             Sections::default()
-                .add("findings", &Seq(|| a.findings.iter().map(FindingJson::new)))
+                .add(
+                    "findings",
+                    &Seq(|| {
+                        a.findings
+                            .iter()
+                            .map(|f| FindingJson::new(f, &texts[f.rule.id]))
+                    }),
+                )
                 .add("attack_paths", &a.attack_paths)
                 .add(
                     "effective_privileges",

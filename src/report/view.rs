@@ -81,7 +81,7 @@ impl<'f> PathFindings<'f> {
 
 /// What a change does to a group of elements, for people.
 fn action(change: &Change, model: &Model, flows: usize, target: &str) -> String {
-    let name = |id: &str| model.element_name(id).unwrap_or(id).to_string();
+    let name = |id| model.element_name(id).unwrap_or(id);
     match change {
         Change::FlowEncryption { .. }
         | Change::FlowTlsMin { .. }
@@ -248,10 +248,22 @@ fn posture(
 /// every finding it is the fix for. Findings with no single-property fix stand alone. Ordered
 /// by worst severity, then by how many findings the change clears.
 fn fix_first<'a>(m: &'a Model, findings: &'a [Finding]) -> Vec<FixGroup<'a>> {
-    // The change a group shares: its description and the node or flow it is made on. A
-    // finding with no single-property fix is a group of its own (no key).
+    // The change a group shares: what it sets (its kind and value, which is what its
+    // description says, without writing the sentence for every finding) and the node or flow
+    // it is made on. A finding with no single-property fix is a group of its own (no key).
     #[derive(Hash, PartialEq, Eq)]
-    struct Key<'f>(String, &'f str);
+    struct Key<'f>(std::mem::Discriminant<Change>, &'static str, &'f str);
+    let setting = |c: &Change| match c {
+        Change::FlowEncryption { to, .. } => to.label(),
+        Change::FlowTlsMin { to, .. } => to.label(),
+        Change::FlowAuthentication { to, .. } => to.label(),
+        Change::NodeAuthorization { to, .. } => to.label(),
+        Change::NodeAuditLogging { .. }
+        | Change::NodeEncryptedAtRest { .. }
+        | Change::NodeRateLimited { .. }
+        | Change::NodeMfa { .. } => "",
+    };
+    let group_key = |c: &Change, at| Key(std::mem::discriminant(c), setting(c), at);
     let mut groups: Vec<(Option<&Change>, &str, Vec<usize>)> = Vec::new();
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
@@ -265,9 +277,9 @@ fn fix_first<'a>(m: &'a Model, findings: &'a [Finding]) -> Vec<FixGroup<'a>> {
                 | Change::FlowAuthentication { flow, .. }),
             ) => {
                 let to = m.flow(flow).map_or(flow.as_str(), |x| x.to.as_str());
-                (Some(Key(c.describe(), to)), to)
+                (Some(group_key(c, to)), to)
             }
-            Some(c) => (Some(Key(c.describe(), c.element())), ""),
+            Some(c) => (Some(group_key(c, c.element())), ""),
             None => (None, ""),
         };
         match key {
