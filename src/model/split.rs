@@ -47,12 +47,15 @@ pub fn parse(text: &str, options: &ron::Options, min_tail: usize) -> Option<Mode
     let mut tail_options = options.clone();
     tail_options.recursion_limit = options.recursion_limit.map(|l| l.saturating_sub(2));
     std::thread::scope(|scope| {
-        let tail = scope.spawn(|| -> Option<Tail> {
-            Some(match cut.field {
-                "nodes" => Tail::Nodes(parse_list(&tail_options, &tail_text)?),
-                _ => Tail::Flows(parse_list(&tail_options, &tail_text)?),
+        // No thread to be had (a process at its limit): the caller parses on one.
+        let tail = std::thread::Builder::new()
+            .spawn_scoped(scope, || -> Option<Tail> {
+                Some(match cut.field {
+                    "nodes" => Tail::Nodes(parse_list(&tail_options, &tail_text)?),
+                    _ => Tail::Flows(parse_list(&tail_options, &tail_text)?),
+                })
             })
-        });
+            .ok()?;
         let head: Option<ModelFile> = options.from_str(&head_text).ok();
         let tail = tail.join().ok()??;
         let mut head = head?;
