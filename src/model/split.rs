@@ -81,6 +81,10 @@ fn parse_list<T: DeserializeOwned>(options: &ron::Options, text: &str) -> Option
 /// The cut that gives the second thread about half of the text, from the longer of `nodes`
 /// and `flows`; `None` when the tail would be shorter than `min_tail` or the file is unusual.
 fn find_cut(text: &str, min_tail: usize) -> Option<Cut> {
+    // The tail is part of the text: a shorter file is not even scanned.
+    if text.len() < min_tail {
+        return None;
+    }
     let lists = top_level_lists(text)?;
     let (field, list) = lists
         .into_iter()
