@@ -6,10 +6,11 @@
 //! with the list's tail removed, a second thread parses the tail as a list of its own, and the
 //! tail is appended. `ron` stays the one real parser of every byte; this module only finds a
 //! comma that separates two elements of that list, which needs no more than RON's lexical
-//! rules (strings, raw strings, characters, comments) and bracket depth.
+//! rules (strings, raw strings, comments) and bracket depth.
 //!
 //! Either piece failing, or anything unusual in the file (attributes such as
-//! `#![enable(..)]`, which change how the whole text parses; a field given twice), gives
+//! `#![enable(..)]`, which change how the whole text parses; a field given twice; a character
+//! or byte literal, which the model has no use for beyond one `trust` byte), gives
 //! `None`, and the caller parses the whole text on one thread, which also gives the exact
 //! diagnostics. When both pieces parse, the result equals the one-thread parse: the whole text
 //! is the first piece with the tail's elements put back in their place, and each element parses
