@@ -42,6 +42,15 @@ fn assert_findings(report: &TlsReport, expected: &[&str]) {
     assert_eq!(ids(report), expected, "{report:#?}");
 }
 
+/// The report's finding with this id; fails the test when there is none.
+fn finding<'r>(report: &'r TlsReport, id: &str) -> &'r rampart::probe::ProbeFinding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id} finding: {report:#?}"))
+}
+
 #[test]
 fn a_well_configured_rustls_server_is_clean_and_grades_a_plus() {
     let pki = Pki::new();
@@ -797,11 +806,7 @@ fn client_initiated_renegotiation_inside_a_real_session() {
         outcome.starts_with("ACCEPTED") && outcome.contains("secure (RFC 5746)"),
         "{outcome}"
     );
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "tls.client-renegotiation")
-        .unwrap();
+    let f = finding(&r, "tls.client-renegotiation");
     assert_eq!(f.severity, rampart::analysis::Severity::Medium);
     assert!(
         r.grade_reasons
@@ -1165,11 +1170,7 @@ fn heartbleed_and_ccs_injection_are_detected_on_simulated_servers() {
     assert_eq!(r.features.heartbeat, Some(true));
     assert!(ids(&r).contains(&"tls.heartbleed"), "{r:#?}");
     assert!(!ids(&r).contains(&"tls.ccs-injection"));
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "tls.heartbleed")
-        .unwrap();
+    let f = finding(&r, "tls.heartbleed");
     assert_eq!(f.severity, rampart::analysis::Severity::Critical);
     // 19 claimed + type and length + 16 padding.
     assert!(
@@ -1291,7 +1292,7 @@ fn robot_oracle_is_detected_on_a_simulated_server() {
     ] {
         assert!(outcome.contains(expected), "{expected}: {outcome}");
     }
-    let f = r.findings.iter().find(|f| f.id == "tls.robot").unwrap();
+    let f = finding(&r, "tls.robot");
     assert_eq!(r.vulnerabilities.robot, Some(true));
     assert_eq!(f.severity, rampart::analysis::Severity::Critical);
     assert_eq!(r.grade, "F");
@@ -1397,11 +1398,7 @@ fn a_chain_with_its_root_or_out_of_order_is_reported_as_sslyze_does() {
     assert!(!c.chain_includes_root);
     assert!(c.strict_problems.is_empty(), "{:?}", c.strict_problems);
     assert_findings(&r, &["tls.cert-chain-out-of-order", "tls.no-ocsp-stapling"]);
-    let out = r
-        .findings
-        .iter()
-        .find(|f| f.id == "tls.cert-chain-out-of-order")
-        .unwrap();
+    let out = finding(&r, "tls.cert-chain-out-of-order");
     assert_eq!(out.severity, rampart::analysis::Severity::Low);
 
     // Leaf, stranger, then the real root: out of order, and the root is still found on the
@@ -1469,7 +1466,7 @@ fn sslv2_is_found_and_fails_the_grade() {
     assert_eq!(r.protocols.get("SSLv2"), Some(&true), "{:#?}", r.checks);
     assert!(r.speaks_tls);
     assert_findings(&r, &["tls.no-modern-protocol", "tls.sslv2"]);
-    let f = r.findings.iter().find(|f| f.id == "tls.sslv2").unwrap();
+    let f = finding(&r, "tls.sslv2");
     assert_eq!(f.severity, rampart::analysis::Severity::Critical);
     assert!(
         f.evidence.contains("2 SSLv2 cipher kinds"),
