@@ -107,6 +107,21 @@ impl Change {
         }
     }
 
+    /// The value it sets, as people read it ("TLS"); empty for a switch turned on.
+    #[must_use]
+    pub fn value(&self) -> &'static str {
+        match self {
+            Change::FlowEncryption { to, .. } => to.label(),
+            Change::FlowTlsMin { to, .. } => to.label(),
+            Change::FlowAuthentication { to, .. } => to.label(),
+            Change::NodeAuthorization { to, .. } => to.label(),
+            Change::NodeAuditLogging { .. }
+            | Change::NodeEncryptedAtRest { .. }
+            | Change::NodeRateLimited { .. }
+            | Change::NodeMfa { .. } => "",
+        }
+    }
+
     /// What it does, for people: "Set Encryption to TLS".
     #[must_use]
     pub fn describe(&self) -> String {

@@ -19,8 +19,6 @@
 
 use std::ops::Range;
 
-use serde::de::DeserializeOwned;
-
 use super::file::ModelFile;
 
 /// A file is split only when the tail a second thread would parse is at least this long;
@@ -52,8 +50,8 @@ pub fn parse(text: &str, options: &ron::Options, min_tail: usize) -> Option<Mode
         let tail = std::thread::Builder::new()
             .spawn_scoped(scope, || -> Option<Tail> {
                 Some(match cut.field {
-                    "nodes" => Tail::Nodes(parse_list(&tail_options, &tail_text)?),
-                    _ => Tail::Flows(parse_list(&tail_options, &tail_text)?),
+                    "nodes" => Tail::Nodes(tail_options.from_str(&tail_text).ok()?),
+                    _ => Tail::Flows(tail_options.from_str(&tail_text).ok()?),
                 })
             })
             .ok()?;
@@ -75,10 +73,6 @@ enum Tail {
     Flows(Vec<Box<super::Flow>>),
 }
 
-fn parse_list<T: DeserializeOwned>(options: &ron::Options, text: &str) -> Option<Vec<T>> {
-    options.from_str(text).ok()
-}
-
 /// The cut that gives the second thread about half of the text, from the longer of `nodes`
 /// and `flows`; `None` when the tail would be shorter than `min_tail` or the file is unusual.
 fn find_cut(text: &str, min_tail: usize) -> Option<Cut> {
@@ -97,8 +91,7 @@ fn find_cut(text: &str, min_tail: usize) -> Option<Cut> {
         .iter()
         .copied()
         .take_while(|&b| list.end - b >= half.min(list.end - list.start))
-        .last()
-        .or_else(|| list.boundaries.first().copied())?;
+        .last()?;
     (list.end - start >= min_tail.max(1)).then_some(Cut {
         field,
         tail: start..list.end,

@@ -253,17 +253,7 @@ fn fix_first<'a>(m: &'a Model, findings: &'a [Finding]) -> Vec<FixGroup<'a>> {
     // it is made on. A finding with no single-property fix is a group of its own (no key).
     #[derive(Hash, PartialEq, Eq)]
     struct Key<'f>(std::mem::Discriminant<Change>, &'static str, &'f str);
-    let setting = |c: &Change| match c {
-        Change::FlowEncryption { to, .. } => to.label(),
-        Change::FlowTlsMin { to, .. } => to.label(),
-        Change::FlowAuthentication { to, .. } => to.label(),
-        Change::NodeAuthorization { to, .. } => to.label(),
-        Change::NodeAuditLogging { .. }
-        | Change::NodeEncryptedAtRest { .. }
-        | Change::NodeRateLimited { .. }
-        | Change::NodeMfa { .. } => "",
-    };
-    let group_key = |c: &Change, at| Key(std::mem::discriminant(c), setting(c), at);
+    let group_key = |c: &Change, at| Key(std::mem::discriminant(c), c.value(), at);
     let mut groups: Vec<(Option<&Change>, &str, Vec<usize>)> = Vec::new();
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
